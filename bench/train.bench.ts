@@ -1,0 +1,59 @@
+/**
+ * Training benchmark on the year-1 split of REFERENCE section 2 (skipped when the data file is
+ * absent): fit time, samples/s on one and two threads, and test metrics of the default model and
+ * the popularity baseline, beside the reference numbers (implicit 0.7.3 BPR: p@k(10) 0.164,
+ * precision@10 0.128, 4-6 s, 3.5-4.5 M samples/s per thread; ALS 0.249; popularity 0.080).
+ *   npx tsx bench/train.bench.ts            # defaults, threads 1 and 2, plus plain-BPR speed
+ *   npx tsx bench/train.bench.ts '{"negative_samples":"3"}'   # extra hyperparameters to merge in
+ */
+import * as os from 'node:os';
+import { DatasetBuilder } from '../container/src/train/dataset';
+import { itemPopularity } from '../container/src/train/data';
+import { fit } from '../container/src/train/fit';
+import { parseHyperparameters } from '../container/src/train/hyperparameters';
+import { evaluateOnTest } from '../container/src/train/report';
+import { loadYear1Split, YEAR1_FILE } from './train-data';
+
+const fmt = (x: number, d = 4) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const split = await loadYear1Split();
+  if (!split) {
+    console.log(`skipped: ${YEAR1_FILE} not found`);
+    return;
+  }
+  const b = new DatasetBuilder();
+  for (const p of split.train) b.addTrain(p.user, p.item);
+  for (const p of split.test) b.addTest(p.user, p.item);
+  const data = b.build(true);
+  const popularity = itemPopularity(data.train, data.items.size);
+  console.log(`year-1 split: ${split.train.length} training / ${split.test.length} test pairs, ${data.users.size} users, ${data.items.size} items`);
+  const extra = process.argv[2] ? (JSON.parse(process.argv[2]) as Record<string, string>) : {};
+
+  const run = async (label: string, raw: Record<string, string>) => {
+    const hp = parseHyperparameters({ ...extra, ...raw });
+    const r = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
+    const ev = evaluateOnTest(data, { ...r, factors: hp.factors }, popularity, hp.eval_k)!;
+    const sps = r.samples / r.seconds;
+    console.log(
+      `${label}: fit ${fmt(r.seconds, 1)} s, ${r.epochsRun} epochs (kept ${r.bestEpoch}), ${fmt(sps / 1e6, 2)} M samples/s incl. validation checks, ` +
+        `peak epoch ${fmt(Math.max(...r.history.map((e) => e.samplesPerSecond)) / 1e6, 2)} M samples/s | ` +
+        `p@k(10) ${fmt(ev.model.pAtK)} precision@10 ${fmt(ev.model.precision)} recall@10 ${fmt(ev.model.recall)} ndcg@10 ${fmt(ev.model.ndcg)} auc ${fmt(ev.model.auc)} coverage ${fmt(ev.model.coverage, 3)}`,
+    );
+    return { r, ev };
+  };
+
+  const one = await run('defaults, threads=1', { threads: '1' });
+  await run('defaults, threads=2', { threads: '2' });
+  console.log(`baseline (popularity): p@k(10) ${fmt(one.ev.baseline.pAtK)} precision@10 ${fmt(one.ev.baseline.precision)} auc ${fmt(one.ev.baseline.auc)}`);
+  const plain = { negative_samples: '1', validation_fraction: '0', epochs: '10', lr_schedule: 'constant', learning_rate: '0.01', regularization: '0.01', bias_regularization: '0.01' };
+  await run('plain BPR kernel speed (1 negative, 10 epochs), threads=1', { ...plain, threads: '1' });
+  await run('plain BPR kernel speed (1 negative, 10 epochs), threads=2', { ...plain, threads: '2' });
+  console.log('reference: implicit BPR p@k(10) 0.164, precision@10 0.128, 4-6 s, 3.5-4.5 M samples/s (1 thread); ALS p@k(10) 0.249; popularity 0.080');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

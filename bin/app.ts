@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+/** CDK app entry (cdk.json: "npx tsx bin/app.ts"). Options come from cdk.json context; see docs/cdk.md. */
+import { App } from 'aws-cdk-lib';
+import { createPipelineApp } from '../lib/app';
+
+const app = new App();
+createPipelineApp(app);
+app.synth();

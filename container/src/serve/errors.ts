@@ -1,0 +1,52 @@
+/** Named errors of the model server. Each request error carries the HTTP status it maps to. */
+
+/** A request the server refuses; `message` is safe to send to the client (no internals). */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+/** 400: the body or a field of it is invalid. */
+export class BadRequestError extends RequestError {
+  constructor(message: string) {
+    super(400, message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** 413: the body is larger than the payload limit. */
+export class PayloadTooLargeError extends RequestError {
+  constructor(limitBytes: number) {
+    super(413, `request body exceeds the limit of ${limitBytes} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** 415: the Content-Type is not one the server reads. */
+export class UnsupportedMediaTypeError extends RequestError {
+  constructor(contentType: string | undefined, supported: readonly string[]) {
+    super(415, `unsupported Content-Type ${contentType ? `"${contentType}"` : '(none)'}; use one of ${supported.join(', ')}`);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** 406: the Accept header asks for a format the server does not write. */
+export class NotAcceptableError extends RequestError {
+  constructor(accept: string, supported: readonly string[]) {
+    super(406, `cannot produce Accept "${accept}"; use one of ${supported.join(', ')}`);
+    this.name = 'NotAcceptableError';
+  }
+}
+
+/** A server setting (environment variable) is invalid: the server refuses to start. */
+export class ServeConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServeConfigError';
+  }
+}

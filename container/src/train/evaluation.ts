@@ -1,0 +1,192 @@
+/**
+ * Ranking evaluation, pure and independent of the SGD kernel. Each evaluated user's items are
+ * scored by a Scorer, the user's training items are excluded, and the top K is compared with
+ * the user's test items. Definitions:
+ * - precision@K = hits / (K x evaluated users)
+ * - p@k(K) (implicit's definition) = hits / sum over users of min(K, |test items|)
+ * - recall@K = mean over users of hits / |test items|
+ * - ndcg@K = mean of DCG@K / ideal DCG@K (binary gains, log2 discount)
+ * - map@K = mean over users of (sum of precision at each hit rank) / min(K, |test items|)
+ * - auc = mean over users of the share of (test item, other item) pairs ranked correctly, over
+ *   the full ranking of every item not in the user's training set (ties count one half)
+ * - coverage = distinct items appearing in any top K / number of items
+ */
+
+/** Compressed rows: the items of user u are indices[indptr[u] .. indptr[u+1]). */
+export interface Csr {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+}
+
+/** Writes the score of every item for user u into out (length nItems). */
+export type Scorer = (user: number, out: Float32Array) => void;
+
+export interface EvaluationInput {
+  readonly nItems: number;
+  readonly k: number;
+  /** Items never recommended to the user (the training items). */
+  readonly exclude: Csr;
+  /** Test items known to the model, per user; rows may be empty. */
+  readonly test: Csr;
+  /** Per user, test items the model cannot rank (unknown to training): they count as misses. */
+  readonly unknownTestItems?: Int32Array;
+  /** Users to evaluate; default every user with at least one test item. */
+  readonly users?: ArrayLike<number>;
+}
+
+export interface RankingMetrics {
+  readonly precision: number;
+  readonly pAtK: number;
+  readonly recall: number;
+  readonly ndcg: number;
+  readonly map: number;
+  readonly auc: number;
+  readonly coverage: number;
+  /** Users evaluated. */
+  readonly users: number;
+  readonly hits: number;
+}
+
+export function evaluateRanking(input: EvaluationInput, scorer: Scorer): RankingMetrics {
+  const { nItems, k, exclude, test } = input;
+  const nUsers = test.indptr.length - 1;
+  const unknown = input.unknownTestItems;
+  const candidates = input.users ?? range(nUsers);
+  const scores = new Float32Array(nItems);
+  const mask = new Uint8Array(nItems); // 1 = training item, 2 = test item
+  const topItems = new Int32Array(k);
+  const topScores = new Float64Array(k);
+  const recommended = new Uint8Array(nItems);
+  const negScores = new Float32Array(nItems);
+  let users = 0, hits = 0, idealHits = 0, recallSum = 0, ndcgSum = 0, mapSum = 0, aucSum = 0, aucUsers = 0;
+
+  for (let c = 0; c < candidates.length; c++) {
+    const u = candidates[c];
+    const t0 = test.indptr[u], t1 = test.indptr[u + 1];
+    const nTest = t1 - t0 + (unknown ? unknown[u] : 0);
+    if (nTest === 0) continue;
+    users++;
+    scorer(u, scores);
+    for (let p = exclude.indptr[u]; p < exclude.indptr[u + 1]; p++) mask[exclude.indices[p]] = 1;
+    for (let p = t0; p < t1; p++) if (mask[test.indices[p]] === 0) mask[test.indices[p]] = 2;
+
+    const n = topK(scores, mask, k, topItems, topScores);
+    let userHits = 0, dcg = 0, ap = 0;
+    for (let r = 0; r < n; r++) {
+      recommended[topItems[r]] = 1;
+      if (mask[topItems[r]] === 2) {
+        userHits++;
+        dcg += 1 / Math.log2(r + 2);
+        ap += userHits / (r + 1);
+      }
+    }
+    const ideal = Math.min(k, nTest);
+    let idcg = 0;
+    for (let r = 0; r < ideal; r++) idcg += 1 / Math.log2(r + 2);
+    hits += userHits;
+    idealHits += ideal;
+    recallSum += userHits / nTest;
+    ndcgSum += dcg / idcg;
+    mapSum += ap / ideal;
+
+    const auc = userAuc(scores, mask, negScores);
+    if (!Number.isNaN(auc)) {
+      aucSum += auc;
+      aucUsers++;
+    }
+    for (let p = exclude.indptr[u]; p < exclude.indptr[u + 1]; p++) mask[exclude.indices[p]] = 0;
+    for (let p = t0; p < t1; p++) mask[test.indices[p]] = 0;
+  }
+  let covered = 0;
+  for (let i = 0; i < nItems; i++) covered += recommended[i];
+  return {
+    precision: users ? hits / (k * users) : NaN,
+    pAtK: idealHits ? hits / idealHits : NaN,
+    recall: users ? recallSum / users : NaN,
+    ndcg: users ? ndcgSum / users : NaN,
+    map: users ? mapSum / users : NaN,
+    auc: aucUsers ? aucSum / aucUsers : NaN,
+    coverage: nItems ? covered / nItems : NaN,
+    users,
+    hits,
+  };
+}
+
+/** Top k items with mask != 1, best first; ties keep the lower item index first. Returns the count. */
+function topK(scores: Float32Array, mask: Uint8Array, k: number, items: Int32Array, best: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (mask[i] === 1) continue;
+    const s = scores[i];
+    if (n === k && s <= best[k - 1]) continue;
+    let pos = n < k ? n++ : k - 1;
+    while (pos > 0 && best[pos - 1] < s) {
+      best[pos] = best[pos - 1];
+      items[pos] = items[pos - 1];
+      pos--;
+    }
+    best[pos] = s;
+    items[pos] = i;
+  }
+  return n;
+}
+
+/** Share of (test, non-test) pairs among non-training items where the test item scores higher. */
+function userAuc(scores: Float32Array, mask: Uint8Array, negBuf: Float32Array): number {
+  let nNeg = 0;
+  for (let i = 0; i < scores.length; i++) if (mask[i] === 0) negBuf[nNeg++] = scores[i];
+  const neg = negBuf.subarray(0, nNeg).sort();
+  let nPos = 0, sum = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (mask[i] !== 2) continue;
+    nPos++;
+    const s = scores[i];
+    const below = lowerBound(neg, s);
+    sum += below + 0.5 * (lowerBound(neg, nextUp(s)) - below);
+  }
+  return nPos && nNeg ? sum / (nPos * nNeg) : NaN;
+}
+
+function lowerBound(a: Float32Array, v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Smallest float32 greater than v, so that lowerBound(nextUp(v)) counts values <= v. */
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+function nextUp(v: number): number {
+  if (v === 0) return 1e-45;
+  F32[0] = v;
+  I32[0] += v > 0 ? 1 : -1;
+  return F32[0];
+}
+
+function range(n: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
+/** Scores of a factor model: dot(userFactors[u], itemFactors[i]) + itemBias[i]. */
+export function factorScorer(userFactors: Float32Array, itemFactors: Float32Array, itemBias: Float32Array, factors: number): Scorer {
+  return (u, out) => {
+    const uo = u * factors;
+    for (let i = 0, io = 0; i < out.length; i++, io += factors) {
+      let s = itemBias[i];
+      for (let f = 0; f < factors; f++) s += userFactors[uo + f] * itemFactors[io + f];
+      out[i] = s;
+    }
+  };
+}
+
+/** The popularity baseline: every user gets the item popularity (distinct training users per item). */
+export function popularityScorer(popularity: ArrayLike<number>): Scorer {
+  return (_u, out) => {
+    for (let i = 0; i < out.length; i++) out[i] = popularity[i];
+  };
+}

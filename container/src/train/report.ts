@@ -1,0 +1,41 @@
+/** Evaluates a fitted model and the popularity baseline on the test data, keyed by metric name. */
+import { BASELINE_PREFIX, metricName } from '../metrics/definitions';
+import type { Dataset } from './dataset';
+import { evaluateRanking, factorScorer, popularityScorer, type RankingMetrics, type Scorer } from './evaluation';
+
+export interface FactorModel {
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBias: Float32Array;
+  readonly factors: number;
+  /** A faster scorer of the same model (the SIMD kernel's); default: factorScorer of the arrays. */
+  readonly scorer?: Scorer;
+}
+
+/** Metric name to value for one evaluation, named as definitions.ts names them. */
+export function namedMetrics(m: RankingMetrics, k: number, prefix = ''): Record<string, number> {
+  return {
+    [prefix + metricName('precision', k)]: m.precision,
+    [prefix + metricName('p@k', k)]: m.pAtK,
+    [prefix + metricName('recall', k)]: m.recall,
+    [prefix + metricName('ndcg', k)]: m.ndcg,
+    [prefix + metricName('map', k)]: m.map,
+    [prefix + 'auc']: m.auc,
+    [prefix + 'coverage']: m.coverage,
+  };
+}
+
+export interface TestEvaluation {
+  readonly model: RankingMetrics;
+  readonly baseline: RankingMetrics;
+  /** Model metrics then baseline metrics, in print order. */
+  readonly metrics: Record<string, number>;
+}
+
+export function evaluateOnTest(data: Dataset, model: FactorModel, popularity: ArrayLike<number>, k: number): TestEvaluation | null {
+  if (!data.test) return null;
+  const input = { nItems: data.items.size, k, exclude: data.train, test: data.test.csr, unknownTestItems: data.test.unknownItems };
+  const m = evaluateRanking(input, model.scorer ?? factorScorer(model.userFactors, model.itemFactors, model.itemBias, model.factors));
+  const b = evaluateRanking(input, popularityScorer(popularity));
+  return { model: m, baseline: b, metrics: { ...namedMetrics(m, k), ...namedMetrics(b, k, BASELINE_PREFIX) } };
+}

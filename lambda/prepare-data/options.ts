@@ -1,0 +1,56 @@
+/** The step's input contract (Lambda event and CLI options), validated with zod. */
+import { z } from 'zod';
+import { InputValidationError } from './errors';
+
+export const SPLIT_MODES = ['random', 'temporal'] as const;
+export type SplitMode = (typeof SPLIT_MODES)[number];
+
+export const DEFAULTS = { split: 'random' as SplitMode, testFraction: 0.3, seed: 42, topN: 10 };
+
+const ISO_CUTOFF = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Cut-off instant in ms; a date without time means 00:00 UTC, a time without offset means UTC. */
+export function parseCutoff(value: string): number {
+  if (!ISO_CUTOFF.test(value)) return NaN;
+  const hasOffset = /(Z|[+-]\d{2}:\d{2})$/.test(value) && value.includes('T');
+  const ms = Date.parse(value.includes('T') && !hasOffset ? `${value}Z` : value);
+  if (Number.isNaN(ms)) return NaN;
+  // Date.parse accepts 2021-02-30; reject it by round-tripping the calendar date
+  return new Date(ms).toISOString().slice(0, 10) === value.slice(0, 10) || hasOffset ? ms : NaN;
+}
+
+const splitOptionsShape = {
+  split: z.enum(SPLIT_MODES).default(DEFAULTS.split),
+  testFraction: z.number().gt(0).lt(1).default(DEFAULTS.testFraction),
+  seed: z.number().int().min(0).max(0xffffffff).default(DEFAULTS.seed),
+  cutoffDate: z
+    .string()
+    .refine((s) => !Number.isNaN(parseCutoff(s)), 'must be an ISO date (YYYY-MM-DD) or date-time')
+    .optional(),
+  minUserInteractions: z.number().int().min(1).optional(),
+  minItemInteractions: z.number().int().min(1).optional(),
+  topN: z.number().int().min(1).max(1000).default(DEFAULTS.topN),
+};
+
+export const PrepareOptionsSchema = z.object(splitOptionsShape).strict();
+export type PrepareOptions = z.output<typeof PrepareOptionsSchema>;
+export type PrepareOptionsInput = z.input<typeof PrepareOptionsSchema>;
+
+const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'must be an s3://bucket/key URI');
+
+export const PrepareDataEventSchema = z
+  .object({
+    rawDataUri: s3Uri,
+    outputUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/prefix/ URI'),
+    ...splitOptionsShape,
+  })
+  .strict();
+export type PrepareDataEvent = z.input<typeof PrepareDataEventSchema>;
+
+/** Validates with `schema`, turning zod issues into one InputValidationError naming each field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new InputValidationError(`invalid ${what}: ${problems.join('; ')}`);
+}

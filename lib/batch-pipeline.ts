@@ -1,0 +1,163 @@
+/**
+ * The batch recommendations state machine: reads the deployed model and the latest users.jsonl
+ * from the SSM record the training pipeline writes, runs a .sync transform job over it and writes
+ * headerless CSV to s3://<artifacts>/batch/<date>/<execution name>/.
+ */
+import { Duration, Size, Stack, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { PipelineConfig } from './config';
+import { BatchStates as S, ExecutionStatus, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds } from './pipeline-names';
+import { guard, instanceType, passRoleStatement, sagemakerArn, scopeTaskPolicies, syncRuleStatement } from './task-helpers';
+
+/** Properties of the batch pipeline. */
+export interface BatchPipelineProps {
+  /** Validated configuration. */
+  readonly config: PipelineConfig;
+  /** Bucket receiving the transform output under `batch/`. */
+  readonly artifactsBucket: s3.IBucket;
+  /** Role SageMaker assumes for the transform job. */
+  readonly sagemakerRole: iam.IRole;
+  /** Topic that receives success and failure notifications. */
+  readonly topic: sns.ITopic;
+  /** SSM parameter with the deployed model's record. */
+  readonly deploymentParameter: ssm.IStringParameter;
+  /** Log group receiving every execution event. */
+  readonly logGroup: logs.ILogGroup;
+}
+
+/** Builds the batch recommendations state machine. */
+export class BatchPipeline extends Construct {
+  /** The state machine (logical id `BatchRecommendationsStateMachine`). */
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: BatchPipelineProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const names = resourceNames(config.projectName);
+
+    const batchFailed = sfn.Fail.jsonPath(this, S.BatchFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const failure = guard(new tasks.SnsPublish(this, S.NotifyBatchFailure, {
+      topic: props.topic,
+      subject: `${config.projectName} batch recommendations failed`,
+      message: sfn.TaskInput.fromText(sfn.JsonPath.format(
+        'Batch recommendations execution {} failed. Error: {}. Cause: {}',
+        sfn.JsonPath.executionName, sfn.JsonPath.stringAt('$.error.Error'), sfn.JsonPath.stringAt('$.error.Cause'),
+      )),
+      resultPath: sfn.JsonPath.DISCARD,
+    }), batchFailed, { catchResultPath: sfn.JsonPath.DISCARD });
+    failure.next(batchFailed);
+
+    const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
+      parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
+      resultPath: '$.run',
+    });
+    const readDeployment = guard(new tasks.CallAwsService(this, S.ReadDeployment, {
+      service: 'ssm',
+      action: 'getParameter',
+      parameters: { Name: props.deploymentParameter.parameterName },
+      iamAction: 'ssm:GetParameter',
+      iamResources: [props.deploymentParameter.parameterArn],
+      resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+      resultPath: '$.deployment',
+    }), failure);
+    const noModel = new sfn.Pass(this, S.NoDeployedModel, {
+      parameters: {
+        Error: PipelineErrors.NoDeployedModel,
+        Cause: `No model has been deployed yet (${props.deploymentParameter.parameterName} has no modelName): run the training pipeline first`,
+      },
+      resultPath: '$.error',
+    }).next(failure);
+    const outputUri = `s3://${props.artifactsBucket.bucketName}/batch/{}/{}/`;
+    const nameRun = new sfn.Pass(this, S.NameBatchRun, {
+      parameters: {
+        'transformJobName.$': `States.Format('${names.transformJobPrefix}{}', $.run.runId)`,
+        'date.$': 'States.ArrayGetItem($.run.dateParts, 0)',
+      },
+      resultPath: '$.names',
+    });
+    const nameOutput = new sfn.Pass(this, S.NameBatchOutput, {
+      parameters: { 'outputUri.$': `States.Format('${outputUri}', $.names.date, $$.Execution.Name)` },
+      resultPath: '$.location',
+    });
+
+    const transform = new tasks.SageMakerCreateTransformJob(this, S.RunBatchTransform, {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      transformJobName: sfn.JsonPath.stringAt('$.names.transformJobName'),
+      modelName: sfn.JsonPath.stringAt('$.deployment.record.modelName'),
+      role: props.sagemakerRole,
+      batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
+      maxPayload: Size.mebibytes(6),
+      transformInput: {
+        contentType: 'application/json',
+        splitType: tasks.SplitType.LINE,
+        transformDataSource: {
+          s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Uri: sfn.JsonPath.stringAt('$.deployment.record.batchInputUri') },
+        },
+      },
+      transformOutput: {
+        s3OutputPath: sfn.JsonPath.stringAt('$.location.outputUri'),
+        accept: 'text/csv',
+        assembleWith: tasks.AssembleWith.LINE,
+      },
+      transformResources: { instanceCount: config.transformInstanceCount, instanceType: instanceType(config.transformInstanceType) },
+      resultPath: '$.transform',
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(config.maxTransformRuntimeSeconds)),
+    });
+    scopeTaskPolicies(transform, [
+      new iam.PolicyStatement({
+        actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob',
+          'sagemaker:AddTags', 'sagemaker:ListTags'],
+        resources: [sagemakerArn(stack, 'transform-job', `${names.transformJobPrefix}*`)],
+      }),
+      // CreateTransformJob also authorizes against the model it runs.
+      new iam.PolicyStatement({
+        actions: ['sagemaker:CreateTransformJob'],
+        resources: [sagemakerArn(stack, 'model', `${names.modelPrefix}*`)],
+      }),
+      passRoleStatement(props.sagemakerRole),
+      syncRuleStatement(stack, 'StepFunctionsGetEventsForSageMakerTransformJobsRule'),
+    ]);
+    guard(transform, failure);
+
+    const done = new sfn.Pass(this, S.BuildBatchOutput, {
+      parameters: {
+        status: ExecutionStatus.BatchCompleted,
+        'transformJobName.$': '$.names.transformJobName',
+        'modelName.$': '$.deployment.record.modelName',
+        'batchInputUri.$': '$.deployment.record.batchInputUri',
+        'outputUri.$': '$.location.outputUri',
+      },
+      resultPath: '$.output',
+    }).next(guard(new tasks.SnsPublish(this, S.NotifyBatchSuccess, {
+      topic: props.topic,
+      subject: `${config.projectName} batch recommendations written`,
+      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
+      resultPath: sfn.JsonPath.DISCARD,
+    }), failure)).next(new sfn.Succeed(this, S.BatchComplete, { outputPath: '$.output' }));
+
+    const definition = prepareRun.next(readDeployment).next(new sfn.Choice(this, S.HasDeployedModel)
+      .when(sfn.Condition.and(
+        sfn.Condition.isPresent('$.deployment.record.modelName'),
+        sfn.Condition.isPresent('$.deployment.record.batchInputUri'),
+      ), nameRun.next(nameOutput).next(transform).next(done))
+      .otherwise(noModel));
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: names.batchStateMachine,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
+    });
+    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).overrideLogicalId(`${StateMachineIds.Batch}StateMachine`);
+    Tags.of(this.stateMachine).add(ROLE_TAG, 'batch');
+  }
+}

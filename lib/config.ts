@@ -1,0 +1,127 @@
+/**
+ * Pipeline configuration: read from the CDK context (cdk.json, or `-c key=value` on the command
+ * line, where every value arrives as a string), typed and validated with zod at synth time.
+ */
+import { z } from 'zod';
+
+/** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const json = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v), schema);
+const instanceType = z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like ml.c5.2xlarge');
+const scheduleExpression = z.string().regex(/^(cron|rate)\(.+\)$/, 'must be cron(...) or rate(...)');
+
+/** Retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Every option, its type and its default (docs/cdk.md lists them). */
+export const configSchema = z.object({
+  projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
+  rawDataKey: z.string().min(1).default('raw/online_retail_II.csv'),
+  gateThreshold: z.coerce.number().min(0).max(1),
+  evalK: int(1, 100),
+  hyperparameters: json(z.record(z.string(), z.string())),
+  split: z.enum(['random', 'temporal']),
+  testFraction: z.coerce.number().gt(0).lt(1),
+  splitSeed: int(0, 2 ** 31 - 1),
+  trainingInstanceType: instanceType,
+  trainingVolumeSizeGb: int(1, 16384),
+  maxTrainingRuntimeSeconds: int(60, 432000),
+  useSpotTraining: bool,
+  maxSpotWaitSeconds: int(60, 432000),
+  endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a SageMaker endpoint name'),
+  endpointInstanceType: instanceType,
+  endpointInstanceCount: int(1, 100),
+  blueGreenTerminationWaitSeconds: int(0, 3600),
+  rollbackLatencyMs: z.coerce.number().positive(),
+  rollback5xxCount: int(1, 1000000),
+  deployPollIntervalSeconds: int(1, 3600),
+  deployMaxPolls: int(1, 1000),
+  transformInstanceType: instanceType,
+  transformInstanceCount: int(1, 100),
+  maxTransformRuntimeSeconds: int(60, 432000),
+  retrainingEnabled: bool,
+  retrainingSchedule: scheduleExpression,
+  batchEnabled: bool,
+  batchSchedule: scheduleExpression,
+  scheduleTimeZone: z.string().min(1),
+  runRetentionDays: int(1, 3650),
+  batchRetentionDays: int(1, 3650),
+  logRetentionDays: z.coerce.number().refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+  stateMachineTimeoutMinutes: int(5, 525600),
+  notificationEmail: z.email().optional(),
+}).superRefine((c, ctx) => {
+  if (c.useSpotTraining && c.maxSpotWaitSeconds < c.maxTrainingRuntimeSeconds) {
+    ctx.addIssue({ code: 'custom', path: ['maxSpotWaitSeconds'], message: 'must be at least maxTrainingRuntimeSeconds' });
+  }
+});
+
+/** The validated configuration. */
+export type PipelineConfig = z.infer<typeof configSchema>;
+
+/** Defaults of every option (cdk.json repeats them so they are visible to operators). */
+export const DEFAULT_CONFIG: PipelineConfig = {
+  projectName: 'bpr',
+  rawDataKey: 'raw/online_retail_II.csv',
+  gateThreshold: 0.05,
+  evalK: 10,
+  hyperparameters: { seed: '42' },
+  split: 'random',
+  testFraction: 0.3,
+  splitSeed: 42,
+  trainingInstanceType: 'ml.c5.2xlarge',
+  trainingVolumeSizeGb: 30,
+  maxTrainingRuntimeSeconds: 7200,
+  useSpotTraining: false,
+  maxSpotWaitSeconds: 14400,
+  endpointName: 'bpr-recommender',
+  endpointInstanceType: 'ml.c5.large',
+  endpointInstanceCount: 1,
+  blueGreenTerminationWaitSeconds: 300,
+  rollbackLatencyMs: 500,
+  rollback5xxCount: 5,
+  deployPollIntervalSeconds: 30,
+  deployMaxPolls: 80,
+  transformInstanceType: 'ml.c5.2xlarge',
+  transformInstanceCount: 1,
+  maxTransformRuntimeSeconds: 3600,
+  retrainingEnabled: true,
+  retrainingSchedule: 'cron(0 3 ? * MON *)',
+  batchEnabled: true,
+  batchSchedule: 'cron(0 6 ? * * *)',
+  scheduleTimeZone: 'UTC',
+  runRetentionDays: 90,
+  batchRetentionDays: 90,
+  logRetentionDays: 90,
+  stateMachineTimeoutMinutes: 720,
+};
+
+/** Configuration problems, one line per field. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid cdk.json context:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates raw values (context values override defaults); throws ConfigError naming each bad field. */
+export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
+  const known = Object.fromEntries(
+    Object.keys(DEFAULT_CONFIG).concat('notificationEmail')
+      .filter((k) => raw[k] !== undefined)
+      .map((k) => [k, raw[k]]),
+  );
+  const result = configSchema.safeParse({ ...DEFAULT_CONFIG, ...known });
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** Reads the configuration from a construct's context (the App's, normally). */
+export function configFromContext(node: { tryGetContext(key: string): unknown }): PipelineConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_CONFIG).concat('notificationEmail')) raw[key] = node.tryGetContext(key);
+  return parseConfig(raw);
+}

@@ -1,0 +1,60 @@
+/**
+ * cdk-nag acknowledgements: every finding that remains by design, acknowledged on the construct
+ * that owns it, each with a one-line reason. Finding ids are exact (built from the same ARNs the
+ * policies use), so a new wildcard anywhere else still fails synth.
+ */
+import { CfnElement, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { resourceNames } from './pipeline-names';
+import { PipelineStack } from './pipeline-stack';
+import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
+
+/** Renders a resolved CloudFormation value the way cdk-nag names it in finding ids. */
+function nagName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, any>;
+  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(nagName).join(v['Fn::Join'][0]);
+  if (v.Ref) return `<${v.Ref}>`;
+  if (v['Fn::GetAtt']) return `<${[v['Fn::GetAtt']].flat().join('.')}>`;
+  if (v['Fn::ImportValue']) return nagName(v['Fn::ImportValue']);
+  return JSON.stringify(value);
+}
+
+/** Acknowledges the remaining findings of the pipeline stack. */
+export function acknowledgeFindings(stack: PipelineStack, projectName: string): void {
+  const names = resourceNames(projectName);
+  const id = (resource: string) => `AwsSolutions-IAM5[Resource::${nagName(stack.resolve(resource))}]`;
+  const ack = (scope: IConstruct, findings: Array<[string, string]>) => {
+    for (const [finding, reason] of findings) Validations.of(scope).acknowledge({ id: finding, reason });
+  };
+  const star = 'AwsSolutions-IAM5[Resource::*]';
+  const noResourceLevel = 'Only actions without resource-level permissions use "*":';
+
+  ack(stack.sagemakerRole, [
+    [id(stack.artifactsBucket.arnForObjects('runs/*')), 'SageMaker reads channels and model data and writes models under runs/, one folder per execution.'],
+    [id(stack.artifactsBucket.arnForObjects('batch/*')), 'Batch transform output goes under batch/<date>/<execution>/.'],
+    [id(sagemakerLogGroupArn(stack)), 'SageMaker jobs and endpoints log to groups under /aws/sagemaker/ named per job.'],
+    [star, `${noResourceLevel} ecr:GetAuthorizationToken, and cloudwatch:PutMetricData limited to /aws/sagemaker/* namespaces.`],
+  ]);
+  ack(stack.prepareFunction.role!, [
+    [id(stack.rawBucket.arnForObjects('*')), 'The execution input may name any object of the raw-data bucket; read only.'],
+    [id(stack.artifactsBucket.arnForObjects('runs/*')), 'Prepared data is written under runs/<execution>/data/, known only at run time.'],
+  ]);
+
+  const training: Array<[string, string]> = [
+    [id(sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`)), 'Training job names are unique per execution (States.UUID) under this prefix.'],
+    [id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)), 'Model names are unique per execution (States.UUID) under this prefix.'],
+    [id(sagemakerArn(stack, 'endpoint-config', `${names.endpointConfigPrefix}*`)), 'Endpoint configuration names are unique per execution under this prefix.'],
+    [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+  ];
+  for (const fn of [stack.prepareFunction, stack.gateFunction]) {
+    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
+    training.push([`AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`, 'lambda:InvokeFunction on the function\'s versions and aliases (added by LambdaInvoke).']);
+  }
+  ack(stack.training.stateMachine.role, training);
+  ack(stack.batch.stateMachine.role, [
+    [id(sagemakerArn(stack, 'transform-job', `${names.transformJobPrefix}*`)), 'Transform job names are unique per execution under this prefix.'],
+    [id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)), 'The batch pipeline runs whichever pipeline model is recorded as deployed.'],
+    [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+  ]);
+}

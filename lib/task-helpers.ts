@@ -1,0 +1,80 @@
+/** Helpers shared by the state machine builders: retries, catches and scoped task policies. */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { THROTTLING_ERRORS } from './pipeline-names';
+
+/** Retries throttling and transient errors with backoff, then catches everything into `failure`. */
+export function guard<T extends sfn.TaskStateBase>(
+  task: T,
+  failure: sfn.IChainable,
+  options: { readonly extraRetryErrors?: string[]; readonly catchResultPath?: string } = {},
+): T {
+  task.addRetry({
+    errors: [...THROTTLING_ERRORS, ...(options.extraRetryErrors ?? [])],
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.minutes(2),
+  });
+  task.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: options.catchResultPath ?? '$.error' });
+  return task;
+}
+
+/**
+ * Replaces the IAM statements a native SageMaker task would add to the state machine role. The
+ * built-in ones use `resource/*` whenever a name is a JSONPath; ours are scoped to the name prefixes.
+ * Must run before the task is bound to a state machine (statements are read at binding).
+ */
+export function scopeTaskPolicies(task: sfn.TaskStateBase, statements: iam.PolicyStatement[]): void {
+  Object.defineProperty(task, 'taskPolicies', { value: statements, configurable: true });
+}
+
+/** arn:aws:sagemaker:<region>:<account>:<resource>/<name> in the stack's account and region. */
+export function sagemakerArn(scope: Stack, resource: string, name: string): string {
+  return scope.formatArn({ service: 'sagemaker', resource, resourceName: name });
+}
+
+/** iam:PassRole of the SageMaker execution role, only to SageMaker. */
+export function passRoleStatement(role: iam.IRole): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [role.roleArn],
+    conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+  });
+}
+
+/** The managed EventBridge rule Step Functions uses to follow a .sync SageMaker job. */
+export function syncRuleStatement(scope: Stack, ruleName: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+    resources: [scope.formatArn({ service: 'events', resource: 'rule', resourceName: ruleName })],
+  });
+}
+
+/** The SageMaker instance type without its `ml.` prefix, as the CDK tasks want it. */
+export function instanceType(mlType: string): ec2.InstanceType {
+  return new ec2.InstanceType(mlType.replace(/^ml\./, ''));
+}
+
+/**
+ * An S3 location known only at run time (a JSONPath). Unlike S3Location.fromJsonExpression it
+ * grants nothing (that one grants s3:GetObject/PutObject on "*"): the SageMaker role carries
+ * prefix-scoped S3 statements instead.
+ */
+export class RuntimeS3Location extends tasks.S3Location {
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  bind(): tasks.S3LocationConfig {
+    return { uri: sfn.JsonPath.stringAt(this.path) };
+  }
+}
+
+/** The log groups SageMaker jobs and endpoints write to (/aws/sagemaker/...). */
+export function sagemakerLogGroupArn(stack: Stack): string {
+  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}

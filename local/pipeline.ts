@@ -1,0 +1,153 @@
+/**
+ * The local environment one `npm start` (or one e2e test) runs in: the synthesized app's state
+ * machines, s3rver with the app's buckets, the SageMaker stand-in and the recorders. Executions
+ * run against it one after another and share its state, so a second training execution finds the
+ * endpoint of the first and updates it.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createPipelineApp } from '../lib/app';
+import { walkStates, type LocalServices } from './bindings';
+import { findStateMachine, readTemplates, requireStateMachine, synthesizeTemplates, REPO_ROOT, type AppBuilder, type SynthesizedApp } from './cdk/synth';
+import { LocalLambdas } from './lambdas';
+import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from './processes';
+import { CallRecorder, LocalSns, LocalSsm } from './recorders';
+import { startLocalS3, uploadFile, type LocalS3 } from './s3';
+import { LocalSageMaker } from './sagemaker';
+import { runExecution, type ExecutionResult, type ProgressEvent } from './stepfunctions';
+
+export interface LocalPipelineOptions {
+  /** Work directory: S3 data, job folders, models, logs (cleared of earlier runs' state). */
+  readonly workdir: string;
+  /** Fills the CDK app (the project's stacks by default). */
+  readonly buildApp?: AppBuilder;
+  readonly container?: ContainerCommand;
+  /** Pause of Wait states in ms (default 250). */
+  readonly waitMs?: number;
+  readonly log?: (message: string) => void;
+  readonly onContainerLine?: (source: string, line: string) => void;
+  readonly onProgress?: (machine: string, event: ProgressEvent) => void;
+  /** Lambda logical id -> folder under lambda/, when construct paths do not name the folder. */
+  readonly lambdaFolders?: Record<string, string>;
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+/**
+ * The project's own CDK app (lib/app.ts) with the context of cdk.json, when there is one. cdk-nag
+ * is left out: it only validates, and the definitions are the same with or without it.
+ */
+export function projectAppBuilder(context: Record<string, unknown> = {}): AppBuilder {
+  return (app) => {
+    let fileContext: Record<string, unknown> = {};
+    try {
+      fileContext = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+    } catch {
+      // no cdk.json: the defaults of lib/config.ts apply
+    }
+    for (const [k, v] of Object.entries({ ...fileContext, ...context })) {
+      if (app.node.tryGetContext(k) === undefined) app.node.setContext(k, v);
+    }
+    createPipelineApp(app, { nag: false });
+  };
+}
+
+export class LocalPipeline {
+  private executions = 0;
+  /** Data statistics of the last PrepareData step that finished (also when a later step failed). */
+  lastPreparedStats: Record<string, unknown> | null = null;
+
+  private constructor(
+    readonly options: LocalPipelineOptions,
+    readonly app: SynthesizedApp,
+    readonly s3: LocalS3,
+    readonly services: LocalServices,
+  ) {}
+
+  static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
+    const log = options.log ?? (() => undefined);
+    const workdir = path.resolve(options.workdir);
+    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
+      await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
+    }
+    const builder = options.buildApp ?? projectAppBuilder();
+    const t0 = Date.now();
+    const app = readTemplates(await synthesizeTemplates(builder, path.join(workdir, 'cdk.out')), REGION, ACCOUNT);
+    log(`synthesized ${app.stateMachines.length} state machine(s), ${app.lambdas.length} Lambda function(s), ${app.buckets.length} bucket(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const s3 = await startLocalS3({ buckets: app.buckets, directory: path.join(workdir, 's3') });
+    log(`S3 API (s3rver) on ${s3.endpoint}, buckets: ${app.buckets.join(', ')}`);
+    const recorder = new CallRecorder();
+    const services: LocalServices = {
+      sagemaker: new LocalSageMaker({
+        s3: s3.client,
+        workdir,
+        container: options.container ?? defaultContainerCommand(),
+        region: REGION,
+        account: ACCOUNT,
+        log,
+        onContainerLine: options.onContainerLine,
+      }),
+      lambdas: new LocalLambdas(app.lambdas, path.join(REPO_ROOT, 'lambda'), options.lambdaFolders),
+      ssm: new LocalSsm(recorder),
+      sns: new LocalSns(recorder),
+      recorder,
+    };
+    return new LocalPipeline(options, app, s3, services);
+  }
+
+  /** The raw-data URI the training definition uses when the input names none (an s3:// csv/xlsx literal). */
+  defaultRawDataUri(): string | undefined {
+    const def = requireStateMachine(this.app, 'training');
+    let found: string | undefined;
+    const visit = (v: unknown): void => {
+      if (found) return;
+      if (typeof v === 'string' && /^s3:\/\/[^/]+\/.+\.(csv|xlsx|csv\.gz)$/i.test(v)) found = v;
+      else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+    };
+    walkStates(def).forEach(([, s]) => visit(s));
+    return found;
+  }
+
+  /** Uploads a raw export to the definition's default raw-data location. */
+  async uploadRawData(file: string): Promise<string> {
+    const uri = this.defaultRawDataUri();
+    if (!uri) throw new Error('the training state machine names no default raw data URI; pass rawDataUri in the input');
+    await uploadFile(this.s3.client, uri, file);
+    return uri;
+  }
+
+  private async run(which: 'training' | 'batch', input: unknown): Promise<ExecutionResult> {
+    const def = requireStateMachine(this.app, which);
+    const n = ++this.executions;
+    return runExecution(def, input, this.services, {
+      name: `local-${which}-${n}-${Date.now().toString(36)}`,
+      waitMs: this.options.waitMs,
+      stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`,
+      onProgress: (e) => {
+        const stats = (e.output as { prepared?: { stats?: Record<string, unknown> } } | undefined)?.prepared?.stats;
+        if (e.type === 'exited' && stats) this.lastPreparedStats = stats;
+        this.options.onProgress?.(which, e);
+      },
+    });
+  }
+
+  runTraining(input: unknown = {}): Promise<ExecutionResult> {
+    return this.run('training', input);
+  }
+
+  hasBatch(): boolean {
+    return findStateMachine(this.app, 'batch') !== undefined;
+  }
+
+  runBatch(input: unknown = {}): Promise<ExecutionResult> {
+    return this.run('batch', input);
+  }
+
+  /** Stops every process and the S3 server. */
+  async stop(): Promise<void> {
+    await this.services.sagemaker.stop().catch(() => undefined);
+    await stopAllProcesses();
+    await this.s3.stop();
+  }
+}

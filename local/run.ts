@@ -1,0 +1,110 @@
+/**
+ * One local run, as `npm start` does it: data (generated or --input), the training pipeline
+ * execution, recommendations from the endpoint, the batch execution, and the summary.
+ */
+import { createWriteStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { generateRetailCsv, type GeneratorOptions } from './dataset/generator';
+import { LocalPipeline, type LocalPipelineOptions } from './pipeline';
+import { readBatchOutput, readCatalog, recommend, sampleUsers, type CustomerRecommendations } from './report';
+import { buildSummary, executionSummary, type RunSummary } from './summary';
+import { asRecord } from './sagemaker/context';
+
+export interface LocalRunOptions extends LocalPipelineOptions {
+  /** A raw export (Online Retail II xlsx or CSV); the generated dataset when omitted. */
+  readonly input?: string;
+  /** Generator options for the default dataset (its defaults: full scale). */
+  readonly generate?: GeneratorOptions;
+  /** Execution input overrides. */
+  readonly threshold?: number;
+  readonly hyperparameters?: Record<string, string>;
+  /** Leave the pipeline (S3, endpoint) running; the caller stops it. */
+  readonly keepServing?: boolean;
+  /** Customers to show recommendations for (default 2) and how many items each (default 5). */
+  readonly customers?: number;
+  readonly topN?: number;
+}
+
+export interface LocalRunResult {
+  readonly summary: RunSummary;
+  readonly summaryPath: string;
+  /** Still running when keepServing was set (stop it when done); stopped otherwise. */
+  readonly pipeline: LocalPipeline;
+}
+
+/** Writes the generated default dataset as CSV; returns its path. */
+export async function writeGeneratedDataset(file: string, options: GeneratorOptions = {}): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await streamPipeline(Readable.from(generateRetailCsv(options)), createWriteStream(tmp));
+  await fs.rename(tmp, file);
+  return file;
+}
+
+/** The execution input: `{}` unless the caller overrides the threshold or hyperparameters. */
+export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters'>): Record<string, unknown> {
+  return {
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.hyperparameters && Object.keys(options.hyperparameters).length ? { hyperparameters: options.hyperparameters } : {}),
+  };
+}
+
+/**
+ * Runs the pipeline once. With `existing`, the run uses that environment (and leaves it running),
+ * so consecutive runs share S3, endpoints and parameters as consecutive executions in AWS do.
+ */
+export async function runLocal(options: LocalRunOptions, existing?: LocalPipeline): Promise<LocalRunResult> {
+  const startedAt = Date.now();
+  const log = options.log ?? (() => undefined);
+  const workdir = path.resolve(options.workdir);
+  await fs.mkdir(workdir, { recursive: true });
+  const summaryPath = path.join(workdir, 'summary.json');
+  await fs.rm(summaryPath, { force: true });
+  const pipeline = existing ?? (await LocalPipeline.start({ ...options, workdir }));
+  const keep = options.keepServing || existing !== undefined;
+  try {
+    let dataFile = options.input;
+    if (!dataFile) {
+      const t0 = Date.now();
+      dataFile = await writeGeneratedDataset(path.join(workdir, 'data', 'online_retail_synthetic.csv'), options.generate);
+      log(`generated the default dataset: ${dataFile} (${((await fs.stat(dataFile)).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const rawUri = await pipeline.uploadRawData(dataFile);
+    log(`uploaded ${dataFile} to ${rawUri}`);
+    const input = executionInput(options);
+    log(`starting the training pipeline with input ${JSON.stringify(input)}`);
+    const training = await pipeline.runTraining(input);
+    const out = asRecord(training.output);
+
+    const recommendations: CustomerRecommendations[] = [];
+    let batch: RunSummary['batch'] = null;
+    if (training.status === 'SUCCEEDED' && out.status === 'DEPLOYED') {
+      const ep = pipeline.services.sagemaker.hosting.endpointInfo(String(out.endpointName));
+      const job = pipeline.services.sagemaker.training.list().at(-1);
+      const catalogChannel = ((job?.InputDataConfig ?? []) as { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[])
+        .find((c) => c.ChannelName === 'catalog');
+      const catalog = await readCatalog(pipeline.s3.client, catalogChannel?.DataSource.S3DataSource.S3Uri);
+      if (ep?.url) {
+        for (const user of await sampleUsers(pipeline.s3.client, out.batchInputUri as string | undefined, options.customers ?? 2)) {
+          recommendations.push(await recommend(ep.url, user, options.topN ?? 5, catalog));
+        }
+      }
+      if (pipeline.hasBatch()) {
+        log('starting the batch recommendations pipeline');
+        const b = await pipeline.runBatch({});
+        const bout = asRecord(b.output);
+        const files = typeof bout.outputUri === 'string' ? await readBatchOutput(pipeline.s3.client, bout.outputUri) : {};
+        batch = { status: String(bout.status ?? b.status), execution: executionSummary(b), ...files };
+      }
+    }
+    const summary = buildSummary({ pipeline, training, recommendations, batch, startedAt });
+    await fs.writeFile(summaryPath, JSON.stringify(summary, null, 2));
+    if (!keep) await pipeline.stop();
+    return { summary, summaryPath, pipeline };
+  } catch (err) {
+    if (!existing) await pipeline.stop();
+    throw err;
+  }
+}

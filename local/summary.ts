@@ -1,0 +1,149 @@
+/** The run's summary: built from the executions and the local services, printed and saved as summary.json. */
+import type { LocalPipeline } from './pipeline';
+import type { RecordedCall } from './recorders';
+import type { BatchOutput, CustomerRecommendations } from './report';
+import type { ExecutionResult } from './stepfunctions';
+
+export interface ExecutionSummary {
+  readonly executionArn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: string;
+  readonly cause?: string;
+  readonly seconds: number;
+  readonly states: string[];
+}
+
+export interface RunSummary {
+  /** DEPLOYED, REJECTED (the gate said no) or FAILED (the execution failed). */
+  readonly status: 'DEPLOYED' | 'REJECTED' | 'FAILED';
+  /** Why: the gate's reason, or the execution's error and cause. */
+  readonly reason: string;
+  readonly training: ExecutionSummary;
+  /** Data preparation statistics (null when preparation did not finish). */
+  readonly data: Record<string, unknown> | null;
+  readonly trainingJob: { name: string; status: string; failureReason?: string; modelDataUrl?: string; seconds?: number } | null;
+  /** Every metric of the training job (model and baseline_ ones). */
+  readonly metrics: Record<string, number>;
+  readonly gate: { metricName: string; value: number | null; baselineMetricName: string; baselineValue: number | null; threshold: number; passed: boolean } | null;
+  readonly endpoint: { name: string; url: string; status: string; modelName: string } | null;
+  readonly recommendations: CustomerRecommendations[];
+  readonly batch: (Partial<BatchOutput> & { execution: ExecutionSummary; status: string }) | null;
+  /** SNS messages the run would have sent. */
+  readonly notifications: { subject?: string; message: string }[];
+  /** SSM parameters as the run left them. */
+  readonly parameters: Record<string, string>;
+  /** Calls to services that were only recorded (Scheduler etc.). */
+  readonly recordedCalls: RecordedCall[];
+  readonly s3Endpoint: string;
+  readonly workdir: string;
+  readonly totalSeconds: number;
+}
+
+/** The readable part of a Step Functions Cause: a job's FailureReason, a Lambda's errorMessage, or the text. */
+export function readableCause(cause: string | undefined): string {
+  try {
+    const parsed = JSON.parse(String(cause)) as { FailureReason?: unknown; errorMessage?: unknown };
+    if (typeof parsed.FailureReason === 'string') return parsed.FailureReason;
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // plain text
+  }
+  return String(cause ?? '');
+}
+
+export function executionSummary(r: ExecutionResult): ExecutionSummary {
+  return { executionArn: r.executionArn, status: r.status, error: r.error, cause: r.cause, seconds: r.durationMs / 1000, states: r.visited };
+}
+
+type Out = Record<string, unknown>;
+
+/** Builds the summary; the parts that need I/O (recommendations, batch output) come in ready. */
+export function buildSummary(args: {
+  pipeline: LocalPipeline;
+  training: ExecutionResult;
+  recommendations: CustomerRecommendations[];
+  batch: RunSummary['batch'];
+  startedAt: number;
+}): RunSummary {
+  const { pipeline, training } = args;
+  const out = (training.output ?? {}) as Out;
+  const job = pipeline.services.sagemaker.training.list().at(-1);
+  const metricsList = (job?.FinalMetricDataList ?? []) as { MetricName: string; Value: number }[];
+  const status = training.status === 'FAILED' ? 'FAILED' : out.status === 'DEPLOYED' ? 'DEPLOYED' : 'REJECTED';
+  const endpointName = typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
+  const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
+  const gate = typeof out.metricName === 'string'
+    ? {
+        metricName: out.metricName,
+        value: out.value as number | null,
+        baselineMetricName: String(out.baselineMetricName),
+        baselineValue: out.baselineValue as number | null,
+        threshold: Number(out.threshold),
+        passed: status === 'DEPLOYED',
+      }
+    : null;
+  return {
+    status,
+    reason: status === 'FAILED' ? `${training.error}: ${readableCause(training.cause)}` : String(out.reason ?? ''),
+    training: executionSummary(training),
+    data: (out.stats as Record<string, unknown>) ?? pipeline.lastPreparedStats ?? null,
+    trainingJob: job
+      ? {
+          name: String(job.TrainingJobName),
+          status: String(job.TrainingJobStatus),
+          failureReason: job.FailureReason as string | undefined,
+          modelDataUrl: (job.ModelArtifacts as { S3ModelArtifacts?: string } | undefined)?.S3ModelArtifacts,
+          seconds: job.TrainingTimeInSeconds as number | undefined,
+        }
+      : null,
+    metrics: Object.fromEntries(metricsList.map((m) => [m.MetricName, m.Value])),
+    gate,
+    endpoint: ep && endpointName ? { name: endpointName, ...ep } : null,
+    recommendations: args.recommendations,
+    batch: args.batch,
+    notifications: pipeline.services.sns.messages.map((m) => ({ subject: m.subject, message: m.message })),
+    parameters: pipeline.services.ssm.all(),
+    recordedCalls: pipeline.services.recorder.calls.filter((c) => c.service !== 'ssm' && c.service !== 'sns'),
+    s3Endpoint: pipeline.s3.endpoint,
+    workdir: pipeline.options.workdir,
+    totalSeconds: (Date.now() - args.startedAt) / 1000,
+  };
+}
+
+const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)).toString() : String(v));
+
+/** Human-readable summary lines. */
+export function formatSummary(s: RunSummary): string[] {
+  const lines: string[] = ['', `=== ${s.status} ===`, `reason: ${s.reason}`];
+  if (s.data) {
+    const d = s.data as { rowsRead?: number; users?: number; items?: number; pairs?: number; split?: Record<string, unknown> };
+    const split = d.split ?? {};
+    lines.push(`data: ${fmt(d.rowsRead)} rows read -> ${fmt(d.users)} customers, ${fmt(d.items)} items, ${fmt(d.pairs)} unique pairs`);
+    lines.push(`      ${String(split.mode ?? '?')} split: ${fmt(split.trainPairs)} training / ${fmt(split.testPairs)} test pairs`);
+  }
+  if (s.trainingJob) {
+    lines.push(`training job: ${s.trainingJob.name} ${s.trainingJob.status}${s.trainingJob.seconds !== undefined ? ` in ${s.trainingJob.seconds} s` : ''}${s.trainingJob.failureReason ? ` (${s.trainingJob.failureReason})` : ''}`);
+  }
+  const model = Object.entries(s.metrics).filter(([k]) => !k.startsWith('baseline_') && !['epoch', 'train_loss', 'samples_per_second'].includes(k));
+  if (model.length) {
+    lines.push('metrics (model vs popularity baseline):');
+    for (const [k, v] of model) lines.push(`  ${k.padEnd(16)} ${fmt(v).padEnd(10)} baseline ${fmt(s.metrics[`baseline_${k}`] ?? '-')}`);
+  }
+  if (s.gate) {
+    lines.push(`gate: ${s.gate.metricName} ${fmt(s.gate.value)} vs threshold ${fmt(s.gate.threshold)} and baseline ${fmt(s.gate.baselineValue)} -> ${s.gate.passed ? 'deploy' : 'reject'}`);
+  }
+  if (s.endpoint) lines.push(`endpoint: ${s.endpoint.name} ${s.endpoint.status} at ${s.endpoint.url}/invocations (model ${s.endpoint.modelName})`);
+  else lines.push('endpoint: none');
+  for (const r of s.recommendations) {
+    lines.push(`recommendations for customer ${r.userId}:`);
+    for (const [i, it] of r.items.entries()) lines.push(`  ${String(i + 1).padStart(2)}. ${it.itemId.padEnd(8)} ${fmt(it.score).padEnd(9)} ${it.description ?? ''}`);
+  }
+  if (s.batch) {
+    lines.push(`batch: ${s.batch.status}${s.batch.outputUri ? ` -> ${s.batch.outputUri} (${s.batch.lines} lines in ${s.batch.files?.length} file(s))` : ''}${s.batch.execution.error ? ` ${s.batch.execution.error}: ${readableCause(s.batch.execution.cause)}` : ''}`);
+    for (const l of s.batch.sample ?? []) lines.push(`  ${l}`);
+  }
+  for (const n of s.notifications) lines.push(`notification: ${n.subject ?? '(no subject)'}`);
+  for (const [k, v] of Object.entries(s.parameters)) lines.push(`parameter ${k}: ${v.length > 120 ? `${v.slice(0, 117)}...` : v}`);
+  lines.push(`total: ${s.totalSeconds.toFixed(1)} s`);
+  return lines;
+}

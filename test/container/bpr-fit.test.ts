@@ -1,0 +1,111 @@
+import { DatasetBuilder, type Dataset } from '../../container/src/train/dataset';
+import { itemPopularity } from '../../container/src/train/data';
+import { fit, learningRateAt, splitValidation } from '../../container/src/train/fit';
+import { parseHyperparameters } from '../../container/src/train/hyperparameters';
+import { evaluateOnTest } from '../../container/src/train/report';
+import { buildCsr } from '../../container/src/train/data';
+import { factorScorer } from '../../container/src/train/evaluation';
+import { Rng } from '../../container/src/train/rng';
+import { plantedData } from './bpr-fixtures';
+
+function dataset(seed = 1): Dataset {
+  const { train, test } = plantedData(seed);
+  const b = new DatasetBuilder();
+  for (const [u, i] of train) b.addTrain(u, i);
+  for (const [u, i] of test) b.addTest(u, i);
+  return b.build(true);
+}
+
+const SMALL = { factors: '16', epochs: '30', eval_every: '5', threads: '1', seed: '3' };
+
+async function train(data: Dataset, overrides: Record<string, string> = {}) {
+  const hp = parseHyperparameters({ ...SMALL, ...overrides });
+  const result = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
+  const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, itemPopularity(data.train, data.items.size), hp.eval_k)!;
+  return { result, evaluation };
+}
+
+describe('BPR fit', () => {
+  const data = dataset();
+
+  it('beats the popularity baseline by a wide margin on planted taste groups', async () => {
+    const { evaluation } = await train(data);
+    expect(evaluation.baseline.pAtK).toBeLessThan(0.3);
+    expect(evaluation.model.pAtK).toBeGreaterThan(0.6);
+    expect(evaluation.model.pAtK).toBeGreaterThan(2 * evaluation.baseline.pAtK);
+    expect(evaluation.model.auc).toBeGreaterThan(0.9);
+    expect(evaluation.model.ndcg).toBeGreaterThan(evaluation.baseline.ndcg);
+  });
+
+  it('plain BPR (one uniform negative, no early stopping) also learns the groups', async () => {
+    const { evaluation, result } = await train(data, { negative_samples: '1', validation_fraction: '0', learning_rate: '0.1' });
+    expect(result.epochsRun).toBe(30);
+    expect(evaluation.model.pAtK).toBeGreaterThan(2 * evaluation.baseline.pAtK);
+  });
+
+  it('is reproducible bit for bit with threads=1 and the same seed', async () => {
+    const a = await train(data);
+    const b = await train(data);
+    expect(Buffer.from(a.result.userFactors.buffer).equals(Buffer.from(b.result.userFactors.buffer))).toBe(true);
+    expect(Buffer.from(a.result.itemFactors.buffer).equals(Buffer.from(b.result.itemFactors.buffer))).toBe(true);
+    expect(Buffer.from(a.result.itemBias.buffer).equals(Buffer.from(b.result.itemBias.buffer))).toBe(true);
+    expect(a.evaluation.metrics).toEqual(b.evaluation.metrics);
+    const c = await train(data, { seed: '4' });
+    expect(Buffer.from(c.result.itemFactors.buffer).equals(Buffer.from(a.result.itemFactors.buffer))).toBe(false);
+  });
+
+  it('learns a real item bias that the ranking uses', async () => {
+    const { result } = await train(data);
+    const popular = data.items.get('popular-1')!;
+    const rare = data.items.get('g3-i0')!;
+    expect(result.itemBias[popular]).toBeGreaterThan(result.itemBias[rare]);
+  });
+
+  it("scores with the SIMD kernel exactly what the saved arrays score (dot + bias)", async () => {
+    const { result } = await train(data);
+    const reference = factorScorer(result.userFactors, result.itemFactors, result.itemBias, 16);
+    const a = new Float32Array(data.items.size);
+    const b = new Float32Array(data.items.size);
+    for (const u of [0, 7, 100]) {
+      result.scorer(u, a);
+      reference(u, b);
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
+    }
+  });
+
+  it('stops early when validation stops improving and keeps the best model', async () => {
+    const { result } = await train(data, { epochs: '400', eval_every: '1', patience: '2', learning_rate: '0.2', lr_schedule: 'constant' });
+    expect(result.epochsRun).toBeLessThan(400);
+    expect(result.bestEpoch).toBeLessThanOrEqual(result.epochsRun);
+    const checked = result.history.filter((e) => e.validation !== undefined).map((e) => e.validation!);
+    expect(result.bestValidation).toBe(Math.max(...checked));
+  });
+
+  it('trains with two threads (Hogwild workers) to a comparable model', async () => {
+    const { evaluation, result } = await train(data, { threads: '2' });
+    expect(result.history.length).toBeGreaterThan(0);
+    expect(evaluation.model.pAtK).toBeGreaterThan(2 * evaluation.baseline.pAtK);
+  });
+});
+
+describe('training helpers', () => {
+  it('holds out validation pairs without emptying any user and without losing pairs', () => {
+    const users = [0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2];
+    const items = [0, 1, 2, 3, 0, 0, 1, 2, 3, 4, 5, 6, 7];
+    const train = buildCsr(3, users, items);
+    const { sgd, validation } = splitValidation(train, 0.5, new Rng(1));
+    expect(sgd.indices.length + validation.indices.length).toBe(items.length);
+    for (let u = 0; u < 3; u++) expect(sgd.indptr[u + 1] - sgd.indptr[u]).toBeGreaterThan(0);
+    expect(validation.indices.length).toBeGreaterThan(0);
+  });
+
+  it('learning-rate schedules start at learning_rate and end at 10 %', () => {
+    for (const lr_schedule of ['linear', 'cosine'] as const) {
+      const hp = { learning_rate: 0.1, lr_schedule, epochs: 11 };
+      expect(learningRateAt(hp, 0)).toBeCloseTo(0.1);
+      expect(learningRateAt(hp, 10)).toBeCloseTo(0.01);
+      expect(learningRateAt(hp, 5)).toBeLessThan(0.1);
+    }
+    expect(learningRateAt({ learning_rate: 0.1, lr_schedule: 'constant', epochs: 11 }, 10)).toBe(0.1);
+  });
+});

@@ -1,0 +1,81 @@
+import { evaluateRanking, factorScorer, popularityScorer, type Scorer } from '../../container/src/train/evaluation';
+import { buildCsr } from '../../container/src/train/data';
+
+// 6 items, K = 2. User 0: train {0}, test {1, 2}. User 1: train {1, 2}, test {0}. User 2: no test.
+const SCORES = [
+  [9, 5, 1, 6, 0, 2],
+  [3, 10, 10, 1, 4, 0],
+  [1, 1, 1, 1, 1, 1],
+];
+const scorer: Scorer = (u, out) => out.set(SCORES[u]);
+const exclude = buildCsr(3, [0, 1, 1, 2], [0, 1, 2, 3]);
+const test = buildCsr(3, [0, 0, 1], [2, 1, 0]);
+
+describe('evaluateRanking on a hand-computed example', () => {
+  // user 0 ranks 3, 1 (hit at rank 2); user 1 ranks 4, 0 (hit at rank 2)
+  const m = evaluateRanking({ nItems: 6, k: 2, exclude, test }, scorer);
+
+  it('evaluates only users with test items', () => {
+    expect(m.users).toBe(2);
+    expect(m.hits).toBe(2);
+  });
+
+  it('precision@K = hits / (K x users) and p@k(K) = hits / sum of min(K, |test|)', () => {
+    expect(m.precision).toBeCloseTo(2 / 4, 10);
+    expect(m.pAtK).toBeCloseTo(2 / 3, 10);
+  });
+
+  it('recall, ndcg and map average per user', () => {
+    expect(m.recall).toBeCloseTo((1 / 2 + 1) / 2, 10);
+    const d = 1 / Math.log2(3);
+    expect(m.ndcg).toBeCloseTo((d / (1 + d) + d / 1) / 2, 10);
+    expect(m.map).toBeCloseTo((0.5 / 2 + 0.5 / 1) / 2, 10);
+  });
+
+  it('auc ranks test items against every non-training, non-test item', () => {
+    // user 0: item 1 (5) beats 4 and 5 of {3:6, 4:0, 5:2}; item 2 (1) beats 4 -> 3/6. user 1: item 0 (3) beats 3 and 5 -> 2/3
+    expect(m.auc).toBeCloseTo((3 / 6 + 2 / 3) / 2, 10);
+  });
+
+  it('coverage counts distinct recommended items over all items', () => {
+    expect(m.coverage).toBeCloseTo(4 / 6, 10);
+  });
+
+  it('never recommends a training item even when it scores highest', () => {
+    // user 1's training items 1 and 2 score 10; if they were ranked user 1 would have 0 hits and map 0
+    const onlyUser1 = evaluateRanking({ nItems: 6, k: 1, exclude, test, users: [1] }, scorer);
+    expect(onlyUser1.hits).toBe(0);
+    const k3 = evaluateRanking({ nItems: 6, k: 3, exclude, test, users: [1] }, scorer);
+    expect(k3.hits).toBe(1);
+  });
+
+  it('counts test items unknown to the model as misses', () => {
+    const unknown = new Int32Array([0, 1, 0]);
+    const u = evaluateRanking({ nItems: 6, k: 2, exclude, test, unknownTestItems: unknown }, scorer);
+    expect(u.pAtK).toBeCloseTo(2 / 4, 10);
+    expect(u.recall).toBeCloseTo((1 / 2 + 1 / 2) / 2, 10);
+    expect(u.precision).toBeCloseTo(2 / 4, 10);
+  });
+
+  it('counts ties in auc as one half', () => {
+    const flat: Scorer = (_u, out) => out.fill(1);
+    expect(evaluateRanking({ nItems: 6, k: 2, exclude, test }, flat).auc).toBeCloseTo(0.5, 10);
+  });
+});
+
+describe('scorers', () => {
+  it('factorScorer is dot(user, item) + item bias', () => {
+    const s = factorScorer(new Float32Array([1, 2]), new Float32Array([3, 4, -1, 0.5]), new Float32Array([0.5, -2]), 2);
+    const out = new Float32Array(2);
+    s(0, out);
+    expect(Array.from(out)).toEqual([11.5, -2]);
+  });
+
+  it('the popularity baseline recommends the most popular items the user does not have', () => {
+    const pop = [5, 4, 3, 2, 1, 0];
+    const m = evaluateRanking({ nItems: 6, k: 2, exclude, test, users: [0] }, popularityScorer(pop));
+    // user 0 has item 0: gets items 1 and 2, both test items
+    expect(m.hits).toBe(2);
+    expect(m.precision).toBe(1);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The real program: `node container/dist/main.js serve` as a child process (build it first with
+ * `npx tsc -p container`; `npm test` does). Loading, readiness, SIGTERM, cluster workers.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { once } from 'node:events';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BINARY_FILE } from '../../container/src/model/store';
+import { groupItemsBestFirst, killLeftoverServers, MAIN_JS, spawnServe, waitReady, writeModel, type FixtureOptions } from './serve-fixtures';
+
+const O: FixtureOptions = { users: 30, items: 90, factors: 8, groups: 3, trainedPerUser: 1, catalog: false, seed: 4, userIdBase: 17500 };
+let base: string;
+
+beforeAll(async () => {
+  expect(fs.existsSync(MAIN_JS)).toBe(true);
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-proc-'));
+  await writeModel(base, O);
+});
+afterAll(() => {
+  killLeftoverServers();
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+const seedRequest = (url: string): Promise<Response> =>
+  fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user_id": "17519", "top_n": "10"}' });
+
+it('answers /ping 503 while the model loads, 200 once loaded, and serves it', async () => {
+  // The model's binary file is a FIFO: loading blocks until the test writes it, so "loading" is observable.
+  const slow = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-fifo-'));
+  try {
+    await writeModel(slow, O);
+    const bin = path.join(slow, 'model', BINARY_FILE);
+    const bytes = fs.readFileSync(bin);
+    fs.rmSync(bin);
+    execFileSync('mkfifo', [bin]);
+    const srv = await spawnServe(slow);
+    const statuses = await pollWhileLoading(srv.url);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 503)).toBe(true);
+    expect((await seedRequest(srv.url)).status).toBe(503);
+    fs.writeFileSync(bin, bytes);
+    await waitReady(srv.url);
+    const recs = (await (await seedRequest(srv.url)).json()) as Array<{ user_id: string; item_id: string }>;
+    expect(recs.map((r) => r.item_id)).toEqual(groupItemsBestFirst(O, 19 % 3).slice(1, 11).map((i) => `SKU${i}`));
+    expect(srv.output()).toMatch(/serve: ready on port \d+: model with 30 users, 90 items, 8 factors/);
+    srv.child.kill('SIGTERM');
+    expect(await srv.exited).toBe(0);
+  } finally {
+    fs.rmSync(slow, { recursive: true, force: true });
+  }
+});
+
+it('finishes a request in flight on SIGTERM, refuses new connections, exits 0', async () => {
+  const srv = await spawnServe(base);
+  await waitReady(srv.url);
+  const body = JSON.stringify({ user_id: '17519', top_n: '5' });
+  let status = 0;
+  let text = '';
+  const done = new Promise<void>((resolve, reject) => {
+    const req = http.request(`${srv.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+      status = res.statusCode ?? 0;
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 10)); // half a request: in flight when SIGTERM arrives
+    setTimeout(() => {
+      srv.child.kill('SIGTERM');
+      setTimeout(async () => {
+        await expect(fetch(`${srv.url}/ping`)).rejects.toThrow();
+        req.end(body.slice(10));
+      }, 200);
+    }, 200);
+  });
+  await done;
+  expect(status).toBe(200);
+  expect(JSON.parse(text)).toHaveLength(5);
+  expect(await srv.exited).toBe(0);
+});
+
+it('serves from two cluster workers, ready only when both are, replaces a dead one, stops both on SIGTERM', async () => {
+  const srv = await spawnServe(base, { SERVE_WORKERS: '2' });
+  try {
+    await waitReady(srv.url);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => seedRequest(srv.url).then((r) => r.json())));
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(srv.output()).toMatch(/ready on port \d+: .*; 2 workers/);
+    // A worker that dies is replaced (its own connections are lost); the server keeps answering.
+    const workers = execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    for (let k = 0; k < 250 && !/starting a replacement/.test(srv.output()); k++) await new Promise((r) => setTimeout(r, 20));
+    expect(srv.output()).toContain(`worker ${workers[0]} exited (SIGKILL); starting a replacement`);
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, k) => freshGet(`${srv.url}${k % 2 ? '/ping' : '/execution-parameters'}`)));
+    expect(statuses).toEqual(Array(20).fill(200));
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.exited).toBe(0);
+});
+
+it('exits 1 with a clear message when there is no model', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-empty-'));
+  try {
+    for (const workers of ['1', '2']) {
+      const srv = await spawnServe(empty, { SERVE_WORKERS: workers });
+      expect(await srv.exited).toBe(1);
+      expect(srv.output()).toMatch(/cannot load the model: cannot read manifest\.json/);
+      expect(srv.output()).not.toMatch(/\n\s+at /);
+    }
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+it('exits 1 when its port is taken, with one or two workers', async () => {
+  const taken = net.createServer();
+  taken.listen(0);
+  await once(taken, 'listening');
+  const port = String((taken.address() as net.AddressInfo).port);
+  try {
+    for (const workers of ['1', '2']) {
+      const srv = await spawnServe(base, { SERVE_WORKERS: workers, SAGEMAKER_BIND_TO_PORT: port });
+      expect(await srv.exited).toBe(1);
+      expect(srv.output()).toMatch(/EADDRINUSE/);
+    }
+  } finally {
+    taken.close();
+  }
+});
+
+/** GET on a new connection (no pooled one that may have belonged to a killed worker). */
+function freshGet(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+/** /ping statuses seen over ~300 ms once the server listens. */
+async function pollWhileLoading(url: string): Promise<number[]> {
+  const seen: number[] = [];
+  const until = Date.now() + 5000;
+  while (Date.now() < until && seen.length < 5) {
+    try {
+      seen.push((await fetch(`${url}/ping`)).status);
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  return seen;
+}

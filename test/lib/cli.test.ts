@@ -1,0 +1,110 @@
+/** `npm run pipeline -- start`: argument parsing, execution input, and the SFN calls (mocked). */
+import {
+  DescribeExecutionCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parseHyperparameters, parseStartArgs, STATE_MACHINE_ARN_ENV } from '../../lib/cli/args';
+import { StateMachineNotFoundError, UsageError } from '../../lib/cli/errors';
+import { consoleUrl, ExitCode, runStart } from '../../lib/cli/run';
+
+const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:bpr-training-pipeline';
+const EXEC = 'arn:aws:states:eu-west-1:123456789012:execution:bpr-training-pipeline:run-1';
+const sfn = mockClient(SFNClient);
+let lines: string[];
+let clock: number;
+const deps = () => ({
+  client: new SFNClient({ region: 'eu-west-1' }),
+  log: (l: string) => lines.push(l),
+  sleep: async (ms: number) => { clock += ms; },
+  now: () => clock,
+});
+beforeEach(() => { sfn.reset(); lines = []; clock = 0; });
+
+describe('arguments', () => {
+  test('builds the execution input from the options', () => {
+    const o = parseStartArgs(['start', '--input', 's3://my-raw/exports/2026.xlsx', '--threshold', '0.12', '--hyperparameters', 'epochs=50, factors=32',
+      '--split', 'temporal', '--test-fraction', '0.25', '--seed', '7', '--wait']);
+    expect(o.input).toEqual({ rawDataUri: 's3://my-raw/exports/2026.xlsx', threshold: 0.12, hyperparameters: { epochs: '50', factors: '32' }, split: 'temporal', testFraction: 0.25, seed: 7 });
+    expect(o).toMatchObject({ wait: true, projectName: 'bpr', pollSeconds: 10, timeoutMinutes: 720 });
+  });
+
+  test('no options give {} (the pipeline applies its defaults)', () => {
+    expect(parseStartArgs(['start']).input).toEqual({});
+    expect(parseStartArgs(['start'], { [STATE_MACHINE_ARN_ENV]: SM }).stateMachineArn).toBe(SM);
+    expect(parseStartArgs(['start', '--state-machine-arn', 'x'], { [STATE_MACHINE_ARN_ENV]: SM }).stateMachineArn).toBe('x');
+  });
+
+  test('bad options are usage errors naming the option', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[], /missing command/], [['stop'], /unknown command "stop"/], [['start', '--input', 'file.csv'], /--input must be an s3/],
+      [['start', '--threshold', '2'], /--threshold/], [['start', '--threshold', 'abc'], /--threshold/],
+      [['start', '--hyperparameters', 'epochs'], /--hyperparameters/], [['start', '--split', 'weekly'], /--split/],
+      [['start', '--test-fraction', '1'], /--test-fraction/], [['start', '--seed', '-1'], /--seed/], [['start', '--bogus'], /bogus/],
+    ];
+    for (const [argv, message] of cases) expect(() => parseStartArgs(argv)).toThrow(message);
+    expect(() => parseStartArgs(['start', '--seed', '1.5'])).toThrow(UsageError);
+  });
+
+  test('hyperparameter values stay strings and may contain "="', () => {
+    expect(parseHyperparameters('a=1,b=x=y')).toEqual({ a: '1', b: 'x=y' });
+  });
+});
+
+describe('start', () => {
+  test('finds the state machine by name, starts with the input and prints the console URL', async () => {
+    sfn.on(ListStateMachinesCommand)
+      .resolvesOnce({ stateMachines: [{ name: 'other', stateMachineArn: 'x', type: 'STANDARD', creationDate: new Date() }], nextToken: 't' })
+      .resolves({ stateMachines: [{ name: 'bpr-training-pipeline', stateMachineArn: SM, type: 'STANDARD', creationDate: new Date() }] });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    const code = await runStart(parseStartArgs(['start', '--threshold', '0.1']), deps());
+    expect(code).toBe(0);
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({ stateMachineArn: SM, name: undefined, input: '{"threshold":0.1}' });
+    expect(lines).toContain(`console ${consoleUrl(EXEC)}`);
+    expect(consoleUrl(EXEC)).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXEC}`);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  test('a missing state machine is a clear error', async () => {
+    sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [] });
+    await expect(runStart(parseStartArgs(['start']), deps())).rejects.toThrow(StateMachineNotFoundError);
+  });
+
+  test('--wait follows the states and exits 0 when deployed', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    const ev = (id: number, name: string) => ({ id, timestamp: new Date(), type: 'TaskStateEntered' as const, stateEnteredEventDetails: { name } });
+    sfn.on(GetExecutionHistoryCommand)
+      .resolvesOnce({ events: [ev(1, 'ApplyDefaults'), ev(2, 'PrepareData')] })
+      .resolves({ events: [ev(1, 'ApplyDefaults'), ev(2, 'PrepareData'), ev(3, 'TrainModel')] });
+    sfn.on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING', executionArn: EXEC, stateMachineArn: SM, startDate: new Date() })
+      .resolves({ status: 'SUCCEEDED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), output: '{"status":"DEPLOYED","endpointName":"bpr-recommender"}' });
+    const code = await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait', '--poll-seconds', '5']), deps());
+    expect(code).toBe(ExitCode.Deployed);
+    expect(lines.filter((l) => l.startsWith('  -> '))).toEqual(['  -> ApplyDefaults', '  -> PrepareData', '  -> TrainModel']);
+    expect(lines[lines.length - 1]).toBe('DEPLOYED to endpoint bpr-recommender');
+    expect(clock).toBe(5000);
+  });
+
+  test('--wait exits 2 on a rejected model and 1 on a failed execution', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'SUCCEEDED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(),
+      output: '{"status":"REJECTED","reason":"precision@10 0.01 is below the threshold 0.05"}' })
+      .resolves({ status: 'FAILED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), error: 'States.TaskFailed', cause: 'bad factors' });
+    const argv = ['start', '--state-machine-arn', SM, '--wait'];
+    expect(await runStart(parseStartArgs(argv), deps())).toBe(ExitCode.Rejected);
+    expect(lines[lines.length - 1]).toBe('REJECTED: precision@10 0.01 is below the threshold 0.05');
+    expect(await runStart(parseStartArgs(argv), deps())).toBe(ExitCode.Failed);
+    expect(lines[lines.length - 1]).toBe('FAILED: States.TaskFailed bad factors');
+  });
+
+  test('--wait is bounded by --timeout-minutes', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', executionArn: EXEC, stateMachineArn: SM, startDate: new Date() });
+    const code = await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait', '--timeout-minutes', '1', '--poll-seconds', '20']), deps());
+    expect(code).toBe(ExitCode.Failed);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(4);
+    expect(lines[lines.length - 1]).toMatch(/^TIMED_OUT: CliTimeout still running after 1 min/);
+  });
+});
