@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     const built = await writeModel(base, SIZE);
     await http(base, '2 workers, cache on (default)', { SERVE_WORKERS: '2' });
     await http(base, '2 workers, cache off', { SERVE_WORKERS: '2', SERVE_CACHE_USERS: '0' });
+    await http(base, '1 process, cache on', { SERVE_WORKERS: '1' });
     await http(base, '1 process, cache off', { SERVE_WORKERS: '1', SERVE_CACHE_USERS: '0' });
     await batch(base, built.manifest.users);
   } finally {

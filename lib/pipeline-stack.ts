@@ -3,7 +3,7 @@
  * and batch state machines, their schedules, alarms and dashboard.
  */
 import * as path from 'path';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -119,7 +119,8 @@ export class PipelineStack extends Stack {
       description: 'JSON record of the deployed model (written by the training pipeline, read by the batch pipeline)',
     });
 
-    const prepareFunction = this.prepareFunction = this.nodeFunction('PrepareDataFunction', 'prepare-data', 2048, Duration.minutes(10), logRetention);
+    // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
+    const prepareFunction = this.prepareFunction = this.nodeFunction('PrepareDataFunction', 'prepare-data', 2048, Duration.minutes(10), logRetention, Size.gibibytes(2));
     // Any raw object may be named in the execution input; outputs go under runs/ only.
     prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], rawBucket, ''));
     prepareFunction.addToRolePolicy(listStatement(rawBucket, ''));
@@ -168,7 +169,9 @@ export class PipelineStack extends Stack {
   }
 
   /** A Node.js Lambda from lambda/<name>/index.ts with its own role and log group (no managed policies). */
-  private nodeFunction(id: string, name: string, memorySize: number, timeout: Duration, retention: logs.RetentionDays): lambda.Function {
+  private nodeFunction(
+    id: string, name: string, memorySize: number, timeout: Duration, retention: logs.RetentionDays, ephemeralStorageSize?: Size,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
@@ -179,6 +182,7 @@ export class PipelineStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       memorySize,
       timeout,
+      ephemeralStorageSize,
       role,
       logGroup,
       projectRoot: PROJECT_ROOT,

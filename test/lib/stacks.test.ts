@@ -121,7 +121,7 @@ describe('IAM', () => {
 
 describe('pipeline stack resources', () => {
   test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
-    pipeline.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 2048, Timeout: 600 });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 2048, Timeout: 600, EphemeralStorage: { Size: 2048 } });
     pipeline.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 30 });
   });
 

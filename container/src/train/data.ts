@@ -66,13 +66,6 @@ export function buildCsr(nUsers: number, users: ArrayLike<number>, items: ArrayL
   return { indptr, indices };
 }
 
-/** The user of every entry of a CSR (parallel to indices). */
-export function rowOfEntries(csr: Csr): Int32Array {
-  const out = new Int32Array(csr.indices.length);
-  for (let u = 0; u + 1 < csr.indptr.length; u++) out.fill(u, csr.indptr[u], csr.indptr[u + 1]);
-  return out;
-}
-
 /** Number of distinct users per item. */
 export function itemPopularity(csr: Csr, nItems: number): Int32Array {
   const pop = new Int32Array(nItems);

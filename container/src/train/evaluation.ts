@@ -32,6 +32,8 @@ export interface EvaluationInput {
   readonly unknownTestItems?: Int32Array;
   /** Users to evaluate; default every user with at least one test item. */
   readonly users?: ArrayLike<number>;
+  /** Compute the full-ranking AUC (a sort per user); default true. */
+  readonly auc?: boolean;
 }
 
 export interface RankingMetrics {
@@ -89,7 +91,7 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
     ndcgSum += dcg / idcg;
     mapSum += ap / ideal;
 
-    const auc = userAuc(scores, mask, negScores);
+    const auc = input.auc === false ? NaN : userAuc(scores, mask, negScores);
     if (!Number.isNaN(auc)) {
       aucSum += auc;
       aucUsers++;

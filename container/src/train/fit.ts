@@ -20,7 +20,8 @@ export interface FitInput {
 export interface EpochLog {
   readonly epoch: number;
   readonly loss: number;
-  readonly trainAuc: number;
+  /** Share of samples whose positive outscored the chosen negative before the update. */
+  readonly pairsCorrect: number;
   readonly samplesPerSecond: number;
   readonly learningRate: number;
   readonly elapsedSeconds: number;
@@ -109,7 +110,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       const last = epoch === hp.epochs - 1;
       if (validation && valUsers && ((epoch + 1) % hp.eval_every === 0 || last)) {
         value = evaluateRanking(
-          { nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers },
+          { nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false },
           (u, out) => runner.scoreUser(u, out),
         ).pAtK;
         if (!best || value > best.value) {
@@ -120,7 +121,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       const entry: EpochLog = {
         epoch: epoch + 1,
         loss: stats.used ? stats.lossSum / lossSamples(stats.used, threadsUsed) : NaN,
-        trainAuc: stats.used ? stats.correct / stats.used : NaN,
+        pairsCorrect: stats.used ? stats.correct / stats.used : NaN,
         samplesPerSecond: (stats.used + stats.skipped) / seconds,
         learningRate: lr,
         elapsedSeconds: (performance.now() - start) / 1000,

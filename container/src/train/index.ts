@@ -135,7 +135,7 @@ export function epochLine(e: EpochLog, hp: Hyperparameters): string {
     formatMetricLine('epoch', e.epoch),
     formatMetricLine('train_loss', e.loss),
     formatMetricLine('samples_per_second', Math.round(e.samplesPerSecond)),
-    `pairs_correct=${e.trainAuc.toFixed(4)}`,
+    `pairs_correct=${e.pairsCorrect.toFixed(4)}`,
     `lr=${e.learningRate.toPrecision(3)}`,
     `elapsed=${e.elapsedSeconds.toFixed(2)}s`,
   ];

@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers: xoshiro128** with a splitmix32-expanded seed. The state lives in a
- * Uint32Array so that the SGD kernel can copy it into locals for its hot loop and write it back.
+ * Uint32Array; seedState() also seeds the SGD kernel, which keeps each thread's state in its memory.
  */
 
 /** splitmix32 step: turns one 32-bit seed into well-mixed state words. */

@@ -23,8 +23,8 @@ export class SgdRunner {
       const script = workerScript();
       for (let t = 1; t < threads; t++) {
         const init: WorkerInit = { module: kernelModule(), memory: mem.memory, layout: mem.layout, thread: t };
+        // Kept referenced: the event loop must wait for their messages; close() terminates them.
         const w = new Worker(script, { workerData: init });
-        w.unref();
         this.workers.push(w);
       }
     }
