@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** CDK app entry (cdk.json: "npx tsx bin/app.ts"). Options come from cdk.json context; see docs/cdk.md. */
+/** CDK app entry (cdk.json: "npx tsx bin/app.ts"). Options come from cdk.json context; see README.md, "Deploying on AWS". */
 import { App } from 'aws-cdk-lib';
 import { createPipelineApp } from '../lib/app';
 

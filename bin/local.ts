@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * npm start [-- options]: runs the synthesized training pipeline (and the batch pipeline) end to
- * end on this machine. See docs/local.md.
+ * end on this machine. See README.md, "Run it locally".
  */
 import { USAGE, parseOptions, type CliOptions } from '../local/cli';
 import { stopAllProcesses } from '../local/processes';

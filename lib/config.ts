@@ -15,7 +15,7 @@ const scheduleExpression = z.string().regex(/^(cron|rate)\(.+\)$/, 'must be cron
 /** Retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** Every option, its type and its default (docs/cdk.md lists them). */
+/** Every option, its type and its default (README.md, "Configuration", lists them). */
 export const configSchema = z.object({
   projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
   rawDataKey: z.string().min(1).default('raw/online_retail_II.csv'),

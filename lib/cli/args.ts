@@ -1,6 +1,6 @@
 /**
  * Pure part of `npm run pipeline -- start ...`: parses the command line and builds the execution
- * input of the training pipeline (docs/cdk.md, "Execution input").
+ * input of the training pipeline (README.md, "Execution input and output").
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';

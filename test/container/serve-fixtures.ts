@@ -8,6 +8,9 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { saveModel, type ModelArrays, type ModelManifest } from '../../container/src/model/store';
+import { mulberry32 } from '../../lambda/prepare-data/random';
+
+export { mulberry32 };
 
 export interface FixtureOptions {
   users: number;
@@ -23,17 +26,6 @@ export interface FixtureOptions {
   userIdBase?: number;
   /** Ids for item index 0 and user index 0 that need CSV quoting. */
   oddIds?: boolean;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const userId = (u: number, base = 10000): string => String(base + u);
