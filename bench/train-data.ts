@@ -37,3 +37,14 @@ export async function loadYear1Split(file = YEAR1_FILE, seed = 42): Promise<{ tr
   const cut = Math.floor(pairs.length * 0.7);
   return { train: pairs.slice(0, cut), test: pairs.slice(cut), rows };
 }
+
+/**
+ * A validation split for choosing hyperparameters without looking at the test pairs: a seeded
+ * 75/25 split of the year-1 training pairs only (fit on the first part, score on the second).
+ */
+export function validationSplit(train: readonly Pair[], seed = 2024, fitShare = 0.75): { fit: Pair[]; validation: Pair[] } {
+  const pairs = train.slice();
+  new Rng(seed).shuffle(pairs);
+  const cut = Math.floor(pairs.length * fitShare);
+  return { fit: pairs.slice(0, cut), validation: pairs.slice(cut) };
+}

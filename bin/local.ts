@@ -68,7 +68,11 @@ async function main(): Promise<number> {
     write(result.summaryPath);
     await new Promise(() => undefined); // until SIGINT
   }
-  if (ep?.url && !opts.keepServing) write('(the endpoint stopped with the run; --keep-serving leaves it up)');
+  if (opts.keepServing) {
+    // Nothing to keep serving (rejected or failed): stop S3 too, or the process would never exit.
+    write('(--keep-serving: no endpoint was deployed, so nothing is left running)');
+    await result.pipeline.stop();
+  } else if (ep?.url) write('(the endpoint stopped with the run; --keep-serving leaves it up)');
   write(result.summaryPath);
   return result.summary.status === 'FAILED' ? 1 : 0;
 }

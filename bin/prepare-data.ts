@@ -21,6 +21,22 @@ const USAGE = `usage: npm run data:prepare -- --input FILE --output DIR [options
   --min-item-interactions N     drop items with fewer distinct users (default 1)
   --top-n N                     top_n written to users.jsonl (default 10)`;
 
+/** Option fields of PrepareOptionsSchema and the flags that set them (errors name the flag). */
+const FLAGS: Record<string, string> = {
+  split: '--split', testFraction: '--test-fraction', seed: '--seed', cutoffDate: '--cutoff-date',
+  minUserInteractions: '--min-user-interactions', minItemInteractions: '--min-item-interactions', topN: '--top-n',
+};
+
+function validateFlags(options: Record<string, unknown>) {
+  try {
+    return validate(PrepareOptionsSchema, options, 'options');
+  } catch (err) {
+    const e = err as Error;
+    e.message = e.message.replace(/\b(\w+):/g, (m, field: string) => (FLAGS[field] ? `${FLAGS[field]}:` : m));
+    throw e;
+  }
+}
+
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -63,9 +79,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.input || !values.output) throw new InputValidationError('--input and --output are required');
-  const options = validate(
-    PrepareOptionsSchema,
+  const missing = (['input', 'output'] as const).filter((k) => !values[k]).map((k) => `--${k}`);
+  if (missing.length) throw new InputValidationError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
+  const options = validateFlags(
     Object.fromEntries(
       Object.entries({
         split: values.split,
@@ -77,12 +93,12 @@ async function main(argv: string[]): Promise<number> {
         topN: num('top-n', values['top-n']),
       }).filter(([, v]) => v !== undefined),
     ),
-    'options',
   );
-  const info = await stat(values.input).catch(() => undefined);
-  if (!info?.isFile()) throw new InputNotFoundError(`--input: ${values.input} is not a readable file`);
-  const sink = new LocalDirSink(values.output);
-  const { stats } = await prepareData(createReadStream(values.input, { highWaterMark: 1 << 20 }), sink, options);
+  const input = values.input!;
+  const info = await stat(input).catch(() => undefined);
+  if (!info?.isFile()) throw new InputNotFoundError(`--input: ${input} is not a readable file`);
+  const sink = new LocalDirSink(values.output!);
+  const { stats } = await prepareData(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options);
   console.log(summary(stats));
   console.log(`wrote ${sink.target}`);
   return 0;

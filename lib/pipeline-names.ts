@@ -10,6 +10,8 @@ export const TrainingStates = {
   ApplyDefaults: 'ApplyDefaults',
   NormalizeInput: 'NormalizeInput',
   MergeInput: 'MergeInput',
+  ValidateInput: 'ValidateInput',
+  InvalidInput: 'InvalidInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
   TrainModel: 'TrainModel',
@@ -97,6 +99,7 @@ export const SAGEMAKER_TRANSIENT_ERROR = 'SageMaker.AmazonSageMakerException';
 
 /** Error names the pipeline itself sets in `$.error.Error` before failing. */
 export const PipelineErrors = {
+  InvalidExecutionInput: 'InvalidExecutionInput',
   DeploymentRolledBack: 'DeploymentRolledBack',
   DeploymentFailed: 'DeploymentFailed',
   DeploymentTimedOut: 'DeploymentTimedOut',

@@ -121,11 +121,11 @@ export class PipelineStack extends Stack {
 
     // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
     const prepareFunction = this.prepareFunction = this.nodeFunction('PrepareDataFunction', 'prepare-data', 2048, Duration.minutes(10), logRetention, Size.gibibytes(2));
-    // Any raw object may be named in the execution input; outputs go under runs/ only.
+    // Any raw object may be named in the execution input (ListBucket turns a missing key into
+    // NoSuchKey instead of AccessDenied); outputs are only written (and removed on failure) under runs/.
     prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], rawBucket, ''));
     prepareFunction.addToRolePolicy(listStatement(rawBucket, ''));
-    prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'));
-    prepareFunction.addToRolePolicy(listStatement(artifactsBucket, 'runs/'));
+    prepareFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'));
     const gateFunction = this.gateFunction = this.nodeFunction('EvaluateGateFunction', 'evaluate-gate', 256, Duration.seconds(30), logRetention);
 
     const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic });

@@ -1,6 +1,6 @@
 /**
- * The training pipeline state machine: defaults -> prepare -> train -> gate -> deploy -> record ->
- * notify. Names of states, errors and outputs come from pipeline-names.ts.
+ * The training pipeline state machine: defaults -> input check -> prepare -> train -> gate ->
+ * deploy -> record -> notify. Names of states, errors and outputs come from pipeline-names.ts.
  */
 import { Duration, Size, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,7 +18,7 @@ import { metricDefinitions } from '../container/src/metrics/definitions';
 import { PipelineConfig } from './config';
 import { buildDeploySteps } from './deploy-steps';
 import {
-  ExecutionStatus, gateMetricNames, resourceNames, ROLE_TAG, StateMachineIds, TrainingStates as S,
+  ExecutionStatus, gateMetricNames, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds, TrainingStates as S,
 } from './pipeline-names';
 import {
   guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies, syncRuleStatement,
@@ -125,6 +125,16 @@ export class TrainingPipeline extends Construct {
         'runId.$': 'States.UUID()',
       },
     });
+    // The threshold is only used by the gate, after training: check it before any work is done.
+    const threshold = '$.args.threshold';
+    const validateInput = new sfn.Choice(this, S.ValidateInput);
+    const invalidInput = new sfn.Pass(this, S.InvalidInput, {
+      parameters: {
+        Error: PipelineErrors.InvalidExecutionInput,
+        'Cause.$': `States.Format('threshold must be a number between 0 and 1, got {}', States.JsonToString(${threshold}))`,
+      },
+      resultPath: '$.error',
+    }).next(failure);
     const runPrefix = `s3://${props.artifactsBucket.bucketName}/runs/{}/`;
     const nameRun = new sfn.Pass(this, S.NameRun, {
       parameters: {
@@ -263,8 +273,13 @@ export class TrainingPipeline extends Construct {
       rollbackAlarms: props.rollbackAlarms, failure, next: deployed,
     });
 
-    const definition = applyDefaults.next(normalizeInput).next(mergeInput).next(nameRun)
-      .next(prepare).next(train).next(gate)
+    const valid = sfn.Condition.and(
+      sfn.Condition.isPresent(threshold), sfn.Condition.isNumeric(threshold),
+      sfn.Condition.numberGreaterThanEquals(threshold, 0), sfn.Condition.numberLessThanEquals(threshold, 1),
+    );
+    const definition = applyDefaults.next(normalizeInput).next(mergeInput)
+      .next(validateInput.when(valid, nameRun).otherwise(invalidInput));
+    nameRun.next(prepare).next(train).next(gate)
       .next(new sfn.Choice(this, S.CheckGate)
         .when(sfn.Condition.booleanEquals('$.gate.passed', true), deploy)
         .otherwise(rejected));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { generateRetailCsv, type GeneratorOptions } from './dataset/generator';
+import { WORKDIR_MARKER } from './cli';
 import { LocalPipeline, type LocalPipelineOptions } from './pipeline';
 import { readBatchOutput, readCatalog, recommend, sampleUsers, type CustomerRecommendations } from './report';
 import { buildSummary, executionSummary, type RunSummary } from './summary';
@@ -60,6 +61,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
   const log = options.log ?? (() => undefined);
   const workdir = path.resolve(options.workdir);
   await fs.mkdir(workdir, { recursive: true });
+  await fs.writeFile(path.join(workdir, WORKDIR_MARKER), 'work directory of `npm start` (local/run.ts): its contents are replaced by the next run\n');
   const summaryPath = path.join(workdir, 'summary.json');
   await fs.rm(summaryPath, { force: true });
   const pipeline = existing ?? (await LocalPipeline.start({ ...options, workdir }));

@@ -116,9 +116,11 @@ const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Num
 export function formatSummary(s: RunSummary): string[] {
   const lines: string[] = ['', `=== ${s.status} ===`, `reason: ${s.reason}`];
   if (s.data) {
-    const d = s.data as { rowsRead?: number; users?: number; items?: number; pairs?: number; split?: Record<string, unknown> };
+    const d = s.data as { rowsRead?: number; rowsDropped?: Record<string, unknown>; users?: number; items?: number; pairs?: number; split?: Record<string, unknown> };
     const split = d.split ?? {};
     lines.push(`data: ${fmt(d.rowsRead)} rows read -> ${fmt(d.users)} customers, ${fmt(d.items)} items, ${fmt(d.pairs)} unique pairs`);
+    const dropped = Object.entries(d.rowsDropped ?? {}).filter(([, v]) => typeof v === 'number' && v > 0);
+    if (dropped.length) lines.push(`      rows dropped: ${dropped.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
     lines.push(`      ${String(split.mode ?? '?')} split: ${fmt(split.trainPairs)} training / ${fmt(split.testPairs)} test pairs`);
   }
   if (s.trainingJob) {

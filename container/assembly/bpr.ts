@@ -2,8 +2,10 @@
 // Compiled by `node container/assembly/build.mjs` into container/src/train/kernel-wasm.ts (base64),
 // so that the container builds with tsc alone. Same algorithm as the description in
 // container/src/train/kernel.ts: a positive pair uniform over all pairs, the highest-scored of
-// `nNeg` uniform candidates as negative (verified against the user's items), one SGD step of
-// ln sigmoid(x_uij) with L2, item bias. All pointers are byte offsets into the shared memory.
+// `nNeg` candidates as negative (verified against the user's items), one SGD step of
+// ln sigmoid(x_uij) with L2, item bias. Candidates are uniform over items, or (popNeg != 0) the
+// item of a uniformly drawn training pair, i.e. in proportion to item popularity, as implicit
+// samples. All pointers are byte offsets into the shared memory.
 
 const INV8: i32 = 7;
 
@@ -61,7 +63,7 @@ function dot(a: usize, b: usize, F: i32): f32 {
  */
 export function runSamples(
   U: usize, I: usize, B: usize, indptr: usize, indices: usize, pairUsers: usize, nPairs: i32, bits: usize,
-  F: i32, nItems: i32, lr: f32, reg: f32, regB: f32, nNeg: i32, verify: i32, samples: i32, rng: usize, stats: usize,
+  F: i32, nItems: i32, lr: f32, reg: f32, regB: f32, nNeg: i32, verify: i32, popNeg: i32, samples: i32, rng: usize, stats: usize,
 ): void {
   const F4 = F & ~3;
   const rowBytes = <usize>F << 2;
@@ -82,7 +84,7 @@ export function runSamples(
     for (let c = 0; c < nNeg; c++) {
       let cand = -1;
       for (let attempt = 0; attempt <= 8; attempt++) {
-        const k = below(nextRand(rng), nItems);
+        const k = popNeg != 0 ? load<i32>(indices + (<usize>below(nextRand(rng), nPairs) << 2)) : below(nextRand(rng), nItems);
         if (verify == 0 || !hasItem(bits, indptr, indices, u, nItems, k)) {
           cand = k;
           break;

@@ -32,7 +32,10 @@ export function metricsByName(list: readonly FinalMetric[] | undefined): Record<
   return out;
 }
 
-/** Reads the threshold: a number in [0, 1], or a numeric string (execution input may carry either). */
+/**
+ * Reads the threshold: a number in [0, 1], or a numeric string for direct invocations (the state
+ * machine's ValidateInput state already lets only numbers in [0, 1] through).
+ */
 export function parseThreshold(raw: unknown): number {
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {

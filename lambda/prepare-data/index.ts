@@ -1,6 +1,7 @@
 /** Lambda handler: raw export in S3 -> training/testing/catalog channels, batch input, stats. */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { withoutStack } from '../shared/errors';
 import { makeS3Client, parseS3Uri } from '../shared/s3-client';
 import { InputNotFoundError, InputValidationError, isPrepareDataError, PrepareDataError } from './errors';
 import { PrepareDataEvent, PrepareDataEventSchema, validate } from './options';
@@ -22,12 +23,6 @@ export interface PrepareDataResult {
 }
 
 const logger = new Logger({ serviceName: 'prepare-data' });
-
-/** Errors leave with name and message only: the runtime would otherwise return the stack. */
-function withoutStack(err: Error): Error {
-  err.stack = `${err.name}: ${err.message}`;
-  return err;
-}
 
 export const handler = async (event: PrepareDataEvent): Promise<PrepareDataResult> => {
   try {

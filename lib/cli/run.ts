@@ -43,11 +43,26 @@ export function consoleUrl(executionArn: string): string {
   return `https://${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
+/**
+ * A failure cause as a person reads it. A Lambda error's cause is the runtime's JSON
+ * (`errorType`, `errorMessage`, `trace`): only its message is shown, never the trace.
+ */
+export function readableCause(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: SageMaker failure reasons and the pipeline's own causes are plain text
+  }
+  return cause;
+}
+
 /** One line per interesting history event (state entered, task or execution failure). */
 export function describeEvent(e: HistoryEvent): string | undefined {
   if (e.stateEnteredEventDetails) return `  -> ${e.stateEnteredEventDetails.name}`;
   const failure = e.taskFailedEventDetails ?? e.executionFailedEventDetails ?? e.lambdaFunctionFailedEventDetails;
-  if (failure) return `  !! ${e.type}: ${failure.error ?? ''} ${failure.cause ?? ''}`.trimEnd();
+  if (failure) return `  !! ${e.type}: ${failure.error ?? ''} ${readableCause(failure.cause)}`.trimEnd();
   return undefined;
 }
 
@@ -63,7 +78,7 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
     if (output.status === ExecutionStatus.Rejected) return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
     return { code: ExitCode.Deployed, message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}` };
   }
-  return { code: ExitCode.Failed, message: `${desc.status ?? 'UNKNOWN'}: ${desc.error ?? ''} ${desc.cause ?? ''}`.trimEnd() };
+  return { code: ExitCode.Failed, message: `${desc.status ?? 'UNKNOWN'}: ${desc.error ?? ''} ${readableCause(desc.cause)}`.trimEnd() };
 }
 
 /** Polls until the execution ends (or the timeout passes), logging states as they are entered. */

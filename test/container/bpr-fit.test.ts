@@ -54,6 +54,18 @@ describe('BPR fit', () => {
     expect(Buffer.from(c.result.itemFactors.buffer).equals(Buffer.from(a.result.itemFactors.buffer))).toBe(false);
   });
 
+  it('popularity negative sampling draws popular items as negatives more often', async () => {
+    // Unverified negatives: with uniform draws the items every user has (popular-1, popular-2) are
+    // rarely negatives and their bias climbs far above a group item's; drawn in proportion to
+    // popularity they are negatives about as often as positives, so that gap shrinks.
+    const plain = { negative_samples: '1', validation_fraction: '0', verify_negatives: 'false' };
+    const gap = (r: { itemBias: Float32Array }) => r.itemBias[data.items.get('popular-1')!] - r.itemBias[data.items.get('g3-i0')!];
+    const uniform = (await train(data, plain)).result;
+    const popular = (await train(data, { ...plain, negative_sampling: 'popularity' })).result;
+    expect(gap(uniform)).toBeGreaterThan(0.5);
+    expect(gap(popular)).toBeLessThan(gap(uniform) / 3);
+  });
+
   it('learns a real item bias that the ranking uses', async () => {
     const { result } = await train(data);
     const popular = data.items.get('popular-1')!;

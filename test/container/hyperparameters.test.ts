@@ -1,5 +1,7 @@
 import { HYPERPARAMETER_DEFAULTS, HYPERPARAMETER_DOCS, defaultThreads, parseHyperparameters } from '../../container/src/train/hyperparameters';
 import { HyperparameterError } from '../../container/src/train/errors';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 describe('parseHyperparameters', () => {
   it('gives typed defaults for an empty object, threads = all cores, eval_k = 10', () => {
@@ -9,6 +11,7 @@ describe('parseHyperparameters', () => {
     expect(hp.eval_k).toBe(10);
     expect(typeof hp.learning_rate).toBe('number');
     expect(hp.verify_negatives).toBe(true);
+    expect(hp.negative_sampling).toBe('uniform');
   });
 
   it('parses SageMaker string values into numbers, booleans and enums', () => {
@@ -34,6 +37,9 @@ describe('parseHyperparameters', () => {
     [{ lr_schedule: 'step' }, /hyperparameter lr_schedule/],
     [{ verify_negatives: 'maybe' }, /hyperparameter verify_negatives/],
     [{ validation_fraction: '0.9' }, /hyperparameter validation_fraction/],
+    [{ negative_sampling: 'hard' }, /hyperparameter negative_sampling/],
+    [{ regularization: '' }, /hyperparameter regularization: empty value/],
+    [{ seed: '  ' }, /hyperparameter seed: empty value/],
   ])('rejects a bad value %j naming the field', (raw, message) => {
     expect(() => parseHyperparameters(raw)).toThrow(HyperparameterError);
     expect(() => parseHyperparameters(raw)).toThrow(message);
@@ -45,6 +51,14 @@ describe('parseHyperparameters', () => {
 
   it('rejects a non-object', () => {
     expect(() => parseHyperparameters(['factors'])).toThrow(HyperparameterError);
+  });
+
+  it("the README's hyperparameter table lists every hyperparameter with its real default", () => {
+    const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const name of Object.keys(HYPERPARAMETER_DOCS) as Array<keyof typeof HYPERPARAMETER_DOCS>) {
+      const shown = name === 'threads' ? 'all cores' : `\`${String(HYPERPARAMETER_DEFAULTS[name])}\``;
+      expect(readme).toContain(`| \`${name}\` | ${shown} |`);
+    }
   });
 
   it('documents every schema field', () => {

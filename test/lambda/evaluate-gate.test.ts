@@ -15,6 +15,14 @@ test('passes when the metric reaches the threshold and beats the baseline, whate
   expect(decide([...list(0.2, 0.05)].reverse(), 0.1, 'precision@10', 'baseline_precision@10').passed).toBe(true);
 });
 
+test('a missing metric fails the gate: a rejection naming the metric, carrying every measured value', () => {
+  expect(decide([{ MetricName: 'baseline_precision@10', Value: 0.02 }, { MetricName: 'recall@10', Value: 0.3 }], 0.05, 'precision@10', 'baseline_precision@10')).toEqual({
+    passed: false, reason: "metric precision@10 is missing from the training job's final metrics",
+    metricName: 'precision@10', value: null, baselineMetricName: 'baseline_precision@10', baselineValue: 0.02, threshold: 0.05,
+    metrics: { 'baseline_precision@10': 0.02, 'recall@10': 0.3 },
+  });
+});
+
 test('rejects below the threshold, at or below the baseline, and when a metric is missing or NaN', () => {
   expect(decideAt(0.09, 0.01)).toMatchObject({ passed: false, reason: 'precision@10 0.09 is below the threshold 0.1' });
   expect(decideAt(0.2, 0.2)).toMatchObject({ passed: false, reason: expect.stringContaining('does not beat the popularity baseline 0.2') });
@@ -38,5 +46,8 @@ test('handler reads FinalMetricDataList from the training job description', asyn
   const out = await handler({ training: { FinalMetricDataList: list(0.3, 0.1) }, threshold: '0.2', metricName: 'precision@10', baselineMetricName: 'baseline_precision@10' });
   expect(out).toMatchObject({ passed: true, threshold: 0.2, metrics: { 'recall@10': 0.9 } });
   await expect(handler({ threshold: 0.2 } as any)).rejects.toThrow(GateInputError);
+  // what Step Functions receives as the Cause: name and message, no stack trace
+  const bad = await handler({ threshold: 'x', metricName: 'a', baselineMetricName: 'b' }).catch((e: Error) => e);
+  expect(bad).toMatchObject({ name: 'GateInputError', stack: 'GateInputError: threshold must be a number between 0 and 1, got "x"' });
   await expect(handler({ training: { FinalMetricDataList: 'x' as any }, threshold: 0.2, metricName: 'a', baselineMetricName: 'b' })).rejects.toThrow(/must be an array/);
 });

@@ -2,6 +2,8 @@
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseHyperparameters, parseStartArgs, STATE_MACHINE_ARN_ENV } from '../../lib/cli/args';
 import { StateMachineNotFoundError, UsageError } from '../../lib/cli/errors';
@@ -50,6 +52,16 @@ describe('arguments', () => {
   });
 });
 
+test('bin/pipeline.ts exits 64 on a bad command line, naming the option, before any AWS call', () => {
+  const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'pipeline.ts'), 'start', '--threshold', '2'], {
+    encoding: 'utf8', env: { ...process.env, AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true' },
+  });
+  expect(res.status).toBe(ExitCode.Usage);
+  expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "2"');
+  expect(res.stderr).toContain('usage: npm run pipeline -- start');
+  expect(res.stdout).toBe('');
+});
+
 describe('start', () => {
   test('finds the state machine by name, starts with the input and prints the console URL', async () => {
     sfn.on(ListStateMachinesCommand)
@@ -96,6 +108,19 @@ describe('start', () => {
     expect(lines[lines.length - 1]).toBe('REJECTED: precision@10 0.01 is below the threshold 0.05');
     expect(await runStart(parseStartArgs(argv), deps())).toBe(ExitCode.Failed);
     expect(lines[lines.length - 1]).toBe('FAILED: States.TaskFailed bad factors');
+  });
+
+  test('--wait shows a Lambda failure by its message, without the runtime\'s trace', async () => {
+    const cause = JSON.stringify({ errorType: 'InputValidationError', errorMessage: 'missing column(s) StockCode; found columns: "a"', trace: ['InputValidationError: x', '    at secret (/var/task/index.js:1:1)'] });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [
+      { id: 1, timestamp: new Date(), type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'InputValidationError', cause } },
+    ] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), error: 'InputValidationError', cause });
+    expect(await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait']), deps())).toBe(ExitCode.Failed);
+    expect(lines).toContain('  !! TaskFailed: InputValidationError missing column(s) StockCode; found columns: "a"');
+    expect(lines[lines.length - 1]).toBe('FAILED: InputValidationError missing column(s) StockCode; found columns: "a"');
+    expect(lines.join('\n')).not.toContain('/var/task');
   });
 
   test('--wait is bounded by --timeout-minutes', async () => {

@@ -106,6 +106,15 @@ describe('IAM', () => {
     }
   });
 
+  test('the prepare Lambda reads the raw bucket and only writes and deletes under runs/ of the artifacts bucket', () => {
+    const own = statements().filter((st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')));
+    expect(own.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => flattenCfn(r)), st.Condition])).toEqual([
+      [['s3:GetObject'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1/*'], undefined],
+      [['s3:ListBucket'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1'], undefined],
+      [['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'], ['arn:aws:s3:::bpr-artifacts-123456789012-us-east-1/runs/*'], undefined],
+    ]);
+  });
+
   test('S3 access is limited to the raw bucket and the runs/ and batch/ prefixes', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {

@@ -148,6 +148,12 @@ describe('training state machine definition', () => {
       .toEqual(['bpr-endpoint-5xx', 'bpr-endpoint-latency']);
   });
 
+  test('the threshold is checked right after the input is merged, before any task', () => {
+    expect(training.States[S.MergeInput].Next).toBe(S.ValidateInput);
+    expect(training.States[S.ValidateInput]).toMatchObject({ Type: 'Choice', Default: S.InvalidInput, Choices: [{ Next: S.NameRun }] });
+    expect(training.States[S.InvalidInput]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
+  });
+
   test('the InService polling loop is bounded by deployMaxPolls', () => {
     expect(training.States[S.CountPoll].Parameters).toEqual({ 'count.$': 'States.MathAdd($.poll.count, 1)' });
     const bound = small.States[S.EndpointReady].Choices.find((c: any) => c.Variable === '$.poll.count');
@@ -199,11 +205,40 @@ describe('training state machine runs', () => {
     expect(output).toMatchObject({ status: 'REJECTED', value: 0.2, baselineValue: 0.1, threshold: 0.5, reason: expect.stringContaining('below the threshold') });
   });
 
-  test('a model that does not beat the baseline, or lacks the metric, is rejected', async () => {
+  test('a model that does not beat the baseline is rejected', async () => {
     expect((await run(training, {}, deployStubs(0.1, 0.12))).output).toMatchObject({ status: 'REJECTED', reason: expect.stringContaining('baseline') });
+  });
+
+  test('a missing gate metric fails the gate: REJECTED naming the metric, with the values that were measured, nothing deployed', async () => {
     const stubs = deployStubs();
-    stubs[S.TrainModel] = (i) => ({ TrainingJobName: i.TrainingJobName, ModelArtifacts: { S3ModelArtifacts: 's3://a/m' }, FinalMetricDataList: [{ MetricName: 'baseline_precision@10', Value: 0.1 }] });
-    expect((await run(training, {}, stubs)).output).toMatchObject({ status: 'REJECTED', value: null, reason: expect.stringContaining('precision@10 is missing') });
+    stubs[S.TrainModel] = (i) => ({
+      TrainingJobName: i.TrainingJobName, ModelArtifacts: { S3ModelArtifacts: 's3://a/m' },
+      FinalMetricDataList: [{ MetricName: 'baseline_precision@10', Value: 0.1 }, { MetricName: 'recall@10', Value: 0.4 }],
+    });
+    const { output, calls, error } = await run(training, {}, stubs);
+    expect(error).toBeUndefined();
+    expect(output).toMatchObject({
+      status: 'REJECTED', metricName: 'precision@10', value: null, baselineValue: 0.1, threshold: 0.05,
+      metrics: { 'baseline_precision@10': 0.1, 'recall@10': 0.4 },
+      reason: "metric precision@10 is missing from the training job's final metrics",
+    });
+    const names = calls.map(([n]) => n);
+    expect(names).not.toContain(S.CreateModel);
+    expect(names).not.toContain(S.RecordDeployment);
+    expect(JSON.parse(calls.find(([n]) => n === S.NotifyRejected)![1].Message)).toEqual(output);
+  });
+
+  test.each([['abc'], [1.5], [-0.1], [null], ['0.1']])('threshold %j fails the execution before any work, naming the field', async (threshold) => {
+    const { error, calls } = await run(training, { threshold }, deployStubs());
+    expect(error.name).toBe('InvalidExecutionInput');
+    expect(error.message).toBe(`threshold must be a number between 0 and 1, got ${JSON.stringify(threshold)}`);
+    expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
+    expect(calls[0][1].Message).toContain('InvalidExecutionInput');
+  });
+
+  test('thresholds 0 and 1 are accepted', async () => {
+    expect((await run(training, { threshold: 0 }, deployStubs())).output).toMatchObject({ status: 'DEPLOYED', threshold: 0 });
+    expect((await run(training, { threshold: 1 }, deployStubs())).output).toMatchObject({ status: 'REJECTED', threshold: 1 });
   });
 
   test('an existing endpoint is updated; a rollback fails the execution and notifies', async () => {
@@ -238,6 +273,15 @@ describe('training state machine runs', () => {
 });
 
 describe('batch state machine', () => {
+  test('every task retries throttling and catches everything into the failure path', () => {
+    expect(tasks(batch).length).toBe(4);
+    for (const [name, st] of tasks(batch)) {
+      expect(st.Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
+      const last = name === B.NotifyBatchFailure; // keeps the original error: its own catch discards the SNS error
+      expect(st.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: last ? B.BatchFailed : B.NotifyBatchFailure, ResultPath: last ? null : '$.error' }]);
+    }
+  });
+
   test('transform job over the recorded users.jsonl with the seed\'s batch settings', async () => {
     const record = { modelName: 'bpr-model-1', batchInputUri: 's3://b/runs/e/data/users.jsonl' };
     const { output, calls, error } = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: JSON.stringify(record) } }) });

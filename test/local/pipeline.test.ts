@@ -3,13 +3,18 @@
  * against s3rver, the real Lambda handlers and the real container (container/dist, built by
  * `npm test`'s pretest). One environment serves all cases, in order, as consecutive executions.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { LocalPipeline } from '../../local/pipeline';
 import { getText } from '../../local/s3';
 import { runLocal, writeGeneratedDataset } from '../../local/run';
 import type { ProgressEvent } from '../../local/stepfunctions';
+
+const execFileP = promisify(execFile);
+const BIN = path.join(__dirname, '..', '..', 'bin', 'local.ts');
 
 // threads=1 makes training reproducible; this data size lets the model beat the popularity baseline.
 const HP = { threads: '1' };
@@ -57,6 +62,8 @@ test('a bad hyperparameter fails the execution with the container reason and dep
   expect(summary.training.cause).toMatch(/factors/);
   expect(summary.reason).toMatch(/factors/);
   expect(summary.endpoint).toBeNull();
+  expect(summary.training.states).not.toContain('CreateModel');
+  expect(pipeline.services.sagemaker.hosting.endpointNames()).toEqual([]);
   expect(summary.parameters).toEqual({});
   expect(summary.notifications.at(-1)?.message).toMatch(/factors/);
 });
@@ -83,37 +90,83 @@ test('success: the model is deployed, serves recommendations and the batch write
   const lines = (await getText(pipeline.s3.client, summary.batch!.files![0])).split('\n').filter(Boolean);
   expect(summary.batch?.lines).toBe(lines.length);
   expect(lines.length).toBe(users.reduce((n, u) => n + Number(u.top_n), 0));
-  const first = users[0];
-  const firstLines = lines.slice(0, Number(first.top_n)).map((l) => l.split(','));
+  // The seed's format: headerless user_id,item_id,score; each user's top_n lines together, in the
+  // order of users.jsonl, distinct items, best score first.
   for (const l of lines) expect(l).toMatch(/^[^,\s]+,[^,\s]+,-?\d+(\.\d+)?(e[-+]?\d+)?$/);
-  expect(firstLines.every((f) => f[0] === first.user_id)).toBe(true);
-  const scores = firstLines.map((f) => Number(f[2]));
-  expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  let at = 0;
+  const wrong: string[] = [];
+  for (const u of users) {
+    const mine = lines.slice(at, (at += Number(u.top_n))).map((l) => l.split(','));
+    const scores = mine.map((f) => Number(f[2]));
+    if (!mine.every((f) => f[0] === u.user_id)) wrong.push(`${u.user_id}: lines of other users`);
+    if (new Set(mine.map((f) => f[1])).size !== mine.length) wrong.push(`${u.user_id}: repeated items`);
+    if (scores.some((x, i) => i > 0 && x > scores[i - 1])) wrong.push(`${u.user_id}: not in rank order`);
+  }
+  expect(wrong).toEqual([]);
 });
 
 test('a second run updates the endpoint; the old model serves until the new one is ready', async () => {
   const hosting = pipeline.services.sagemaker.hosting;
   const before = hosting.endpointInfo('bpr-recommender')!;
-  const during: { status: string; oldPing: number }[] = [];
+  const record = JSON.parse(Object.values(pipeline.services.ssm.all())[0]) as { batchInputUri: string };
+  const user = (JSON.parse((await getText(pipeline.s3.client, record.batchInputUri)).split('\n')[0]) as { user_id: string }).user_id;
+  const ask = (url: string) =>
+    fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user_id: user, top_n: '5' }) })
+      .then((r) => (r.ok ? r.text() : `HTTP ${r.status}`), () => 'no answer');
+  const oldAnswer = await ask(before.url);
+  expect(JSON.parse(oldAnswer)).toHaveLength(5);
+  // The old model's server is asked after every state that ends while the endpoint is Updating
+  // (UpdateEndpoint, then each status poll). An answer (or its absence) counts against the status
+  // at the time it came back: once InService the old server may rightly be gone.
+  const during: { status: string; answer: string }[] = [];
   onProgress = (machine, e) => {
-    if (machine === 'training' && e.type === 'exited' && e.state === 'UpdateEndpoint') {
-      const status = hosting.endpointInfo('bpr-recommender')!.status;
-      void fetch(`${before.url}/ping`).then(
-        (r) => during.push({ status, oldPing: r.status }),
-        () => during.push({ status, oldPing: 0 }),
-      );
-    }
+    if (machine !== 'training' || e.type !== 'exited' || hosting.endpointInfo('bpr-recommender')?.status !== 'Updating') return;
+    void ask(before.url).then((a) => during.push({ status: hosting.endpointInfo('bpr-recommender')!.status, answer: a === oldAnswer ? 'the old model' : a.slice(0, 80) }));
   };
   const { summary } = await run({ hyperparameters: { ...HP, factors: '32' } });
   onProgress = undefined;
   expect(summary.status).toBe('DEPLOYED');
   expect(summary.training.states).toContain('UpdateEndpoint');
   expect(summary.training.states).not.toContain('CreateEndpoint');
-  expect(during).toEqual([{ status: 'Updating', oldPing: 200 }]);
+  const whileUpdating = during.filter((d) => d.status === 'Updating');
+  expect(whileUpdating.length).toBeGreaterThan(0);
+  expect(whileUpdating).toEqual(whileUpdating.map(() => ({ status: 'Updating', answer: 'the old model' })));
   const after = hosting.endpointInfo('bpr-recommender')!;
   expect(after.modelName).not.toBe(before.modelName);
   expect(after.url).not.toBe(before.url);
-  expect((await fetch(`${after.url}/ping`)).status).toBe(200);
+  const newAnswer = await ask(after.url);
+  expect(JSON.parse(newAnswer)).toHaveLength(5);
+  expect(newAnswer).not.toBe(oldAnswer);
   await expect(fetch(`${before.url}/ping`)).rejects.toThrow();
   expect(JSON.parse(Object.values(summary.parameters)[0]).modelName).toBe(after.modelName);
+});
+
+describe('npm start (bin/local.ts) as a user runs it', () => {
+  const cli = async (args: string[]) => {
+    const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
+    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', data, '--workdir', wd, ...args], { timeout: 90000 })
+      .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
+    const lines = res.stdout.trim().split('\n');
+    const summary = JSON.parse(await fs.readFile(path.join(wd, 'summary.json'), 'utf8')) as { status: string; reason: string };
+    await fs.rm(wd, { recursive: true, force: true });
+    return { ...res, last: lines.at(-1), expectedLast: path.join(wd, 'summary.json'), summary };
+  };
+
+  test('a rejected model with --keep-serving exits 0, keeps nothing running, and ends with the summary path', async () => {
+    const r = await cli(['--threshold', '0.99', '--keep-serving', '--hyperparameters', 'threads=1,epochs=5']);
+    expect(r.code).toBe(0);
+    expect(r.summary.status).toBe('REJECTED');
+    expect(r.stdout).toMatch(/=== REJECTED ===\nreason: .*0\.99/);
+    expect(r.stdout).toMatch(/nothing is left running/);
+    expect(r.last).toBe(r.expectedLast);
+  });
+
+  test('a failed training job exits 1 with the container reason, no stack trace, and ends with the summary path', async () => {
+    const r = await cli(['--hyperparameters', 'factors=0']);
+    expect(r.code).toBe(1);
+    expect(r.summary.status).toBe('FAILED');
+    expect(r.stdout).toMatch(/reason: States\.TaskFailed: AlgorithmError: hyperparameter factors/);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
+    expect(r.last).toBe(r.expectedLast);
+  });
 });

@@ -1,9 +1,11 @@
 /** The pure parts of the local runner: token resolution, Task binding, error names, CLI options. */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { bindTaskStates, implementationFor, walkStates, type LocalServices } from '../../local/bindings';
 import { TemplateResolver, localBucketName, type Template } from '../../local/cdk/resolve';
-import { parseHyperparameters, parseOptions } from '../../local/cli';
+import { WORKDIR_MARKER, parseHyperparameters, parseOptions } from '../../local/cli';
 import { UnsupportedResourceError } from '../../local/errors';
 import { CallRecorder, LocalSns, LocalSsm } from '../../local/recorders';
 import { SageMakerValidationError } from '../../local/sagemaker';
@@ -94,7 +96,27 @@ test('command-line options', () => {
   expect(o.workdir).toMatch(/\.local$/);
   expect(() => parseOptions(['--threshold', '2'])).toThrow(/--threshold/);
   expect(() => parseOptions(['--input', '/no/such/file.csv'])).toThrow(/does not exist/);
-  expect(() => parseOptions(['--bogus'])).toThrow();
+  expect(() => parseOptions(['--bogus'])).toThrow(/--bogus/);
+  expect(() => parseOptions(['--threshold', ''])).toThrow(/--threshold/);
+  expect(() => parseOptions(['--input', os.tmpdir()])).toThrow(/--input: .* is not a file/);
+});
+
+test('--workdir: a new, empty or earlier run directory is accepted; a directory of other files or a file is refused', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'local-wd-'));
+  try {
+    expect(parseOptions(['--workdir', path.join(root, 'new')]).workdir).toBe(path.join(root, 'new'));
+    expect(() => parseOptions(['--workdir', root])).not.toThrow();
+    mkdirSync(path.join(root, 's3'));
+    writeFileSync(path.join(root, 'summary.json'), '{}');
+    expect(() => parseOptions(['--workdir', root])).not.toThrow();
+    writeFileSync(path.join(root, 'notes.txt'), 'mine');
+    expect(() => parseOptions(['--workdir', root])).toThrow(/--workdir: .* was not made by npm start/);
+    writeFileSync(path.join(root, WORKDIR_MARKER), '');
+    expect(() => parseOptions(['--workdir', root])).not.toThrow();
+    expect(() => parseOptions(['--workdir', path.join(root, 'notes.txt')])).toThrow(/--workdir: .* is not a directory/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('progress lines: new figures per state, polling printed on change, caught errors marked', () => {
@@ -128,6 +150,6 @@ test('readableCause shows a job FailureReason or a Lambda errorMessage', () => {
 test('npm start exits 2 with the usage on a bad option', () => {
   const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--threshold', 'abc'], { encoding: 'utf8' });
   expect(res.status).toBe(2);
-  expect(res.stderr).toMatch(/--threshold: abc is not a number/);
+  expect(res.stderr).toMatch(/--threshold: "abc" is not a number/);
   expect(res.stderr).toMatch(/usage: npm start/);
 });

@@ -102,7 +102,8 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       const t0 = performance.now();
       const stats = await runner.epoch({
         factors: F, nItems, learningRate: lr, regularization: hp.regularization, biasRegularization: hp.bias_regularization,
-        negatives: hp.negative_samples, verifyNegatives: hp.verify_negatives, samples: sgd.indices.length,
+        negatives: hp.negative_samples, verifyNegatives: hp.verify_negatives,
+        popularityNegatives: hp.negative_sampling === 'popularity', samples: sgd.indices.length,
       });
       const seconds = (performance.now() - t0) / 1000;
       samples += stats.used + stats.skipped;

@@ -12,6 +12,7 @@ const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])]).transform((v) => v === true || v === 'true' || v === 'True' || v === '1');
 
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
+export const NEGATIVE_SAMPLING = ['uniform', 'popularity'] as const;
 
 /** Cores available to this process: the default for `threads`. */
 export function defaultThreads(): number {
@@ -25,7 +26,8 @@ export const HYPERPARAMETER_DOCS = {
   regularization: 'L2 penalty on user and item factors, applied at every update',
   bias_regularization: 'L2 penalty on the item bias',
   epochs: 'maximum passes over the training pairs (one pass = as many samples as pairs); alias `iterations`',
-  negative_samples: 'uniformly drawn negative candidates per sample; the highest-scored one is used (1 = plain BPR)',
+  negative_samples: 'negative candidates drawn per sample; the highest-scored one is used (1 = plain BPR)',
+  negative_sampling: 'how candidates are drawn: uniform over items, or popularity (in proportion to distinct buyers, as implicit does)',
   verify_negatives: 'redraw a negative candidate the user already bought',
   validation_fraction: "share of each user's training pairs held out for early stopping (0 = no early stopping, train all epochs)",
   validation_users: 'at most this many users are scored at each validation check',
@@ -45,6 +47,7 @@ export const hyperparameterSchema = z
     bias_regularization: num(0, 10).default(0.03),
     epochs: int(1, 10000).default(60),
     negative_samples: int(1, 100).default(10),
+    negative_sampling: z.enum(NEGATIVE_SAMPLING).default('uniform'),
     verify_negatives: bool.default(true),
     validation_fraction: num(0, 0.5).default(0.05),
     validation_users: int(1, 10_000_000).default(5000),
@@ -83,6 +86,8 @@ export function parseHyperparameters(raw: unknown): Hyperparameters {
     if (isReserved(name)) continue;
     const target = ALIASES[name] ?? name;
     if (target in input) throw new HyperparameterError(`hyperparameter ${name}: given twice (also as ${target === name ? 'an alias' : target})`);
+    // z.coerce.number() would read "" as 0: an empty value is an error, not a silent zero.
+    if (typeof value === 'string' && value.trim() === '') throw new HyperparameterError(`hyperparameter ${name}: empty value`);
     input[target] = typeof value === 'string' ? value.trim() : value;
   }
   const parsed = hyperparameterSchema.safeParse(input);

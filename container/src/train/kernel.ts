@@ -1,6 +1,6 @@
 /**
  * The BPR-Opt SGD kernel (Rendle et al. 2009) with item bias and "hardest of N" negatives
- * (dynamic negative sampling, Zhang et al. 2013), run as WebAssembly with 128-bit SIMD (source:
+ * (dynamic negative sampling, Zhang et al. 2013) drawn uniformly or by popularity, run as WebAssembly with 128-bit SIMD (source:
  * container/assembly/bpr.ts, embedded as base64 in kernel-wasm.ts). Every array SGD touches lives
  * in one shared WebAssembly.Memory, so worker threads update the same factors without locks
  * (Hogwild). Each thread has its own PRNG state (xoshiro128**) and statistics slot in that memory.
@@ -19,6 +19,8 @@ export interface EpochParams {
   readonly negatives: number;
   /** Redraw a candidate the user already has (up to 8 times); skip the sample if it persists. */
   readonly verifyNegatives: boolean;
+  /** Draw candidates in proportion to item popularity (the item of a random training pair) instead of uniformly. */
+  readonly popularityNegatives: boolean;
   /** Number of samples this call runs. */
   readonly samples: number;
 }
@@ -171,7 +173,7 @@ export class Kernel {
     this.run(
       o.userFactors, o.itemFactors, o.itemBias, o.indptr, o.indices, o.pairUsers, this.mem.layout.nPairs,
       this.mem.layout.bitset ? o.bitset : 0, p.factors, p.nItems, p.learningRate, p.regularization, p.biasRegularization,
-      p.negatives, p.verifyNegatives ? 1 : 0, p.samples, this.rngPtr, o.stats + this.thread * 32,
+      p.negatives, p.verifyNegatives ? 1 : 0, p.popularityNegatives ? 1 : 0, p.samples, this.rngPtr, o.stats + this.thread * 32,
     );
     return { lossSum: this.stats[0], correct: this.stats[1], used: this.stats[2], skipped: this.stats[3] };
   }

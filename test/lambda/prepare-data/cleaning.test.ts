@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { isNonProduct, mapColumns, normaliseStockCode, normaliseUserId, parseInvoiceDate } from '../../../lambda/prepare-data/clean';
-import { cleanup, HEADER, line, run } from './helpers';
+import { aggregate } from '../../../lambda/prepare-data/aggregate';
+import { openInput } from '../../../lambda/prepare-data/input';
+import { chunks, cleanup, HEADER, line, run } from './helpers';
 
 const D = '2010-01-04 10:00:00';
 const roots: string[] = [];
@@ -36,6 +38,31 @@ describe('cleaning rules, each counted', () => {
     // the test set only keeps pairs of known users/items; count everything that was kept
     expect(pairs.length + s.split.testPairsDroppedUnknownUser + s.split.testPairsDroppedUnknownItem).toBe(3);
     for (const p of pairs) expect(['13085 85123A', '13085 22041', '17519 22041']).toContain(p);
+  });
+});
+
+describe('duplicate lines and repeat purchases', () => {
+  const csv = [
+    HEADER,
+    line('1', '85123A', 6, '2010-01-04 10:00:00', '13085.0'),
+    line('1', '85123A', 6, '2010-01-04 10:00:00', '13085.0'), // exact duplicate lines, as in the export
+    line('1', '85123A', 6, '2010-01-04 10:00:00', '13085.0'),
+    line('9', '85123A', 1, '2010-03-02 12:30:00', '13085'), // a later repeat purchase of the same item
+  ].join('\n');
+
+  it('merge into one pair with its purchase count and first and last purchase time', async () => {
+    const table = await aggregate((await openInput(chunks(csv))).batches, true);
+    expect(table.size).toBe(1);
+    expect([table.userIds[table.pairUser[0]], table.itemIds[table.pairItem[0]], table.pairCount[0]]).toEqual(['13085', '85123A', 4]);
+    expect([table.pairFirst[0], table.pairLast[0]]).toEqual([Date.UTC(2010, 0, 4, 10), Date.UTC(2010, 2, 2, 12, 30)]);
+  });
+
+  it('appear once in the outputs, while the stats count every row', async () => {
+    const r = await run(csv);
+    roots.push(r.root);
+    expect(r.stats.afterBasicRules).toEqual({ rows: 4, users: 1, items: 1, pairs: 1 });
+    expect(await r.file('training/train.csv')).toBe('user_id,item_id\n13085,85123A\n');
+    expect(await r.file('testing/test.csv')).toBe('user_id,item_id\n');
   });
 });
 

@@ -75,6 +75,12 @@ describe('synthetic Online Retail II generator', () => {
       expect(stats.rowsDropped.cancellation).toBeGreaterThan(0);
       expect(stats.rowsDropped.nonProduct).toBeGreaterThan(0);
       expect(stats.pairs).toBeLessThan(stats.afterNonProductRule.rows);
+      // counted independently: the kept lines, exact duplicates included, and their distinct (customer, item) pairs
+      const kept = records.filter((r) => r['Customer ID'] !== '' && !r.Invoice.startsWith('C') && Number(r.Quantity) > 0 && r.StockCode !== '');
+      const lines = kept.map((r) => Object.values(r).join('\u0000'));
+      expect(lines.length - new Set(lines).size).toBeGreaterThan(100); // planted exact duplicates survive the basic rules
+      const pairs = new Set(kept.map((r) => `${r['Customer ID'].replace(/\.0$/, '')}|${r.StockCode.toUpperCase()}`));
+      expect(stats.afterBasicRules).toMatchObject({ rows: kept.length, pairs: pairs.size });
       await writeGeneratedCsv(join(dir, 'small.csv.gz'), { ...OPTIONS, rows: 500 });
       expect(gunzipSync(await readFile(join(dir, 'small.csv.gz'))).toString()).toBe([...generateRetailCsv({ ...OPTIONS, rows: 500 })].join(''));
     } finally {

@@ -1,0 +1,12 @@
+/** Error handling shared by the Lambda handlers. */
+
+/**
+ * Strips the stack of an error a handler is about to throw. The Node.js runtime returns
+ * `errorType`, `errorMessage` and `trace` (the stack split into lines) to the caller; Step
+ * Functions puts that JSON in the error's Cause, which reaches the execution history, the
+ * failure notification and the pipeline CLI. Name and message are all they need.
+ */
+export function withoutStack<E extends Error>(err: E): E {
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
+}
