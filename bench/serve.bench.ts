@@ -12,9 +12,9 @@ import autocannon from 'autocannon';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MODEL_FORMAT_VERSION, loadModel, type LoadedModel } from '../container/src/model/store';
+import { loadModel } from '../container/src/model/store';
 import { Recommender } from '../container/src/serve/recommend';
-import { buildModel, spawnServe, waitReady, writeModel, type FixtureOptions } from '../test/container/serve-fixtures';
+import { loadedModel, spawnServe, waitReady, writeModel, type FixtureOptions } from '../test/container/serve-fixtures';
 
 const SIZE: FixtureOptions = { users: 4314, items: 5000, factors: 64, groups: 0, trainedPerUser: 45, catalog: true, seed: 7, userIdBase: 13300 };
 const SEED_PAYLOAD = JSON.stringify({ user_id: '17519', top_n: '10' });
@@ -31,14 +31,8 @@ function report(line: string, ok: boolean): void {
 }
 
 function inProcess(): void {
-  const b = buildModel(SIZE);
-  const model: LoadedModel = {
-    manifest: { ...b.manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: '', arrays: {} as never } },
-    ...b.arrays,
-    userIndex: new Map(b.manifest.users.map((u, i) => [u, i])),
-    itemIndex: new Map(b.manifest.items.map((it, i) => [it, i])),
-  };
-  const users = b.manifest.users;
+  const model = loadedModel(SIZE);
+  const users = model.manifest.users;
   for (const kernel of ['wasm', 'js'] as const) {
     const rec = new Recommender(model, { cacheSize: 0, kernel });
     for (let k = 0; k < 3000; k++) rec.recommend(users[k % users.length]!, { topN: 10, excludeTrained: true });

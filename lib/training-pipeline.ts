@@ -242,31 +242,22 @@ export class TrainingPipeline extends Construct {
       'endpointName.$': '$.run.endpointName',
       'stats.$': '$.prepared.stats',
     };
-    const rejected = new sfn.Pass(this, S.BuildRejectedOutput, {
-      parameters: { status: ExecutionStatus.Rejected, ...gateFields },
-      resultPath: '$.output',
-    }).next(guard(new tasks.SnsPublish(this, S.NotifyRejected, {
-      topic: props.topic,
-      subject: `${config.projectName} training pipeline: model rejected`,
-      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-      resultPath: sfn.JsonPath.DISCARD,
-    }), failure)).next(new sfn.Succeed(this, S.ModelRejected, { outputPath: '$.output' }));
-
-    const deployed = new sfn.Pass(this, S.BuildDeployedOutput, {
-      parameters: {
-        status: ExecutionStatus.Deployed,
-        ...gateFields,
-        'modelName.$': '$.run.modelName',
-        'endpointConfigName.$': '$.run.endpointConfigName',
-        'batchInputUri.$': '$.prepared.batchInputUri',
-      },
-      resultPath: '$.output',
-    }).next(guard(new tasks.SnsPublish(this, S.NotifySuccess, {
-      topic: props.topic,
-      subject: `${config.projectName} training pipeline: model deployed`,
-      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-      resultPath: sfn.JsonPath.DISCARD,
-    }), failure)).next(new sfn.Succeed(this, S.Deployed, { outputPath: '$.output' }));
+    // Both outcomes build the execution output, publish it, and end in a Succeed state of their own.
+    const outcome = (buildId: string, status: string, fields: Record<string, unknown>, notifyId: string, subject: string, endId: string) =>
+      new sfn.Pass(this, buildId, { parameters: { status, ...gateFields, ...fields }, resultPath: '$.output' })
+        .next(guard(new tasks.SnsPublish(this, notifyId, {
+          topic: props.topic,
+          subject: `${config.projectName} training pipeline: ${subject}`,
+          message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
+          resultPath: sfn.JsonPath.DISCARD,
+        }), failure))
+        .next(new sfn.Succeed(this, endId, { outputPath: '$.output' }));
+    const rejected = outcome(S.BuildRejectedOutput, ExecutionStatus.Rejected, {}, S.NotifyRejected, 'model rejected', S.ModelRejected);
+    const deployed = outcome(S.BuildDeployedOutput, ExecutionStatus.Deployed, {
+      'modelName.$': '$.run.modelName',
+      'endpointConfigName.$': '$.run.endpointConfigName',
+      'batchInputUri.$': '$.prepared.batchInputUri',
+    }, S.NotifySuccess, 'model deployed', S.Deployed);
 
     const deploy = buildDeploySteps(this, {
       config, image, sagemakerRole: props.sagemakerRole, deploymentParameter: props.deploymentParameter,

@@ -2,23 +2,14 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { SCORE_WASM_BASE64 } from '../../container/src/serve/score-wasm.generated';
-import { MODEL_FORMAT_VERSION, type LoadedModel } from '../../container/src/model/store';
 import { formatCsv, formatJson } from '../../container/src/serve/format';
 import { POPULARITY_FALLBACK, Recommender } from '../../container/src/serve/recommend';
 import { parseBody } from '../../container/src/serve/request';
 import { BadRequestError } from '../../container/src/serve/errors';
+import type { LoadedModel } from '../../container/src/model/store';
 import { parse } from 'csv-parse/sync';
-import { buildModel, groupItemsBestFirst, userId, type FixtureOptions } from './serve-fixtures';
+import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
 
-function loaded(o: FixtureOptions): LoadedModel {
-  const b = buildModel(o);
-  return {
-    manifest: { ...b.manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: '', arrays: {} as never } },
-    ...b.arrays,
-    userIndex: new Map(b.manifest.users.map((u, i) => [u, i])),
-    itemIndex: new Map(b.manifest.items.map((it, i) => [it, i])),
-  };
-}
 
 /** Independent oracle: score every item in float64, full sort, ties by index. */
 function bruteForce(m: LoadedModel, u: number, topN: number, exclude: boolean): number[] {
@@ -39,7 +30,7 @@ function bruteForce(m: LoadedModel, u: number, topN: number, exclude: boolean): 
 const PLANTED: FixtureOptions = { users: 40, items: 200, factors: 8, groups: 4, trainedPerUser: 3, catalog: true, seed: 3 };
 
 describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel) => {
-  const model = loaded(PLANTED);
+  const model = loadedModel(PLANTED);
   const rec = new Recommender(model, { kernel });
 
   it('runs the kernel asked for', () => expect(rec.kernel).toBe(kernel));
@@ -59,7 +50,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
   });
 
   it('matches a brute-force full sort on random factors, for any top_n', () => {
-    const m = loaded({ users: 30, items: 500, factors: 13, groups: 0, trainedPerUser: 20, catalog: false, seed: 11 });
+    const m = loadedModel({ users: 30, items: 500, factors: 13, groups: 0, trainedPerUser: 20, catalog: false, seed: 11 });
     const r = new Recommender(m, { kernel });
     for (const u of [0, 7, 29]) {
       for (const n of [1, 10, 100]) {
@@ -72,7 +63,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 
   it('answers a batch in request order, scoring users four at a time, as one-by-one would', () => {
     for (const factors of [13, 64]) {
-      const m = loaded({ users: 30, items: 400, factors, groups: 0, trainedPerUser: 15, catalog: false, seed: factors });
+      const m = loadedModel({ users: 30, items: 400, factors, groups: 0, trainedPerUser: 15, catalog: false, seed: factors });
       const r = new Recommender(m, { kernel });
       const reqs = [3, 8, -1, 3, 29, 0, 11, 12, 13, 14, 15].map((u, k) => ({
         userId: u < 0 ? 'stranger' : userId(u),
@@ -89,7 +80,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
   });
 
   it('gives the same answers from its cache, and a longer list when a larger top_n is asked', () => {
-    const m = loaded({ users: 10, items: 300, factors: 16, groups: 0, trainedPerUser: 5, catalog: false, seed: 5 });
+    const m = loadedModel({ users: 10, items: 300, factors: 16, groups: 0, trainedPerUser: 5, catalog: false, seed: 5 });
     const cached = new Recommender(m, { cacheSize: 4, kernel });
     for (let round = 0; round < 3; round++) {
       for (let u = 0; u < 10; u++) {
@@ -101,7 +92,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
   });
 
   it('returns fewer items when the user bought nearly everything', () => {
-    const m = loaded({ users: 2, items: 6, factors: 4, groups: 0, trainedPerUser: 4, catalog: false, seed: 2 });
+    const m = loadedModel({ users: 2, items: 6, factors: 4, groups: 0, trainedPerUser: 4, catalog: false, seed: 2 });
     const r = new Recommender(m, { cacheSize: 10, kernel });
     expect(r.recommend(userId(0), { topN: 10, excludeTrained: true }).items).toHaveLength(2);
     expect(r.recommend(userId(0), { topN: 10, excludeTrained: true }).items).toHaveLength(2);
@@ -164,7 +155,7 @@ describe('parseBody', () => {
 });
 
 describe('formats', () => {
-  const model = loaded({ ...PLANTED, oddIds: true });
+  const model = loadedModel({ ...PLANTED, oddIds: true });
   const rec = new Recommender(model);
 
   it('writes JSON records with descriptions, one array per request line, no trailing newline', () => {

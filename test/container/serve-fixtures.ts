@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { saveModel, type ModelArrays, type ModelManifest } from '../../container/src/model/store';
+import { MODEL_FORMAT_VERSION, saveModel, type LoadedModel, type ModelArrays, type ModelManifest } from '../../container/src/model/store';
 import { mulberry32 } from '../../lambda/prepare-data/random';
 
 export { mulberry32 };
@@ -155,4 +155,15 @@ export async function waitReady(url: string, timeoutMs = 10_000): Promise<number
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`server at ${url} not ready after ${timeoutMs} ms; /ping statuses: ${seen.join(',')}`);
+}
+
+/** The generated model as loadModel() would return it, without a round trip through disk. */
+export function loadedModel(o: FixtureOptions): LoadedModel {
+  const b = buildModel(o);
+  return {
+    manifest: { ...b.manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: '', arrays: {} as never } },
+    ...b.arrays,
+    userIndex: new Map(b.manifest.users.map((u, i) => [u, i])),
+    itemIndex: new Map(b.manifest.items.map((it, i) => [it, i])),
+  };
 }

@@ -3,27 +3,17 @@ import * as http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
-import { MODEL_FORMAT_VERSION, type LoadedModel } from '../../container/src/model/store';
 import { serveConfig } from '../../container/src/serve/config';
 import { createModelServer, type ModelServer } from '../../container/src/serve/server';
-import { buildModel, groupItemsBestFirst, userId, type FixtureOptions } from './serve-fixtures';
+import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
 
 const O: FixtureOptions = { users: 40, items: 120, factors: 8, groups: 4, trainedPerUser: 2, catalog: true, seed: 9, userIdBase: 17500 };
 const SEED_USER = '17519'; // index 19, group 3
 
-function loaded(o: FixtureOptions): LoadedModel {
-  const b = buildModel(o);
-  return {
-    manifest: { ...b.manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: '', arrays: {} as never } },
-    ...b.arrays,
-    userIndex: new Map(b.manifest.users.map((u, i) => [u, i])),
-    itemIndex: new Map(b.manifest.items.map((it, i) => [it, i])),
-  };
-}
 
 let ms: ModelServer;
 let url: string;
-const model = loaded(O);
+const model = loadedModel(O);
 
 beforeAll(async () => {
   ms = createModelServer(serveConfig({ SERVE_MAX_TOP_N: '50', SAGEMAKER_MAX_PAYLOAD_IN_MB: '0.01', SERVE_WORKERS: '1' }));
