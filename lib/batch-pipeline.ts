@@ -14,7 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import { BatchStates as S, ExecutionStatus, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds } from './pipeline-names';
-import { guard, instanceType, passRoleStatement, sagemakerArn, scopeTaskPolicies, syncRuleStatement } from './task-helpers';
+import { failurePath, guard, instanceType, passRoleStatement, sagemakerArn, scopeTaskPolicies, syncRuleStatement } from './task-helpers';
 
 /** Properties of the batch pipeline. */
 export interface BatchPipelineProps {
@@ -43,17 +43,10 @@ export class BatchPipeline extends Construct {
     const stack = Stack.of(this);
     const names = resourceNames(config.projectName);
 
-    const batchFailed = sfn.Fail.jsonPath(this, S.BatchFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const failure = guard(new tasks.SnsPublish(this, S.NotifyBatchFailure, {
-      topic: props.topic,
-      subject: `${config.projectName} batch recommendations failed`,
-      message: sfn.TaskInput.fromText(sfn.JsonPath.format(
-        'Batch recommendations execution {} failed. Error: {}. Cause: {}',
-        sfn.JsonPath.executionName, sfn.JsonPath.stringAt('$.error.Error'), sfn.JsonPath.stringAt('$.error.Cause'),
-      )),
-      resultPath: sfn.JsonPath.DISCARD,
-    }), batchFailed, { catchResultPath: sfn.JsonPath.DISCARD });
-    failure.next(batchFailed);
+    const failure = failurePath(
+      this, { notify: S.NotifyBatchFailure, fail: S.BatchFailed }, props.topic,
+      `${config.projectName} batch recommendations failed`, 'Batch recommendations',
+    );
 
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },

@@ -3,7 +3,9 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
 import { THROTTLING_ERRORS } from './pipeline-names';
 
 /** Retries throttling and transient errors with backoff, then catches everything into `failure`. */
@@ -77,4 +79,25 @@ export class RuntimeS3Location extends tasks.S3Location {
 /** The log groups SageMaker jobs and endpoints write to (/aws/sagemaker/...). */
 export function sagemakerLogGroupArn(stack: Stack): string {
   return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/**
+ * The failure path shared by the state machines: publish the error and cause to the topic, then
+ * end in a Fail state carrying the original error (a failed publish still reaches the Fail state).
+ */
+export function failurePath(
+  scope: Construct, ids: { readonly notify: string; readonly fail: string }, topic: sns.ITopic, subject: string, what: string,
+): tasks.SnsPublish {
+  const fail = sfn.Fail.jsonPath(scope, ids.fail, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  const notify = guard(new tasks.SnsPublish(scope, ids.notify, {
+    topic,
+    subject,
+    message: sfn.TaskInput.fromText(sfn.JsonPath.format(
+      `${what} execution {} failed. Error: {}. Cause: {}`,
+      sfn.JsonPath.executionName, sfn.JsonPath.stringAt('$.error.Error'), sfn.JsonPath.stringAt('$.error.Cause'),
+    )),
+    resultPath: sfn.JsonPath.DISCARD,
+  }), fail, { catchResultPath: sfn.JsonPath.DISCARD });
+  notify.next(fail);
+  return notify;
 }

@@ -21,7 +21,7 @@ import {
   ExecutionStatus, gateMetricNames, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds, TrainingStates as S,
 } from './pipeline-names';
 import {
-  guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies, syncRuleStatement,
+  failurePath, guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies, syncRuleStatement,
 } from './task-helpers';
 
 /** Properties of the training pipeline. */
@@ -79,18 +79,10 @@ export class TrainingPipeline extends Construct {
     const gateNames = gateMetricNames(config.evalK);
     const image = tasks.DockerImage.fromEcrRepository(props.image.repository, props.image.imageTag);
 
-    const pipelineFailed = sfn.Fail.jsonPath(this, S.PipelineFailed, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const failure = guard(new tasks.SnsPublish(this, S.NotifyFailure, {
-      topic: props.topic,
-      subject: `${config.projectName} training pipeline failed`,
-      message: sfn.TaskInput.fromText(sfn.JsonPath.format(
-        'Training pipeline execution {} failed. Error: {}. Cause: {}',
-        sfn.JsonPath.executionName, sfn.JsonPath.stringAt('$.error.Error'), sfn.JsonPath.stringAt('$.error.Cause'),
-      )),
-      resultPath: sfn.JsonPath.DISCARD,
-    }), pipelineFailed, { catchResultPath: sfn.JsonPath.DISCARD }); // keep the original error
-
-    failure.next(pipelineFailed);
+    const failure = failurePath(
+      this, { notify: S.NotifyFailure, fail: S.PipelineFailed }, props.topic,
+      `${config.projectName} training pipeline failed`, 'Training pipeline',
+    );
 
     const applyDefaults = new sfn.Pass(this, S.ApplyDefaults, {
       parameters: {
