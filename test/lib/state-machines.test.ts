@@ -284,7 +284,16 @@ describe('batch state machine', () => {
 
   test('transform job over the recorded users.jsonl with the seed\'s batch settings', async () => {
     const record = { modelName: 'bpr-model-1', batchInputUri: 's3://b/runs/e/data/users.jsonl' };
-    const { output, calls, error } = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: JSON.stringify(record) } }) });
+    // The interpreter stamps $$.Execution.StartTime from the clock: freeze Date (only Date) at a time
+    // whose UTC date differs from the local date east of UTC, so the folder must be the UTC date.
+    jest.useFakeTimers({ now: new Date('2026-11-27T23:30:00.000Z'), doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: JSON.stringify(record) } }) });
+    } finally {
+      jest.useRealTimers();
+    }
+    const { output, calls, error } = result;
     expect(error).toBeUndefined();
     const job = calls.find(([n]) => n === B.RunBatchTransform)![1];
     expect(batch.States[B.RunBatchTransform].Resource).toBe(TaskResources.createTransformJobSync);
