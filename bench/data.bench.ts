@@ -31,14 +31,26 @@ interface Figure {
 /** Child mode: prepare one file, print the figure as JSON. */
 async function child(input: string, output: string): Promise<void> {
   const started = performance.now();
-  const { stats } = await prepareData(createReadStream(input, { highWaterMark: 1 << 20 }), new LocalDirSink(output), PrepareOptionsSchema.parse({}));
+  const { stats } = await prepareData(
+    createReadStream(input, { highWaterMark: 1 << 20 }),
+    new LocalDirSink(output),
+    PrepareOptionsSchema.parse({}),
+  );
   const seconds = (performance.now() - started) / 1000;
-  const figure: Figure = { seconds, peakMB: (process.resourceUsage().maxRSS * 1024) / MB, rows: stats.rowsRead, pairs: stats.pairs };
+  const figure: Figure = {
+    seconds,
+    peakMB: (process.resourceUsage().maxRSS * 1024) / MB,
+    rows: stats.rowsRead,
+    pairs: stats.pairs,
+  };
   process.stdout.write(JSON.stringify(figure) + '\n');
 }
 
 function measure(input: string, output: string): Figure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', input, output], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', input, output], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as Figure;
 }
 
@@ -58,14 +70,17 @@ async function writeXlsx(file: string, rows: number): Promise<void> {
     const invoice = /^\d+$/.test(r[0]) ? Number(r[0]) : r[0];
     const code = /^\d+$/.test(r[1]) ? Number(r[1]) : r[1];
     const customer = r[6] ? Number(r[6]) : null;
-    sheet.addRow([invoice, code, r[2], Number(r[3]), new Date(`${r[4].replace(' ', 'T')}Z`), Number(r[5]), customer, r[7]]).commit();
+    sheet
+      .addRow([invoice, code, r[2], Number(r[3]), new Date(`${r[4].replace(' ', 'T')}Z`), Number(r[5]), customer, r[7]])
+      .commit();
   }
   sheet.commit();
   await wb.commit();
 }
 
 function line(name: string, f: Figure, targetSeconds?: number): string {
-  const ok = targetSeconds === undefined ? '' : f.seconds <= targetSeconds && f.peakMB < 500 ? '  within target' : '  OVER TARGET';
+  const ok =
+    targetSeconds === undefined ? '' : f.seconds <= targetSeconds && f.peakMB < 500 ? '  within target' : '  OVER TARGET';
   return `${name.padEnd(34)} ${f.rows.toLocaleString('en-US').padStart(10)} rows  ${f.pairs.toLocaleString('en-US').padStart(8)} pairs  ${f.seconds.toFixed(2).padStart(6)} s  ${f.peakMB.toFixed(0).padStart(4)} MB peak${ok}`;
 }
 
@@ -76,7 +91,12 @@ async function main(): Promise<void> {
   });
   if (values.child) return child(positionals[0], positionals[1]);
   const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const dir = await mkdtemp(join(os.tmpdir(), 'data-bench-'));
   let over = false;
   try {
@@ -90,24 +110,35 @@ async function main(): Promise<void> {
     const csv = join(dir, 'generated.csv');
     let t = performance.now();
     await writeGeneratedCsv(csv, {});
-    console.log(`generate ${GENERATOR_DEFAULTS.rows.toLocaleString('en-US')}-line CSV: ${((performance.now() - t) / 1000).toFixed(2)} s, ${((await stat(csv)).size / MB).toFixed(0)} MB`);
+    console.log(
+      `generate ${GENERATOR_DEFAULTS.rows.toLocaleString('en-US')}-line CSV: ${((performance.now() - t) / 1000).toFixed(2)} s, ${((await stat(csv)).size / MB).toFixed(0)} MB`,
+    );
     const g = measure(csv, join(dir, 'generated'));
     over ||= g.seconds > 5 || g.peakMB >= 500;
     console.log(line('generated csv', g, 5));
     const gz = join(dir, 'generated.csv.gz');
     t = performance.now();
     await writeGeneratedCsv(gz, {});
-    console.log(`generate the same as .csv.gz: ${((performance.now() - t) / 1000).toFixed(2)} s, ${((await stat(gz)).size / MB).toFixed(0)} MB`);
+    console.log(
+      `generate the same as .csv.gz: ${((performance.now() - t) / 1000).toFixed(2)} s, ${((await stat(gz)).size / MB).toFixed(0)} MB`,
+    );
     console.log(line('generated csv.gz', measure(gz, join(dir, 'generated-gz'))));
     if (!values['skip-xlsx']) {
       const rows = Number(values['xlsx-rows'] ?? GENERATOR_DEFAULTS.rows);
       const xlsx = join(dir, 'generated.xlsx');
       t = performance.now();
       await writeXlsx(xlsx, rows);
-      console.log(`write ${rows.toLocaleString('en-US')}-row two-sheet xlsx: ${((performance.now() - t) / 1000).toFixed(1)} s, ${((await stat(xlsx)).size / MB).toFixed(0)} MB`);
+      console.log(
+        `write ${rows.toLocaleString('en-US')}-row two-sheet xlsx: ${((performance.now() - t) / 1000).toFixed(1)} s, ${((await stat(xlsx)).size / MB).toFixed(0)} MB`,
+      );
       console.log(line('generated xlsx (no target)', measure(xlsx, join(dir, 'xlsx'))));
     }
-    console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -16,12 +16,29 @@ import { loadModel } from '../container/src/model/store';
 import { Recommender } from '../container/src/serve/recommend';
 import { loadedModel, spawnServe, waitReady, writeModel, type FixtureOptions } from '../test/container/serve-fixtures';
 
-const SIZE: FixtureOptions = { users: 4314, items: 5000, factors: 64, groups: 0, trainedPerUser: 45, catalog: true, seed: 7, userIdBase: 13300 };
+const SIZE: FixtureOptions = {
+  users: 4314,
+  items: 5000,
+  factors: 64,
+  groups: 0,
+  trainedPerUser: 45,
+  catalog: true,
+  seed: 7,
+  userIdBase: 13300,
+};
 const SEED_PAYLOAD = JSON.stringify({ user_id: '17519', top_n: '10' });
 const args = process.argv.slice(2);
 const seconds = Number(args.find((a) => !a.startsWith('--')) ?? 10);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const LOAD_SIZE: FixtureOptions = { users: 10_000, items: 10_000, factors: 128, groups: 0, trainedPerUser: 60, catalog: true, seed: 5 };
+const LOAD_SIZE: FixtureOptions = {
+  users: 10_000,
+  items: 10_000,
+  factors: 128,
+  groups: 0,
+  trainedPerUser: 60,
+  catalog: true,
+  seed: 5,
+};
 const results: string[] = [];
 
 function report(line: string, ok: boolean): void {
@@ -49,7 +66,9 @@ function inProcess(): void {
     else console.log(`info  ${line} (fallback where WebAssembly SIMD is missing)`);
     const t = performance.now();
     rec.recommendMany(users.map((u) => ({ userId: u, topN: 10, excludeTrained: true })));
-    console.log(`info  in-process batch of all ${users.length} users (${rec.kernel} kernel, one thread): ${(performance.now() - t).toFixed(0)} ms`);
+    console.log(
+      `info  in-process batch of all ${users.length} users (${rec.kernel} kernel, one thread): ${(performance.now() - t).toFixed(0)} ms`,
+    );
   }
 }
 
@@ -87,12 +106,20 @@ async function http(base: string, label: string, env: Record<string, string>): P
   const srv = await spawnServe(base, env);
   try {
     await waitReady(srv.url, 20_000);
-    const opts = { url: `${srv.url}/invocations`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: SEED_PAYLOAD };
+    const opts = {
+      url: `${srv.url}/invocations`,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: SEED_PAYLOAD,
+    };
     await autocannon({ ...opts, connections: 64, duration: 2 }); // warm-up
     const r = await autocannon({ ...opts, connections: 64, duration: seconds });
     const errors = r.errors + r.timeouts + r.non2xx;
     const ok = r.requests.average >= 5000 && r.latency.p99 <= 20 && errors === 0;
-    report(`HTTP ${label}: ${Math.round(r.requests.average)} req/s, latency p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms, errors ${errors} (${r.requests.total} requests, ${seconds} s)`, ok);
+    report(
+      `HTTP ${label}: ${Math.round(r.requests.average)} req/s, latency p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms, errors ${errors} (${r.requests.total} requests, ${seconds} s)`,
+      ok,
+    );
   } finally {
     srv.child.kill('SIGTERM');
     await srv.exited;
@@ -112,18 +139,36 @@ async function batch(base: string, users: string[]): Promise<void> {
     for (let i = 0; i < lines.length; i += per) bodies.push(lines.slice(i, i + per).join('\n'));
     const t = performance.now();
     const outs = await Promise.all(
-      bodies.map((body) => fetch(`${srv.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' }, body }).then((r) => r.text())),
+      bodies.map((body) =>
+        fetch(`${srv.url}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/csv' },
+          body,
+        }).then((r) => r.text()),
+      ),
     );
     const ms = performance.now() - t;
     const rows = outs.join('\n').split('\n').length;
-    report(`batch: ${users.length} users in ${bodies.length} JSON Lines requests (${params.MaxConcurrentTransforms} concurrent) -> ${rows} CSV lines in ${ms.toFixed(0)} ms (target <= 2000 ms)`, ms <= 2000 && rows === users.length * 10);
+    report(
+      `batch: ${users.length} users in ${bodies.length} JSON Lines requests (${params.MaxConcurrentTransforms} concurrent) -> ${rows} CSV lines in ${ms.toFixed(0)} ms (target <= 2000 ms)`,
+      ms <= 2000 && rows === users.length * 10,
+    );
     // What batch transform does with this small a file: MultiRecord packs every line (~190 KB) into one request.
     const one = lines.join('\n');
     const t1 = performance.now();
-    const out = await (await fetch(`${srv.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' }, body: one })).text();
+    const out = await (
+      await fetch(`${srv.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/csv' },
+        body: one,
+      })
+    ).text();
     const ms1 = performance.now() - t1;
     const rows1 = out.split('\n').length;
-    report(`batch: ${users.length} users in 1 JSON Lines request of ${(one.length / 1024).toFixed(0)} KB -> ${rows1} CSV lines in ${ms1.toFixed(0)} ms (target <= 2000 ms)`, ms1 <= 2000 && rows1 === users.length * 10);
+    report(
+      `batch: ${users.length} users in 1 JSON Lines request of ${(one.length / 1024).toFixed(0)} KB -> ${rows1} CSV lines in ${ms1.toFixed(0)} ms (target <= 2000 ms)`,
+      ms1 <= 2000 && rows1 === users.length * 10,
+    );
   } finally {
     srv.child.kill('SIGTERM');
     await srv.exited;
@@ -131,7 +176,12 @@ async function batch(base: string, users: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await modelLoad();
   if (only === 'load') {
     process.exitCode = results.every((r) => r.startsWith('PASS')) ? 0 : 1;
@@ -149,7 +199,12 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   process.exitCode = results.every((r) => r.startsWith('PASS')) ? 0 : 1;
 }
 

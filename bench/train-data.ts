@@ -17,12 +17,17 @@ export interface Pair {
   readonly item: string;
 }
 
-export async function loadYear1Split(file = YEAR1_FILE, seed = 42): Promise<{ train: Pair[]; test: Pair[]; rows: number } | null> {
+export async function loadYear1Split(
+  file = YEAR1_FILE,
+  seed = 42,
+): Promise<{ train: Pair[]; test: Pair[]; rows: number } | null> {
   if (!existsSync(file)) return null;
   const seen = new Set<string>();
   const pairs: Pair[] = [];
   let rows = 0;
-  const parser = createReadStream(file).pipe(createGunzip()).pipe(parse({ columns: true }));
+  const parser = createReadStream(file)
+    .pipe(createGunzip())
+    .pipe(parse({ columns: true }));
   for await (const r of parser as AsyncIterable<Record<string, string>>) {
     rows++;
     const customer = r['Customer ID'];

@@ -19,7 +19,12 @@ import { loadYear1Split, validationSplit, YEAR1_FILE, type Pair } from './train-
 const fmt = (x: number, d = 4) => x.toFixed(d);
 
 async function main(): Promise<void> {
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const split = await loadYear1Split();
   if (!split) {
     console.log(`skipped: ${YEAR1_FILE} not found`);
@@ -81,14 +86,31 @@ async function main(): Promise<void> {
   }
   const one = await run('defaults, threads=1', { threads: '1' });
   await run('defaults, threads=2', { threads: '2' });
-  console.log(`baseline (popularity): p@k(10) ${fmt(one.ev.baseline.pAtK)} precision@10 ${fmt(one.ev.baseline.precision)} auc ${fmt(one.ev.baseline.auc)}`);
+  console.log(
+    `baseline (popularity): p@k(10) ${fmt(one.ev.baseline.pAtK)} precision@10 ${fmt(one.ev.baseline.precision)} auc ${fmt(one.ev.baseline.auc)}`,
+  );
   // implicit's setting (64 factors, lr 0.01, reg 0.01, 100 epochs, one negative), for speed per thread
-  const plain = { factors: '64', negative_samples: '1', validation_fraction: '0', epochs: '100', lr_schedule: 'constant', learning_rate: '0.01', regularization: '0.01', bias_regularization: '0.01' };
+  const plain = {
+    factors: '64',
+    negative_samples: '1',
+    validation_fraction: '0',
+    epochs: '100',
+    lr_schedule: 'constant',
+    learning_rate: '0.01',
+    regularization: '0.01',
+    bias_regularization: '0.01',
+  };
   await run('plain BPR as implicit (64 factors, 1 negative, 100 epochs), threads=1', { ...plain, threads: '1' });
   await run('plain BPR as implicit (64 factors, 1 negative, 100 epochs), threads=2', { ...plain, threads: '2' });
   // implicit draws negatives in proportion to popularity: the same run with negative_sampling=popularity
-  await run('plain BPR as implicit, popularity negatives, threads=1', { ...plain, negative_sampling: 'popularity', threads: '1' });
-  console.log('reference: implicit BPR p@k(10) 0.164, precision@10 0.128, 4-6 s, 3.5-4.5 M samples/s (1 thread); ALS p@k(10) 0.249; popularity 0.080');
+  await run('plain BPR as implicit, popularity negatives, threads=1', {
+    ...plain,
+    negative_sampling: 'popularity',
+    threads: '1',
+  });
+  console.log(
+    'reference: implicit BPR p@k(10) 0.164, precision@10 0.128, 4-6 s, 3.5-4.5 M samples/s (1 thread); ALS p@k(10) 0.249; popularity 0.080',
+  );
 }
 
 main().catch((err: unknown) => {

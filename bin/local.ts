@@ -63,7 +63,9 @@ async function main(): Promise<number> {
     write('the endpoint keeps serving; try:');
     write(`  curl -s ${ep.url}/ping -o /dev/null -w '%{http_code}\\n'`);
     write(`  curl -s ${ep.url}/invocations -H 'Content-Type: application/json' -d '{"user_id": "${user}", "top_n": "10"}'`);
-    write(`  curl -s ${ep.url}/invocations -H 'Content-Type: application/json' -H 'Accept: text/csv' -d '{"user_id": "${user}", "top_n": "3"}'`);
+    write(
+      `  curl -s ${ep.url}/invocations -H 'Content-Type: application/json' -H 'Accept: text/csv' -d '{"user_id": "${user}", "top_n": "3"}'`,
+    );
     write('press Ctrl-C to stop');
     write(result.summaryPath);
     await new Promise(() => undefined); // until SIGINT

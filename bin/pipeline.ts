@@ -25,4 +25,6 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; });
+main().then((code) => {
+  process.exitCode = code;
+});

@@ -23,8 +23,13 @@ const USAGE = `usage: npm run data:prepare -- --input FILE --output DIR [options
 
 /** Option fields of PrepareOptionsSchema and the flags that set them (errors name the flag). */
 const FLAGS: Record<string, string> = {
-  split: '--split', testFraction: '--test-fraction', seed: '--seed', cutoffDate: '--cutoff-date',
-  minUserInteractions: '--min-user-interactions', minItemInteractions: '--min-item-interactions', topN: '--top-n',
+  split: '--split',
+  testFraction: '--test-fraction',
+  seed: '--seed',
+  cutoffDate: '--cutoff-date',
+  minUserInteractions: '--min-user-interactions',
+  minItemInteractions: '--min-item-interactions',
+  topN: '--top-n',
 };
 
 function validateFlags(options: Record<string, unknown>) {

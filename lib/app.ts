@@ -36,9 +36,14 @@ export function createPipelineApp(app: App | Stage, options: PipelineAppOptions 
   const config = options.config ?? configFromContext(app.node);
   const names = resourceNames(config.projectName);
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const dataStack = new DataStack(app, names.dataStack, { config, env, description: 'Recommender pipeline storage (raw data, artifacts, access logs)' });
+  const dataStack = new DataStack(app, names.dataStack, {
+    config,
+    env,
+    description: 'Recommender pipeline storage (raw data, artifacts, access logs)',
+  });
   const pipelineStack = new PipelineStack(app, names.pipelineStack, {
-    config, env,
+    config,
+    env,
     imageDirectory: options.imageDirectory,
     description: 'Recommender pipeline: training and batch state machines, schedules, alarms',
   });

@@ -14,7 +14,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import { BatchStates as S, ExecutionStatus, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds } from './pipeline-names';
-import { failurePath, guard, instanceType, passRoleStatement, sagemakerArn, scopeTaskPolicies, syncRuleStatement } from './task-helpers';
+import {
+  failurePath,
+  guard,
+  instanceType,
+  passRoleStatement,
+  sagemakerArn,
+  scopeTaskPolicies,
+  syncRuleStatement,
+} from './task-helpers';
 
 /** Properties of the batch pipeline. */
 export interface BatchPipelineProps {
@@ -44,23 +52,29 @@ export class BatchPipeline extends Construct {
     const names = resourceNames(config.projectName);
 
     const failure = failurePath(
-      this, { notify: S.NotifyBatchFailure, fail: S.BatchFailed }, props.topic,
-      `${config.projectName} batch recommendations failed`, 'Batch recommendations',
+      this,
+      { notify: S.NotifyBatchFailure, fail: S.BatchFailed },
+      props.topic,
+      `${config.projectName} batch recommendations failed`,
+      'Batch recommendations',
     );
 
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
     });
-    const readDeployment = guard(new tasks.CallAwsService(this, S.ReadDeployment, {
-      service: 'ssm',
-      action: 'getParameter',
-      parameters: { Name: props.deploymentParameter.parameterName },
-      iamAction: 'ssm:GetParameter',
-      iamResources: [props.deploymentParameter.parameterArn],
-      resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
-      resultPath: '$.deployment',
-    }), failure);
+    const readDeployment = guard(
+      new tasks.CallAwsService(this, S.ReadDeployment, {
+        service: 'ssm',
+        action: 'getParameter',
+        parameters: { Name: props.deploymentParameter.parameterName },
+        iamAction: 'ssm:GetParameter',
+        iamResources: [props.deploymentParameter.parameterArn],
+        resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+        resultPath: '$.deployment',
+      }),
+      failure,
+    );
     const noModel = new sfn.Pass(this, S.NoDeployedModel, {
       parameters: {
         Error: PipelineErrors.NoDeployedModel,
@@ -92,7 +106,10 @@ export class BatchPipeline extends Construct {
         contentType: 'application/json',
         splitType: tasks.SplitType.LINE,
         transformDataSource: {
-          s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Uri: sfn.JsonPath.stringAt('$.deployment.record.batchInputUri') },
+          s3DataSource: {
+            s3DataType: tasks.S3DataType.S3_PREFIX,
+            s3Uri: sfn.JsonPath.stringAt('$.deployment.record.batchInputUri'),
+          },
         },
       },
       transformOutput: {
@@ -100,14 +117,22 @@ export class BatchPipeline extends Construct {
         accept: 'text/csv',
         assembleWith: tasks.AssembleWith.LINE,
       },
-      transformResources: { instanceCount: config.transformInstanceCount, instanceType: instanceType(config.transformInstanceType) },
+      transformResources: {
+        instanceCount: config.transformInstanceCount,
+        instanceType: instanceType(config.transformInstanceType),
+      },
       resultPath: '$.transform',
       taskTimeout: sfn.Timeout.duration(Duration.seconds(config.maxTransformRuntimeSeconds)),
     });
     scopeTaskPolicies(transform, [
       new iam.PolicyStatement({
-        actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob',
-          'sagemaker:AddTags', 'sagemaker:ListTags'],
+        actions: [
+          'sagemaker:CreateTransformJob',
+          'sagemaker:DescribeTransformJob',
+          'sagemaker:StopTransformJob',
+          'sagemaker:AddTags',
+          'sagemaker:ListTags',
+        ],
         resources: [sagemakerArn(stack, 'transform-job', `${names.transformJobPrefix}*`)],
       }),
       // CreateTransformJob also authorizes against the model it runs.
@@ -129,19 +154,33 @@ export class BatchPipeline extends Construct {
         'outputUri.$': '$.location.outputUri',
       },
       resultPath: '$.output',
-    }).next(guard(new tasks.SnsPublish(this, S.NotifyBatchSuccess, {
-      topic: props.topic,
-      subject: `${config.projectName} batch recommendations written`,
-      message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-      resultPath: sfn.JsonPath.DISCARD,
-    }), failure)).next(new sfn.Succeed(this, S.BatchComplete, { outputPath: '$.output' }));
+    })
+      .next(
+        guard(
+          new tasks.SnsPublish(this, S.NotifyBatchSuccess, {
+            topic: props.topic,
+            subject: `${config.projectName} batch recommendations written`,
+            message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
+            resultPath: sfn.JsonPath.DISCARD,
+          }),
+          failure,
+        ),
+      )
+      .next(new sfn.Succeed(this, S.BatchComplete, { outputPath: '$.output' }));
 
-    const definition = prepareRun.next(readDeployment).next(new sfn.Choice(this, S.HasDeployedModel)
-      .when(sfn.Condition.and(
-        sfn.Condition.isPresent('$.deployment.record.modelName'),
-        sfn.Condition.isPresent('$.deployment.record.batchInputUri'),
-      ), nameRun.next(nameOutput).next(transform).next(done))
-      .otherwise(noModel));
+    const definition = prepareRun
+      .next(readDeployment)
+      .next(
+        new sfn.Choice(this, S.HasDeployedModel)
+          .when(
+            sfn.Condition.and(
+              sfn.Condition.isPresent('$.deployment.record.modelName'),
+              sfn.Condition.isPresent('$.deployment.record.batchInputUri'),
+            ),
+            nameRun.next(nameOutput).next(transform).next(done),
+          )
+          .otherwise(noModel),
+      );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: names.batchStateMachine,

@@ -13,49 +13,55 @@ const instanceType = z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must look l
 const scheduleExpression = z.string().regex(/^(cron|rate)\(.+\)$/, 'must be cron(...) or rate(...)');
 
 /** Retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** Every option, its type and its default (README.md, "Configuration", lists them). */
-export const configSchema = z.object({
-  projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
-  rawDataKey: z.string().min(1).default('raw/online_retail_II.csv'),
-  gateThreshold: z.coerce.number().min(0).max(1),
-  evalK: int(1, 100),
-  hyperparameters: json(z.record(z.string(), z.string())),
-  split: z.enum(['random', 'temporal']),
-  testFraction: z.coerce.number().gt(0).lt(1),
-  splitSeed: int(0, 2 ** 31 - 1),
-  trainingInstanceType: instanceType,
-  trainingVolumeSizeGb: int(1, 16384),
-  maxTrainingRuntimeSeconds: int(60, 432000),
-  useSpotTraining: bool,
-  maxSpotWaitSeconds: int(60, 432000),
-  endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a SageMaker endpoint name'),
-  endpointInstanceType: instanceType,
-  endpointInstanceCount: int(1, 100),
-  blueGreenTerminationWaitSeconds: int(0, 3600),
-  rollbackLatencyMs: z.coerce.number().positive(),
-  rollback5xxCount: int(1, 1000000),
-  deployPollIntervalSeconds: int(1, 3600),
-  deployMaxPolls: int(1, 1000),
-  transformInstanceType: instanceType,
-  transformInstanceCount: int(1, 100),
-  maxTransformRuntimeSeconds: int(60, 432000),
-  retrainingEnabled: bool,
-  retrainingSchedule: scheduleExpression,
-  batchEnabled: bool,
-  batchSchedule: scheduleExpression,
-  scheduleTimeZone: z.string().min(1),
-  runRetentionDays: int(1, 3650),
-  batchRetentionDays: int(1, 3650),
-  logRetentionDays: z.coerce.number().refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
-  stateMachineTimeoutMinutes: int(5, 525600),
-  notificationEmail: z.email().optional(),
-}).superRefine((c, ctx) => {
-  if (c.useSpotTraining && c.maxSpotWaitSeconds < c.maxTrainingRuntimeSeconds) {
-    ctx.addIssue({ code: 'custom', path: ['maxSpotWaitSeconds'], message: 'must be at least maxTrainingRuntimeSeconds' });
-  }
-});
+export const configSchema = z
+  .object({
+    projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
+    rawDataKey: z.string().min(1).default('raw/online_retail_II.csv'),
+    gateThreshold: z.coerce.number().min(0).max(1),
+    evalK: int(1, 100),
+    hyperparameters: json(z.record(z.string(), z.string())),
+    split: z.enum(['random', 'temporal']),
+    testFraction: z.coerce.number().gt(0).lt(1),
+    splitSeed: int(0, 2 ** 31 - 1),
+    trainingInstanceType: instanceType,
+    trainingVolumeSizeGb: int(1, 16384),
+    maxTrainingRuntimeSeconds: int(60, 432000),
+    useSpotTraining: bool,
+    maxSpotWaitSeconds: int(60, 432000),
+    endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a SageMaker endpoint name'),
+    endpointInstanceType: instanceType,
+    endpointInstanceCount: int(1, 100),
+    blueGreenTerminationWaitSeconds: int(0, 3600),
+    rollbackLatencyMs: z.coerce.number().positive(),
+    rollback5xxCount: int(1, 1000000),
+    deployPollIntervalSeconds: int(1, 3600),
+    deployMaxPolls: int(1, 1000),
+    transformInstanceType: instanceType,
+    transformInstanceCount: int(1, 100),
+    maxTransformRuntimeSeconds: int(60, 432000),
+    retrainingEnabled: bool,
+    retrainingSchedule: scheduleExpression,
+    batchEnabled: bool,
+    batchSchedule: scheduleExpression,
+    scheduleTimeZone: z.string().min(1),
+    runRetentionDays: int(1, 3650),
+    batchRetentionDays: int(1, 3650),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+    stateMachineTimeoutMinutes: int(5, 525600),
+    notificationEmail: z.email().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.useSpotTraining && c.maxSpotWaitSeconds < c.maxTrainingRuntimeSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['maxSpotWaitSeconds'], message: 'must be at least maxTrainingRuntimeSeconds' });
+    }
+  });
 
 /** The validated configuration. */
 export type PipelineConfig = z.infer<typeof configSchema>;
@@ -108,7 +114,8 @@ export class ConfigError extends Error {
 /** Validates raw values (context values override defaults); throws ConfigError naming each bad field. */
 export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
   const known = Object.fromEntries(
-    Object.keys(DEFAULT_CONFIG).concat('notificationEmail')
+    Object.keys(DEFAULT_CONFIG)
+      .concat('notificationEmail')
       .filter((k) => raw[k] !== undefined)
       .map((k) => [k, raw[k]]),
   );

@@ -42,7 +42,13 @@ export class DataStack extends Stack {
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
       ...common,
       bucketName: names.accessLogs,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(config.logRetentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: Duration.days(config.logRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -63,8 +69,18 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'artifacts/',
       lifecycleRules: [
-        { id: 'expire-old-runs', prefix: 'runs/', expiration: Duration.days(config.runRetentionDays), noncurrentVersionExpiration: Duration.days(7) },
-        { id: 'expire-old-batch-output', prefix: 'batch/', expiration: Duration.days(config.batchRetentionDays), noncurrentVersionExpiration: Duration.days(7) },
+        {
+          id: 'expire-old-runs',
+          prefix: 'runs/',
+          expiration: Duration.days(config.runRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+        {
+          id: 'expire-old-batch-output',
+          prefix: 'batch/',
+          expiration: Duration.days(config.batchRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -12,7 +12,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import {
-  ENDPOINT_NOT_FOUND_ERRORS, PipelineErrors, resourceNames, SAGEMAKER_TRANSIENT_ERROR, TrainingStates as S, VARIANT_NAME,
+  ENDPOINT_NOT_FOUND_ERRORS,
+  PipelineErrors,
+  resourceNames,
+  SAGEMAKER_TRANSIENT_ERROR,
+  TrainingStates as S,
+  VARIANT_NAME,
 } from './pipeline-names';
 import { guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies } from './task-helpers';
 
@@ -65,18 +70,22 @@ export function buildDeploySteps(scope: Construct, props: DeployStepsProps): sfn
 
   const createEndpointConfig = new tasks.SageMakerCreateEndpointConfig(scope, S.CreateEndpointConfig, {
     endpointConfigName: sfn.JsonPath.stringAt('$.run.endpointConfigName'),
-    productionVariants: [{
-      variantName: VARIANT_NAME,
-      modelName: sfn.JsonPath.stringAt('$.run.modelName'),
-      initialInstanceCount: config.endpointInstanceCount,
-      instanceType: instanceType(config.endpointInstanceType),
-    }],
+    productionVariants: [
+      {
+        variantName: VARIANT_NAME,
+        modelName: sfn.JsonPath.stringAt('$.run.modelName'),
+        initialInstanceCount: config.endpointInstanceCount,
+        instanceType: instanceType(config.endpointInstanceType),
+      },
+    ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  scopeTaskPolicies(createEndpointConfig, [new iam.PolicyStatement({
-    actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'],
-    resources: [endpointConfigArn],
-  })]);
+  scopeTaskPolicies(createEndpointConfig, [
+    new iam.PolicyStatement({
+      actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'],
+      resources: [endpointConfigArn],
+    }),
+  ]);
   guard(createEndpointConfig, failure, transient);
 
   const createEndpoint = new tasks.SageMakerCreateEndpoint(scope, S.CreateEndpoint, {
@@ -84,10 +93,12 @@ export function buildDeploySteps(scope: Construct, props: DeployStepsProps): sfn
     endpointConfigName: sfn.JsonPath.stringAt('$.run.endpointConfigName'),
     resultPath: sfn.JsonPath.DISCARD,
   });
-  scopeTaskPolicies(createEndpoint, [new iam.PolicyStatement({
-    actions: ['sagemaker:CreateEndpoint', 'sagemaker:AddTags'],
-    resources: [endpointArn, endpointConfigArn],
-  })]);
+  scopeTaskPolicies(createEndpoint, [
+    new iam.PolicyStatement({
+      actions: ['sagemaker:CreateEndpoint', 'sagemaker:AddTags'],
+      resources: [endpointArn, endpointConfigArn],
+    }),
+  ]);
   guard(createEndpoint, failure, transient);
 
   const describeEndpoint = new tasks.CallAwsService(scope, S.DescribeEndpoint, {
@@ -120,32 +131,40 @@ export function buildDeploySteps(scope: Construct, props: DeployStepsProps): sfn
     },
     iamAction: 'sagemaker:UpdateEndpoint',
     iamResources: [endpointArn, endpointConfigArn],
-    additionalIamStatements: [new iam.PolicyStatement({
-      actions: ['cloudwatch:DescribeAlarms'],
-      resources: props.rollbackAlarms.map((a) => a.alarmArn),
-    })],
+    additionalIamStatements: [
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: props.rollbackAlarms.map((a) => a.alarmArn),
+      }),
+    ],
     resultPath: sfn.JsonPath.DISCARD,
   });
   guard(updateEndpoint, failure);
 
   const initPoll = new sfn.Pass(scope, S.InitPollCounter, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
-  const wait = new sfn.Wait(scope, S.WaitForEndpoint, { time: sfn.WaitTime.duration(Duration.seconds(config.deployPollIntervalSeconds)) });
-  const check = guard(new tasks.CallAwsService(scope, S.CheckEndpointStatus, {
-    service: 'sagemaker',
-    action: 'describeEndpoint',
-    parameters: { EndpointName: config.endpointName },
-    iamAction: 'sagemaker:DescribeEndpoint',
-    iamResources: [endpointArn],
-    resultPath: '$.endpoint',
-  }), failure);
+  const wait = new sfn.Wait(scope, S.WaitForEndpoint, {
+    time: sfn.WaitTime.duration(Duration.seconds(config.deployPollIntervalSeconds)),
+  });
+  const check = guard(
+    new tasks.CallAwsService(scope, S.CheckEndpointStatus, {
+      service: 'sagemaker',
+      action: 'describeEndpoint',
+      parameters: { EndpointName: config.endpointName },
+      iamAction: 'sagemaker:DescribeEndpoint',
+      iamResources: [endpointArn],
+      resultPath: '$.endpoint',
+    }),
+    failure,
+  );
   const countPoll = new sfn.Pass(scope, S.CountPoll, {
     parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' },
     resultPath: '$.poll',
   });
-  const errorState = (id: string, error: string, cause: string) => new sfn.Pass(scope, id, {
-    parameters: { Error: error, 'Cause.$': cause },
-    resultPath: '$.error',
-  }).next(failure);
+  const errorState = (id: string, error: string, cause: string) =>
+    new sfn.Pass(scope, id, {
+      parameters: { Error: error, 'Cause.$': cause },
+      resultPath: '$.error',
+    }).next(failure);
 
   const record = new sfn.Pass(scope, S.BuildRecord, {
     parameters: {
@@ -163,33 +182,56 @@ export function buildDeploySteps(scope: Construct, props: DeployStepsProps): sfn
       'deployedAt.$': '$$.State.EnteredTime',
     },
     resultPath: '$.record',
-  }).next(guard(new tasks.CallAwsService(scope, S.RecordDeployment, {
-    service: 'ssm',
-    action: 'putParameter',
-    parameters: {
-      Name: props.deploymentParameter.parameterName,
-      Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.record')),
-      Type: 'String',
-      Overwrite: true,
-    },
-    iamAction: 'ssm:PutParameter',
-    iamResources: [props.deploymentParameter.parameterArn],
-    resultPath: sfn.JsonPath.DISCARD,
-  }), failure)).next(props.next);
+  })
+    .next(
+      guard(
+        new tasks.CallAwsService(scope, S.RecordDeployment, {
+          service: 'ssm',
+          action: 'putParameter',
+          parameters: {
+            Name: props.deploymentParameter.parameterName,
+            Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.record')),
+            Type: 'String',
+            Overwrite: true,
+          },
+          iamAction: 'ssm:PutParameter',
+          iamResources: [props.deploymentParameter.parameterArn],
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+        failure,
+      ),
+    )
+    .next(props.next);
 
   const status = '$.endpoint.EndpointStatus';
   const ready = new sfn.Choice(scope, S.EndpointReady)
-    .when(sfn.Condition.and(
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals(status, 'InService'),
+        sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.run.endpointConfigName'),
+      ),
+      record,
+    )
+    .when(
       sfn.Condition.stringEquals(status, 'InService'),
-      sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.run.endpointConfigName'),
-    ), record)
-    .when(sfn.Condition.stringEquals(status, 'InService'), errorState(S.DeploymentRolledBack, PipelineErrors.DeploymentRolledBack,
-      "States.Format('Endpoint {} rolled back to configuration {} (a rollback alarm fired); the previous model keeps serving', $.endpoint.EndpointName, $.endpoint.EndpointConfigName)"))
-    .when(sfn.Condition.or(sfn.Condition.stringEquals(status, 'Failed'), sfn.Condition.stringEquals(status, 'UpdateRollbackFailed')),
-      errorState(S.DeploymentFailed, PipelineErrors.DeploymentFailed, 'States.JsonToString($.endpoint)'))
-    .when(sfn.Condition.numberGreaterThanEquals('$.poll.count', config.deployMaxPolls), errorState(S.DeploymentTimedOut,
-      PipelineErrors.DeploymentTimedOut,
-      `States.Format('Endpoint {} was not InService with the new configuration after ${config.deployMaxPolls} polls', $.run.endpointName)`))
+      errorState(
+        S.DeploymentRolledBack,
+        PipelineErrors.DeploymentRolledBack,
+        "States.Format('Endpoint {} rolled back to configuration {} (a rollback alarm fired); the previous model keeps serving', $.endpoint.EndpointName, $.endpoint.EndpointConfigName)",
+      ),
+    )
+    .when(
+      sfn.Condition.or(sfn.Condition.stringEquals(status, 'Failed'), sfn.Condition.stringEquals(status, 'UpdateRollbackFailed')),
+      errorState(S.DeploymentFailed, PipelineErrors.DeploymentFailed, 'States.JsonToString($.endpoint)'),
+    )
+    .when(
+      sfn.Condition.numberGreaterThanEquals('$.poll.count', config.deployMaxPolls),
+      errorState(
+        S.DeploymentTimedOut,
+        PipelineErrors.DeploymentTimedOut,
+        `States.Format('Endpoint {} was not InService with the new configuration after ${config.deployMaxPolls} polls', $.run.endpointName)`,
+      ),
+    )
     .otherwise(wait);
 
   createEndpoint.next(initPoll);

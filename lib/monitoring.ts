@@ -50,7 +50,8 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.endpoint5xxAlarm, this.endpointLatencyAlarm]) alarm.addAlarmAction(new actions.SnsAction(props.topic));
+    for (const alarm of [this.endpoint5xxAlarm, this.endpointLatencyAlarm])
+      alarm.addAlarmAction(new actions.SnsAction(props.topic));
   }
 
   /** A per-minute metric of the endpoint's production variant. */
@@ -67,7 +68,10 @@ export class Monitoring extends Construct {
   /** Failed-execution alarms and the dashboard. */
   watch(training: sfn.StateMachine, batch: sfn.StateMachine): cloudwatch.Dashboard {
     const { config, topic } = this.props;
-    const failedAlarms = [['Training', training], ['Batch', batch]].map(([label, sm]) => {
+    const failedAlarms = [
+      ['Training', training],
+      ['Batch', batch],
+    ].map(([label, sm]) => {
       const machine = sm as sfn.StateMachine;
       const alarm = new cloudwatch.Alarm(this, `${label}FailedAlarm`, {
         alarmName: `${config.projectName}-${String(label).toLowerCase()}-executions-failed`,
@@ -90,37 +94,57 @@ export class Monitoring extends Construct {
       return alarm;
     });
 
-    const executions = (title: string, sm: sfn.StateMachine) => new cloudwatch.GraphWidget({
-      title, width: 12,
-      left: [sm.metricStarted(), sm.metricSucceeded(), sm.metricFailed(), sm.metricTimedOut()],
-    });
+    const executions = (title: string, sm: sfn.StateMachine) =>
+      new cloudwatch.GraphWidget({
+        title,
+        width: 12,
+        left: [sm.metricStarted(), sm.metricSucceeded(), sm.metricFailed(), sm.metricTimedOut()],
+      });
     const gate = gateMetricNames(config.evalK);
-    const perRun = (metric: string) => new cloudwatch.MathExpression({
-      expression: `SEARCH('{/aws/sagemaker/TrainingJobs,Host} MetricName="${metric}"', 'Maximum', 3600)`,
-      label: metric,
-      period: Duration.hours(1),
-    });
+    const perRun = (metric: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{/aws/sagemaker/TrainingJobs,Host} MetricName="${metric}"', 'Maximum', 3600)`,
+        label: metric,
+        period: Duration.hours(1),
+      });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${config.projectName}-recommender` });
-    dashboard.addWidgets(executions('Training pipeline executions', training), executions('Batch recommendation executions', batch));
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: `Training metrics per run: ${gate.metric} vs baseline`, width: 12, left: [perRun(gate.metric), perRun(gate.baseline)] }),
-      new cloudwatch.GraphWidget({ title: 'Training loss and throughput per run', width: 12, left: [perRun('train_loss')], right: [perRun('samples_per_second')] }),
+      executions('Training pipeline executions', training),
+      executions('Batch recommendation executions', batch),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `Training metrics per run: ${gate.metric} vs baseline`,
+        width: 12,
+        left: [perRun(gate.metric), perRun(gate.baseline)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Training loss and throughput per run',
+        width: 12,
+        left: [perRun('train_loss')],
+        right: [perRun('samples_per_second')],
+      }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Endpoint invocations', width: 8, left: [this.endpointMetric('Invocations', 'Sum')] }),
       new cloudwatch.GraphWidget({
-        title: 'Endpoint model latency (microseconds)', width: 8,
+        title: 'Endpoint model latency (microseconds)',
+        width: 8,
         left: [this.endpointMetric('ModelLatency', 'p50'), this.endpointMetric('ModelLatency', 'p99')],
       }),
       new cloudwatch.GraphWidget({
-        title: 'Endpoint errors', width: 8,
+        title: 'Endpoint errors',
+        width: 8,
         left: [this.endpointMetric('Invocation4XXErrors', 'Sum'), this.endpointMetric('Invocation5XXErrors', 'Sum')],
       }),
     );
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
-      title: 'Alarms', width: 24,
-      alarms: [...failedAlarms, this.endpoint5xxAlarm, this.endpointLatencyAlarm],
-    }));
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        width: 24,
+        alarms: [...failedAlarms, this.endpoint5xxAlarm, this.endpointLatencyAlarm],
+      }),
+    );
     return dashboard;
   }
 }

@@ -31,30 +31,54 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
   const noResourceLevel = 'Only actions without resource-level permissions use "*":';
 
   ack(stack.sagemakerRole, [
-    [id(stack.artifactsBucket.arnForObjects('runs/*')), 'SageMaker reads channels and model data and writes models under runs/, one folder per execution.'],
+    [
+      id(stack.artifactsBucket.arnForObjects('runs/*')),
+      'SageMaker reads channels and model data and writes models under runs/, one folder per execution.',
+    ],
     [id(stack.artifactsBucket.arnForObjects('batch/*')), 'Batch transform output goes under batch/<date>/<execution>/.'],
     [id(sagemakerLogGroupArn(stack)), 'SageMaker jobs and endpoints log to groups under /aws/sagemaker/ named per job.'],
     [star, `${noResourceLevel} ecr:GetAuthorizationToken, and cloudwatch:PutMetricData limited to /aws/sagemaker/* namespaces.`],
   ]);
   ack(stack.prepareFunction.role!, [
     [id(stack.rawBucket.arnForObjects('*')), 'The execution input may name any object of the raw-data bucket; read only.'],
-    [id(stack.artifactsBucket.arnForObjects('runs/*')), 'Prepared data is written under runs/<execution>/data/, known only at run time.'],
+    [
+      id(stack.artifactsBucket.arnForObjects('runs/*')),
+      'Prepared data is written under runs/<execution>/data/, known only at run time.',
+    ],
   ]);
 
   const training: Array<[string, string]> = [
-    [id(sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`)), 'Training job names are unique per execution (States.UUID) under this prefix.'],
-    [id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)), 'Model names are unique per execution (States.UUID) under this prefix.'],
-    [id(sagemakerArn(stack, 'endpoint-config', `${names.endpointConfigPrefix}*`)), 'Endpoint configuration names are unique per execution under this prefix.'],
+    [
+      id(sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`)),
+      'Training job names are unique per execution (States.UUID) under this prefix.',
+    ],
+    [
+      id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
+      'Model names are unique per execution (States.UUID) under this prefix.',
+    ],
+    [
+      id(sagemakerArn(stack, 'endpoint-config', `${names.endpointConfigPrefix}*`)),
+      'Endpoint configuration names are unique per execution under this prefix.',
+    ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
   ];
   for (const fn of [stack.prepareFunction, stack.gateFunction]) {
     const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
-    training.push([`AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`, 'lambda:InvokeFunction on the function\'s versions and aliases (added by LambdaInvoke).']);
+    training.push([
+      `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
+    ]);
   }
   ack(stack.training.stateMachine.role, training);
   ack(stack.batch.stateMachine.role, [
-    [id(sagemakerArn(stack, 'transform-job', `${names.transformJobPrefix}*`)), 'Transform job names are unique per execution under this prefix.'],
-    [id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)), 'The batch pipeline runs whichever pipeline model is recorded as deployed.'],
+    [
+      id(sagemakerArn(stack, 'transform-job', `${names.transformJobPrefix}*`)),
+      'Transform job names are unique per execution under this prefix.',
+    ],
+    [
+      id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
+      'The batch pipeline runs whichever pipeline model is recorded as deployed.',
+    ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
   ]);
 }

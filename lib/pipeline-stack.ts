@@ -76,8 +76,8 @@ export class PipelineStack extends Stack {
     const names = resourceNames(config.projectName);
     // The data stack's buckets, by their deterministic names (no cross-stack exports).
     const buckets = bucketNames(config.projectName, Aws.ACCOUNT_ID, Aws.REGION);
-    const rawBucket = this.rawBucket = s3.Bucket.fromBucketName(this, 'RawDataBucket', buckets.raw);
-    const artifactsBucket = this.artifactsBucket = s3.Bucket.fromBucketName(this, 'ArtifactsBucket', buckets.artifacts);
+    const rawBucket = (this.rawBucket = s3.Bucket.fromBucketName(this, 'RawDataBucket', buckets.raw));
+    const artifactsBucket = (this.artifactsBucket = s3.Bucket.fromBucketName(this, 'ArtifactsBucket', buckets.artifacts));
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
     const image = new ecrAssets.DockerImageAsset(this, 'Image', {
@@ -91,18 +91,24 @@ export class PipelineStack extends Stack {
     });
     // Channels and model data are read from runs/, models written to runs/, batch output to batch/.
     this.sagemakerRole.addToPolicy(objectStatement(['s3:GetObject'], artifactsBucket, 'runs/'));
-    this.sagemakerRole.addToPolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/', 'batch/'));
+    this.sagemakerRole.addToPolicy(
+      objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/', 'batch/'),
+    );
     this.sagemakerRole.addToPolicy(listStatement(artifactsBucket, 'runs/'));
     image.repository.grantPull(this.sagemakerRole);
-    this.sagemakerRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [sagemakerLogGroupArn(this)],
-    }));
-    this.sagemakerRole.addToPolicy(new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-    }));
+    this.sagemakerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [sagemakerLogGroupArn(this)],
+      }),
+    );
+    this.sagemakerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
+      }),
+    );
 
     const key = new kms.Key(this, 'NotificationKey', {
       description: 'Encrypts the recommender pipeline notification topic',
@@ -110,7 +116,11 @@ export class PipelineStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Notifications', { masterKey: key, enforceSSL: true, displayName: `${config.projectName} recommender pipeline` });
+    this.topic = new sns.Topic(this, 'Notifications', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: `${config.projectName} recommender pipeline`,
+    });
     if (config.notificationEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.notificationEmail));
 
     this.deploymentParameter = new ssm.StringParameter(this, 'DeploymentParameter', {
@@ -120,44 +130,79 @@ export class PipelineStack extends Stack {
     });
 
     // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
-    const prepareFunction = this.prepareFunction = this.nodeFunction('PrepareDataFunction', 'prepare-data', 2048, Duration.minutes(10), logRetention, Size.gibibytes(2));
+    const prepareFunction = (this.prepareFunction = this.nodeFunction(
+      'PrepareDataFunction',
+      'prepare-data',
+      2048,
+      Duration.minutes(10),
+      logRetention,
+      Size.gibibytes(2),
+    ));
     // Any raw object may be named in the execution input (ListBucket turns a missing key into
     // NoSuchKey instead of AccessDenied); outputs are only written (and removed on failure) under runs/.
     prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], rawBucket, ''));
     prepareFunction.addToRolePolicy(listStatement(rawBucket, ''));
-    prepareFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'));
-    const gateFunction = this.gateFunction = this.nodeFunction('EvaluateGateFunction', 'evaluate-gate', 256, Duration.seconds(30), logRetention);
+    prepareFunction.addToRolePolicy(
+      objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'),
+    );
+    const gateFunction = (this.gateFunction = this.nodeFunction(
+      'EvaluateGateFunction',
+      'evaluate-gate',
+      256,
+      Duration.seconds(30),
+      logRetention,
+    ));
 
     const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic });
-    const logGroup = (id: string) => new logs.LogGroup(this, id, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = (id: string) =>
+      new logs.LogGroup(this, id, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
 
     this.training = new TrainingPipeline(this, 'TrainingPipeline', {
-      config, rawBucket, artifactsBucket, image, sagemakerRole: this.sagemakerRole, prepareFunction, gateFunction,
-      topic: this.topic, deploymentParameter: this.deploymentParameter,
+      config,
+      rawBucket,
+      artifactsBucket,
+      image,
+      sagemakerRole: this.sagemakerRole,
+      prepareFunction,
+      gateFunction,
+      topic: this.topic,
+      deploymentParameter: this.deploymentParameter,
       rollbackAlarms: [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm],
       logGroup: logGroup('TrainingPipelineLogs'),
     });
     this.batch = new BatchPipeline(this, 'BatchRecommendations', {
-      config, artifactsBucket, sagemakerRole: this.sagemakerRole, topic: this.topic,
-      deploymentParameter: this.deploymentParameter, logGroup: logGroup('BatchRecommendationsLogs'),
+      config,
+      artifactsBucket,
+      sagemakerRole: this.sagemakerRole,
+      topic: this.topic,
+      deploymentParameter: this.deploymentParameter,
+      logGroup: logGroup('BatchRecommendationsLogs'),
     });
     monitoring.watch(this.training.stateMachine, this.batch.stateMachine);
     // Publishing to a KMS-encrypted topic needs the publisher to use the key.
     for (const machine of [this.training.stateMachine, this.batch.stateMachine]) {
-      machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }));
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+      );
     }
 
     const timeZone = TimeZone.of(config.scheduleTimeZone);
     new scheduler.Schedule(this, 'RetrainingSchedule', {
       description: 'Starts the training pipeline with default input',
       schedule: scheduler.ScheduleExpression.expression(config.retrainingSchedule, timeZone),
-      target: new targets.StepFunctionsStartExecution(this.training.stateMachine, { input: scheduler.ScheduleTargetInput.fromObject({}), retryAttempts: 2 }),
+      target: new targets.StepFunctionsStartExecution(this.training.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        retryAttempts: 2,
+      }),
       enabled: config.retrainingEnabled,
     });
     new scheduler.Schedule(this, 'BatchSchedule', {
       description: 'Writes batch recommendations with the deployed model',
       schedule: scheduler.ScheduleExpression.expression(config.batchSchedule, timeZone),
-      target: new targets.StepFunctionsStartExecution(this.batch.stateMachine, { input: scheduler.ScheduleTargetInput.fromObject({}), retryAttempts: 2 }),
+      target: new targets.StepFunctionsStartExecution(this.batch.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        retryAttempts: 2,
+      }),
       enabled: config.batchEnabled,
     });
 
@@ -170,7 +215,12 @@ export class PipelineStack extends Stack {
 
   /** A Node.js Lambda from lambda/<name>/index.ts with its own role and log group (no managed policies). */
   private nodeFunction(
-    id: string, name: string, memorySize: number, timeout: Duration, retention: logs.RetentionDays, ephemeralStorageSize?: Size,
+    id: string,
+    name: string,
+    memorySize: number,
+    timeout: Duration,
+    retention: logs.RetentionDays,
+    ephemeralStorageSize?: Size,
   ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });

@@ -78,7 +78,12 @@ export class RuntimeS3Location extends tasks.S3Location {
 
 /** The log groups SageMaker jobs and endpoints write to (/aws/sagemaker/...). */
 export function sagemakerLogGroupArn(stack: Stack): string {
-  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: '/aws/sagemaker/*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /**
@@ -86,18 +91,30 @@ export function sagemakerLogGroupArn(stack: Stack): string {
  * end in a Fail state carrying the original error (a failed publish still reaches the Fail state).
  */
 export function failurePath(
-  scope: Construct, ids: { readonly notify: string; readonly fail: string }, topic: sns.ITopic, subject: string, what: string,
+  scope: Construct,
+  ids: { readonly notify: string; readonly fail: string },
+  topic: sns.ITopic,
+  subject: string,
+  what: string,
 ): tasks.SnsPublish {
   const fail = sfn.Fail.jsonPath(scope, ids.fail, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-  const notify = guard(new tasks.SnsPublish(scope, ids.notify, {
-    topic,
-    subject,
-    message: sfn.TaskInput.fromText(sfn.JsonPath.format(
-      `${what} execution {} failed. Error: {}. Cause: {}`,
-      sfn.JsonPath.executionName, sfn.JsonPath.stringAt('$.error.Error'), sfn.JsonPath.stringAt('$.error.Cause'),
-    )),
-    resultPath: sfn.JsonPath.DISCARD,
-  }), fail, { catchResultPath: sfn.JsonPath.DISCARD });
+  const notify = guard(
+    new tasks.SnsPublish(scope, ids.notify, {
+      topic,
+      subject,
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          `${what} execution {} failed. Error: {}. Cause: {}`,
+          sfn.JsonPath.executionName,
+          sfn.JsonPath.stringAt('$.error.Error'),
+          sfn.JsonPath.stringAt('$.error.Cause'),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+    fail,
+    { catchResultPath: sfn.JsonPath.DISCARD },
+  );
   notify.next(fail);
   return notify;
 }

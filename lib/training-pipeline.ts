@@ -18,10 +18,23 @@ import { metricDefinitions } from '../container/src/metrics/definitions';
 import { PipelineConfig } from './config';
 import { buildDeploySteps } from './deploy-steps';
 import {
-  ExecutionStatus, gateMetricNames, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds, TrainingStates as S,
+  ExecutionStatus,
+  gateMetricNames,
+  PipelineErrors,
+  resourceNames,
+  ROLE_TAG,
+  StateMachineIds,
+  TrainingStates as S,
 } from './pipeline-names';
 import {
-  failurePath, guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies, syncRuleStatement,
+  failurePath,
+  guard,
+  instanceType,
+  passRoleStatement,
+  RuntimeS3Location,
+  sagemakerArn,
+  scopeTaskPolicies,
+  syncRuleStatement,
 } from './task-helpers';
 
 /** Properties of the training pipeline. */
@@ -52,7 +65,12 @@ export interface TrainingPipelineProps {
 
 /** A training job task that can ask for managed spot capacity (the CDK task has no such prop). */
 class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
-  constructor(scope: Construct, id: string, props: tasks.SageMakerCreateTrainingJobProps, private readonly spotMaxWait?: number) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: tasks.SageMakerCreateTrainingJobProps,
+    private readonly spotMaxWait?: number,
+  ) {
     super(scope, id, props);
   }
 
@@ -80,8 +98,11 @@ export class TrainingPipeline extends Construct {
     const image = tasks.DockerImage.fromEcrRepository(props.image.repository, props.image.imageTag);
 
     const failure = failurePath(
-      this, { notify: S.NotifyFailure, fail: S.PipelineFailed }, props.topic,
-      `${config.projectName} training pipeline failed`, 'Training pipeline',
+      this,
+      { notify: S.NotifyFailure, fail: S.PipelineFailed },
+      props.topic,
+      `${config.projectName} training pipeline failed`,
+      'Training pipeline',
     );
 
     const applyDefaults = new sfn.Pass(this, S.ApplyDefaults, {
@@ -145,22 +166,27 @@ export class TrainingPipeline extends Construct {
       },
     });
 
-    const prepare = guard(new tasks.LambdaInvoke(this, S.PrepareData, {
-      lambdaFunction: props.prepareFunction,
-      payload: sfn.TaskInput.fromObject({
-        rawDataUri: sfn.JsonPath.stringAt('$.args.rawDataUri'),
-        outputUri: sfn.JsonPath.stringAt('$.run.dataUri'),
-        split: sfn.JsonPath.stringAt('$.args.split'),
-        testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
-        seed: sfn.JsonPath.numberAt('$.args.seed'),
+    const prepare = guard(
+      new tasks.LambdaInvoke(this, S.PrepareData, {
+        lambdaFunction: props.prepareFunction,
+        payload: sfn.TaskInput.fromObject({
+          rawDataUri: sfn.JsonPath.stringAt('$.args.rawDataUri'),
+          outputUri: sfn.JsonPath.stringAt('$.run.dataUri'),
+          split: sfn.JsonPath.stringAt('$.args.split'),
+          testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
+          seed: sfn.JsonPath.numberAt('$.args.seed'),
+        }),
+        retryOnServiceExceptions: false,
+        resultSelector: Object.fromEntries(
+          ['trainingUri', 'testingUri', 'catalogUri', 'batchInputUri', 'statsUri', 'manifestUri', 'stats'].map((k) => [
+            k,
+            sfn.JsonPath.objectAt(`$.Payload.${k}`),
+          ]),
+        ),
+        resultPath: '$.prepared',
       }),
-      retryOnServiceExceptions: false,
-      resultSelector: Object.fromEntries(
-        ['trainingUri', 'testingUri', 'catalogUri', 'batchInputUri', 'statsUri', 'manifestUri', 'stats']
-          .map((k) => [k, sfn.JsonPath.objectAt(`$.Payload.${k}`)]),
-      ),
-      resultPath: '$.prepared',
-    }), failure);
+      failure,
+    );
 
     const channel = (name: string, path: string): tasks.Channel => ({
       channelName: name,
@@ -168,36 +194,46 @@ export class TrainingPipeline extends Construct {
       inputMode: tasks.InputMode.FILE,
       dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
     });
-    const train = new TrainingJobTask(this, S.TrainModel, {
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      trainingJobName: sfn.JsonPath.stringAt('$.run.trainingJobName'),
-      role: props.sagemakerRole,
-      enableNetworkIsolation: true,
-      algorithmSpecification: {
-        trainingImage: image,
-        trainingInputMode: tasks.InputMode.FILE,
-        metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
+    const train = new TrainingJobTask(
+      this,
+      S.TrainModel,
+      {
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        trainingJobName: sfn.JsonPath.stringAt('$.run.trainingJobName'),
+        role: props.sagemakerRole,
+        enableNetworkIsolation: true,
+        algorithmSpecification: {
+          trainingImage: image,
+          trainingInputMode: tasks.InputMode.FILE,
+          metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
+        },
+        hyperparameters: sfn.JsonPath.objectAt('$.hyperparameters') as unknown as Record<string, string>,
+        inputDataConfig: [
+          channel('training', '$.prepared.trainingUri'),
+          channel('testing', '$.prepared.testingUri'),
+          channel('catalog', '$.prepared.catalogUri'),
+        ],
+        outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
+        resourceConfig: {
+          instanceCount: 1,
+          instanceType: instanceType(config.trainingInstanceType),
+          volumeSize: Size.gibibytes(config.trainingVolumeSizeGb),
+        },
+        stoppingCondition: { maxRuntime: Duration.seconds(config.maxTrainingRuntimeSeconds) },
+        resultPath: '$.training',
       },
-      hyperparameters: sfn.JsonPath.objectAt('$.hyperparameters') as unknown as Record<string, string>,
-      inputDataConfig: [
-        channel('training', '$.prepared.trainingUri'),
-        channel('testing', '$.prepared.testingUri'),
-        channel('catalog', '$.prepared.catalogUri'),
-      ],
-      outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
-      resourceConfig: {
-        instanceCount: 1,
-        instanceType: instanceType(config.trainingInstanceType),
-        volumeSize: Size.gibibytes(config.trainingVolumeSizeGb),
-      },
-      stoppingCondition: { maxRuntime: Duration.seconds(config.maxTrainingRuntimeSeconds) },
-      resultPath: '$.training',
-    }, config.useSpotTraining ? config.maxSpotWaitSeconds : undefined);
+      config.useSpotTraining ? config.maxSpotWaitSeconds : undefined,
+    );
     const trainingJobArn = sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`);
     scopeTaskPolicies(train, [
       new iam.PolicyStatement({
-        actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob',
-          'sagemaker:AddTags', 'sagemaker:ListTags'],
+        actions: [
+          'sagemaker:CreateTrainingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          'sagemaker:AddTags',
+          'sagemaker:ListTags',
+        ],
         resources: [trainingJobArn],
       }),
       passRoleStatement(props.sagemakerRole),
@@ -205,21 +241,26 @@ export class TrainingPipeline extends Construct {
     ]);
     guard(train, failure);
 
-    const gate = guard(new tasks.LambdaInvoke(this, S.EvaluateGate, {
-      lambdaFunction: props.gateFunction,
-      payload: sfn.TaskInput.fromObject({
-        training: sfn.JsonPath.objectAt('$.training'),
-        threshold: sfn.JsonPath.objectAt('$.args.threshold'),
-        metricName: gateNames.metric,
-        baselineMetricName: gateNames.baseline,
+    const gate = guard(
+      new tasks.LambdaInvoke(this, S.EvaluateGate, {
+        lambdaFunction: props.gateFunction,
+        payload: sfn.TaskInput.fromObject({
+          training: sfn.JsonPath.objectAt('$.training'),
+          threshold: sfn.JsonPath.objectAt('$.args.threshold'),
+          metricName: gateNames.metric,
+          baselineMetricName: gateNames.baseline,
+        }),
+        retryOnServiceExceptions: false,
+        resultSelector: Object.fromEntries(
+          ['passed', 'reason', 'metricName', 'value', 'baselineMetricName', 'baselineValue', 'threshold', 'metrics'].map((k) => [
+            k,
+            sfn.JsonPath.objectAt(`$.Payload.${k}`),
+          ]),
+        ),
+        resultPath: '$.gate',
       }),
-      retryOnServiceExceptions: false,
-      resultSelector: Object.fromEntries(
-        ['passed', 'reason', 'metricName', 'value', 'baselineMetricName', 'baselineValue', 'threshold', 'metrics']
-          .map((k) => [k, sfn.JsonPath.objectAt(`$.Payload.${k}`)]),
-      ),
-      resultPath: '$.gate',
-    }), failure);
+      failure,
+    );
 
     const gateFields = {
       'reason.$': '$.gate.reason',
@@ -235,37 +276,75 @@ export class TrainingPipeline extends Construct {
       'stats.$': '$.prepared.stats',
     };
     // Both outcomes build the execution output, publish it, and end in a Succeed state of their own.
-    const outcome = (buildId: string, status: string, fields: Record<string, unknown>, notifyId: string, subject: string, endId: string) =>
+    const outcome = (
+      buildId: string,
+      status: string,
+      fields: Record<string, unknown>,
+      notifyId: string,
+      subject: string,
+      endId: string,
+    ) =>
       new sfn.Pass(this, buildId, { parameters: { status, ...gateFields, ...fields }, resultPath: '$.output' })
-        .next(guard(new tasks.SnsPublish(this, notifyId, {
-          topic: props.topic,
-          subject: `${config.projectName} training pipeline: ${subject}`,
-          message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-          resultPath: sfn.JsonPath.DISCARD,
-        }), failure))
+        .next(
+          guard(
+            new tasks.SnsPublish(this, notifyId, {
+              topic: props.topic,
+              subject: `${config.projectName} training pipeline: ${subject}`,
+              message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
+              resultPath: sfn.JsonPath.DISCARD,
+            }),
+            failure,
+          ),
+        )
         .next(new sfn.Succeed(this, endId, { outputPath: '$.output' }));
-    const rejected = outcome(S.BuildRejectedOutput, ExecutionStatus.Rejected, {}, S.NotifyRejected, 'model rejected', S.ModelRejected);
-    const deployed = outcome(S.BuildDeployedOutput, ExecutionStatus.Deployed, {
-      'modelName.$': '$.run.modelName',
-      'endpointConfigName.$': '$.run.endpointConfigName',
-      'batchInputUri.$': '$.prepared.batchInputUri',
-    }, S.NotifySuccess, 'model deployed', S.Deployed);
+    const rejected = outcome(
+      S.BuildRejectedOutput,
+      ExecutionStatus.Rejected,
+      {},
+      S.NotifyRejected,
+      'model rejected',
+      S.ModelRejected,
+    );
+    const deployed = outcome(
+      S.BuildDeployedOutput,
+      ExecutionStatus.Deployed,
+      {
+        'modelName.$': '$.run.modelName',
+        'endpointConfigName.$': '$.run.endpointConfigName',
+        'batchInputUri.$': '$.prepared.batchInputUri',
+      },
+      S.NotifySuccess,
+      'model deployed',
+      S.Deployed,
+    );
 
     const deploy = buildDeploySteps(this, {
-      config, image, sagemakerRole: props.sagemakerRole, deploymentParameter: props.deploymentParameter,
-      rollbackAlarms: props.rollbackAlarms, failure, next: deployed,
+      config,
+      image,
+      sagemakerRole: props.sagemakerRole,
+      deploymentParameter: props.deploymentParameter,
+      rollbackAlarms: props.rollbackAlarms,
+      failure,
+      next: deployed,
     });
 
     const valid = sfn.Condition.and(
-      sfn.Condition.isPresent(threshold), sfn.Condition.isNumeric(threshold),
-      sfn.Condition.numberGreaterThanEquals(threshold, 0), sfn.Condition.numberLessThanEquals(threshold, 1),
+      sfn.Condition.isPresent(threshold),
+      sfn.Condition.isNumeric(threshold),
+      sfn.Condition.numberGreaterThanEquals(threshold, 0),
+      sfn.Condition.numberLessThanEquals(threshold, 1),
     );
-    const definition = applyDefaults.next(normalizeInput).next(mergeInput)
+    const definition = applyDefaults
+      .next(normalizeInput)
+      .next(mergeInput)
       .next(validateInput.when(valid, nameRun).otherwise(invalidInput));
-    nameRun.next(prepare).next(train).next(gate)
-      .next(new sfn.Choice(this, S.CheckGate)
-        .when(sfn.Condition.booleanEquals('$.gate.passed', true), deploy)
-        .otherwise(rejected));
+    nameRun
+      .next(prepare)
+      .next(train)
+      .next(gate)
+      .next(
+        new sfn.Choice(this, S.CheckGate).when(sfn.Condition.booleanEquals('$.gate.passed', true), deploy).otherwise(rejected),
+      );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: names.trainingStateMachine,

@@ -4,13 +4,7 @@
  * names the real integrations use, so the definition's Retry and Catch behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  SAGEMAKER_API_ERROR,
-  SAGEMAKER_SDK_ERROR,
-  SYNC_JOB_FAILED_ERROR,
-  TaskError,
-  UnsupportedResourceError,
-} from './errors';
+import { SAGEMAKER_API_ERROR, SAGEMAKER_SDK_ERROR, SYNC_JOB_FAILED_ERROR, TaskError, UnsupportedResourceError } from './errors';
 import type { LocalLambdas } from './lambdas';
 import { CallRecorder, LocalSns, LocalSsm, recordOnly } from './recorders';
 import { JobFailedError, LocalSageMaker, SageMakerValidationError } from './sagemaker';
@@ -50,7 +44,10 @@ function lambdaError(err: unknown): TaskError {
 function sageMakerError(err: unknown, sdk: boolean): unknown {
   if (err instanceof JobFailedError) return new TaskError(SYNC_JOB_FAILED_ERROR, JSON.stringify(err.description));
   if (err instanceof SageMakerValidationError) {
-    return new TaskError(sdk ? SAGEMAKER_SDK_ERROR : SAGEMAKER_API_ERROR, `${err.message} (Service: SageMaker, Status Code: 400, Request ID: ${randomUUID()})`);
+    return new TaskError(
+      sdk ? SAGEMAKER_SDK_ERROR : SAGEMAKER_API_ERROR,
+      `${err.message} (Service: SageMaker, Status Code: 400, Request ID: ${randomUUID()})`,
+    );
   }
   return err;
 }
@@ -114,7 +111,10 @@ export function implementationFor(resource: string, s: LocalServices): Impl | un
  * The taskResourceLocalHandlers map of aws-local-stepfunctions (keyed by state name) for every
  * Task state of def; throws UnsupportedResourceError listing a state the local run cannot serve.
  */
-export function bindTaskStates(def: { States: Record<string, Record<string, unknown>> }, s: LocalServices): Record<string, LocalHandler> {
+export function bindTaskStates(
+  def: { States: Record<string, Record<string, unknown>> },
+  s: LocalServices,
+): Record<string, LocalHandler> {
   const handlers: Record<string, LocalHandler> = {};
   for (const [name, state] of walkStates(def)) {
     if (state.Type !== 'Task') continue;
@@ -128,10 +128,21 @@ export function bindTaskStates(def: { States: Record<string, Record<string, unkn
 
 /** Wait-state overrides: every Wait state pauses waitMs instead of its Seconds. */
 export function waitOverrides(def: { States: Record<string, Record<string, unknown>> }, waitMs: number): Record<string, number> {
-  return Object.fromEntries(walkStates(def).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, waitMs]));
+  return Object.fromEntries(
+    walkStates(def)
+      .filter(([, s]) => s.Type === 'Wait')
+      .map(([n]) => [n, waitMs]),
+  );
 }
 
 /** Retry pauses shortened to retryMs for every state with a Retry field. */
-export function retryOverrides(def: { States: Record<string, Record<string, unknown>> }, retryMs: number): Record<string, number> {
-  return Object.fromEntries(walkStates(def).filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, retryMs]));
+export function retryOverrides(
+  def: { States: Record<string, Record<string, unknown>> },
+  retryMs: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    walkStates(def)
+      .filter(([, s]) => Array.isArray(s.Retry))
+      .map(([n]) => [n, retryMs]),
+  );
 }

@@ -38,7 +38,16 @@ export interface CliOptions {
 /** Marks a directory as a local run's work directory (written by runLocal). */
 export const WORKDIR_MARKER = '.bpr-local-workdir';
 /** What a run writes in its work directory; a directory holding only these is taken to be a work directory. */
-const WORKDIR_ENTRIES = new Set([WORKDIR_MARKER, 'summary.json', 'data', 's3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']);
+const WORKDIR_ENTRIES = new Set([
+  WORKDIR_MARKER,
+  'summary.json',
+  'data',
+  's3',
+  'cdk.out',
+  'training-jobs',
+  'endpoints',
+  'transform-jobs',
+]);
 
 /**
  * A run clears s3/, cdk.out/, training-jobs/ ... in its work directory, so it only accepts a new or
@@ -50,7 +59,9 @@ export function checkWorkdir(dir: string): void {
   if (!kind.isDirectory()) throw new UsageError(`--workdir: ${dir} is not a directory`);
   const entries = readdirSync(dir);
   if (entries.includes(WORKDIR_MARKER) || entries.every((e) => WORKDIR_ENTRIES.has(e))) return;
-  throw new UsageError(`--workdir: ${dir} holds files of its own and was not made by npm start (a run clears its s3/, cdk.out/, training-jobs/ ... folders); choose a new or empty directory`);
+  throw new UsageError(
+    `--workdir: ${dir} holds files of its own and was not made by npm start (a run clears its s3/, cdk.out/, training-jobs/ ... folders); choose a new or empty directory`,
+  );
 }
 
 /** Parses argv (without node and script); throws UsageError naming the bad option. */
@@ -71,9 +82,11 @@ export function parseOptions(argv: string[]): CliOptions {
   });
   // Number('') is 0: an empty value must not silently become a threshold of 0.
   const threshold = values.threshold === undefined ? undefined : values.threshold.trim() === '' ? NaN : Number(values.threshold);
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold: "${values.threshold}" is not a number between 0 and 1`);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1))
+    throw new UsageError(`--threshold: "${values.threshold}" is not a number between 0 and 1`);
   const rows = values.rows === undefined ? undefined : Number(values.rows);
-  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0)) throw new UsageError(`--rows: ${values.rows} is not a positive integer`);
+  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0))
+    throw new UsageError(`--rows: ${values.rows} is not a positive integer`);
   if (values.input !== undefined) {
     const kind = statSync(values.input, { throwIfNoEntry: false });
     if (!kind) throw new UsageError(`--input: ${values.input} does not exist`);
@@ -91,4 +104,3 @@ export function parseOptions(argv: string[]): CliOptions {
     verbose: values.verbose,
   };
 }
-

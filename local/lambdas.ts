@@ -29,7 +29,11 @@ export function folderFor(fn: LambdaFunctionInfo, folders: readonly string[]): s
 export class LocalLambdas {
   private readonly byKey = new Map<string, { fn: LambdaFunctionInfo; folder: string }>();
 
-  constructor(functions: readonly LambdaFunctionInfo[], private readonly lambdaRoot: string, overrides: Record<string, string> = {}) {
+  constructor(
+    functions: readonly LambdaFunctionInfo[],
+    private readonly lambdaRoot: string,
+    overrides: Record<string, string> = {},
+  ) {
     const folders = handlerFolders(lambdaRoot);
     for (const fn of functions) {
       const folder = overrides[fn.logicalId] ?? folderFor(fn, folders);
@@ -52,14 +56,20 @@ export class LocalLambdas {
     const [file, exportName] = fn.handler.split('.');
     const mod = (await import(path.join(this.lambdaRoot, folder, file))) as Record<string, unknown>;
     const handler = mod[exportName] as LambdaHandler | undefined;
-    if (typeof handler !== 'function') throw new LambdaNotFoundError(`${functionName} (lambda/${folder}/${file} exports no ${exportName})`);
+    if (typeof handler !== 'function')
+      throw new LambdaNotFoundError(`${functionName} (lambda/${folder}/${file} exports no ${exportName})`);
     const saved: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(fn.environment)) {
       saved[k] = process.env[k];
       process.env[k] = String(v);
     }
     try {
-      const context = { functionName: fn.name, invokedFunctionArn: fn.arn, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 900000 };
+      const context = {
+        functionName: fn.name,
+        invokedFunctionArn: fn.arn,
+        awsRequestId: `local-${Date.now()}`,
+        getRemainingTimeInMillis: () => 900000,
+      };
       return await handler(payload, context);
     } finally {
       for (const [k, v] of Object.entries(saved)) {

@@ -8,7 +8,15 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createPipelineApp } from '../lib/app';
 import { walkStates, type LocalServices } from './bindings';
-import { findStateMachine, readTemplates, requireStateMachine, synthesizeTemplates, REPO_ROOT, type AppBuilder, type SynthesizedApp } from './cdk/synth';
+import {
+  findStateMachine,
+  readTemplates,
+  requireStateMachine,
+  synthesizeTemplates,
+  REPO_ROOT,
+  type AppBuilder,
+  type SynthesizedApp,
+} from './cdk/synth';
 import { LocalLambdas } from './lambdas';
 import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from './processes';
 import { CallRecorder, LocalSns, LocalSsm } from './recorders';
@@ -42,7 +50,9 @@ export function projectAppBuilder(context: Record<string, unknown> = {}): AppBui
   return (app) => {
     let fileContext: Record<string, unknown> = {};
     try {
-      fileContext = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+      fileContext =
+        (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ??
+        {};
     } catch {
       // no cdk.json: the defaults of lib/config.ts apply
     }
@@ -74,7 +84,9 @@ export class LocalPipeline {
     const builder = options.buildApp ?? projectAppBuilder();
     const t0 = Date.now();
     const app = readTemplates(await synthesizeTemplates(builder, path.join(workdir, 'cdk.out')), REGION, ACCOUNT);
-    log(`synthesized ${app.stateMachines.length} state machine(s), ${app.lambdas.length} Lambda function(s), ${app.buckets.length} bucket(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `synthesized ${app.stateMachines.length} state machine(s), ${app.lambdas.length} Lambda function(s), ${app.buckets.length} bucket(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const s3 = await startLocalS3({ buckets: app.buckets, directory: path.join(workdir, 's3') });
     log(`S3 API (s3rver) on ${s3.endpoint}, buckets: ${app.buckets.join(', ')}`);
     const recorder = new CallRecorder();

@@ -130,7 +130,10 @@ export async function startServer(
   readyTimeoutMs = 60000,
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(cmd.command, [...cmd.args, 'serve'], { env: { ...env, [portEnv]: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd.command, [...cmd.args, 'serve'], {
+    env: { ...env, [portEnv]: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   track(child);
   const out: string[] = [];
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString('utf8')));

@@ -5,7 +5,9 @@ import { readableCause } from './summary';
 type Out = Record<string, unknown>;
 
 function metric(list: unknown, name: string): number | undefined {
-  return Array.isArray(list) ? (list as { MetricName: string; Value: number }[]).find((m) => m.MetricName === name)?.Value : undefined;
+  return Array.isArray(list)
+    ? (list as { MetricName: string; Value: number }[]).find((m) => m.MetricName === name)?.Value
+    : undefined;
 }
 
 const n = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v);
@@ -13,20 +15,28 @@ const n = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)
 /** Key figures of the fields a state added to the execution's data. */
 export function describeNewFields(fields: Out): string {
   const parts: string[] = [];
-  const prepared = fields.prepared as { stats?: { users?: number; items?: number; pairs?: number; rowsRead?: number } } | undefined;
-  if (prepared?.stats) parts.push(`${prepared.stats.rowsRead} rows -> ${prepared.stats.users} customers, ${prepared.stats.items} items, ${prepared.stats.pairs} pairs`);
+  const prepared = fields.prepared as
+    { stats?: { users?: number; items?: number; pairs?: number; rowsRead?: number } } | undefined;
+  if (prepared?.stats)
+    parts.push(
+      `${prepared.stats.rowsRead} rows -> ${prepared.stats.users} customers, ${prepared.stats.items} items, ${prepared.stats.pairs} pairs`,
+    );
   const training = fields.training as Out | undefined;
   if (training?.TrainingJobName) {
     const list = training.FinalMetricDataList;
-    parts.push(`${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(metric(list, 'precision@10'))} (baseline ${n(metric(list, 'baseline_precision@10'))}), p@k(10) ${n(metric(list, 'p@k(10)'))}`);
+    parts.push(
+      `${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(metric(list, 'precision@10'))} (baseline ${n(metric(list, 'baseline_precision@10'))}), p@k(10) ${n(metric(list, 'p@k(10)'))}`,
+    );
   }
   const gate = fields.gate as Out | undefined;
   if (gate && 'passed' in gate) parts.push(`${gate.passed ? 'PASSED' : 'REJECTED'}: ${String(gate.reason)}`);
   const existing = fields.existing as Out | undefined;
-  if (existing?.status) parts.push(`endpoint exists (${String(existing.status)}, ${String(existing.endpointConfigName)}): update`);
+  if (existing?.status)
+    parts.push(`endpoint exists (${String(existing.status)}, ${String(existing.endpointConfigName)}): update`);
   if (fields.describeError) parts.push('no endpoint yet: create');
   const endpoint = fields.endpoint as Out | undefined;
-  if (endpoint?.EndpointStatus) parts.push(`endpoint ${String(endpoint.EndpointStatus)} (${String(endpoint.EndpointConfigName)})`);
+  if (endpoint?.EndpointStatus)
+    parts.push(`endpoint ${String(endpoint.EndpointStatus)} (${String(endpoint.EndpointConfigName)})`);
   const transform = fields.transform as Out | undefined;
   if (transform?.TransformJobStatus) parts.push(`${String(transform.TransformJobName)} ${String(transform.TransformJobStatus)}`);
   const error = fields.error as Out | undefined;
@@ -46,9 +56,12 @@ export function progressPrinter(write: (line: string) => void): (machine: string
   return (machine, e) => {
     const t = (ev: ProgressEvent) => `[${(ev.elapsedMs / 1000).toFixed(1).padStart(6)} s] ${machine}`;
     if (pendingFailure && !(e.type === 'caught' || e.type === 'retried')) {
-      write(`${t(pendingFailure)} ${pendingFailure.state} failed: ${pendingFailure.error}: ${readableCause(pendingFailure.cause).slice(0, 300)}`);
+      write(
+        `${t(pendingFailure)} ${pendingFailure.state} failed: ${pendingFailure.error}: ${readableCause(pendingFailure.cause).slice(0, 300)}`,
+      );
     }
-    if (e.type === 'caught' && pendingFailure) write(`${t(e)} ${e.state} raised ${pendingFailure.error} (caught by the definition)`);
+    if (e.type === 'caught' && pendingFailure)
+      write(`${t(e)} ${e.state} raised ${pendingFailure.error} (caught by the definition)`);
     if (e.type === 'retried' && pendingFailure) write(`${t(e)} ${e.state} raised ${pendingFailure.error}: retrying`);
     pendingFailure = e.type === 'failed' ? e : undefined;
     if (e.type === 'entered' && e.stateType === 'Task' && !entered.has(e.state)) {

@@ -45,7 +45,10 @@ export class LocalSsm {
     const name = String(input.Name);
     const existing = this.params.get(name);
     if (existing && input.Overwrite !== true) {
-      throw new TaskError('Ssm.ParameterAlreadyExistsException', `The parameter already exists. To overwrite this value, set the overwrite option in the request to true. (Service: Ssm, Status Code: 400)`);
+      throw new TaskError(
+        'Ssm.ParameterAlreadyExistsException',
+        `The parameter already exists. To overwrite this value, set the overwrite option in the request to true. (Service: Ssm, Status Code: 400)`,
+      );
     }
     const param: Parameter = {
       Name: name,
@@ -61,8 +64,17 @@ export class LocalSsm {
   getParameter(input: Json): Json {
     this.recorder.record('ssm', 'getParameter', input);
     const param = this.params.get(String(input.Name));
-    if (!param) throw new TaskError(SSM_PARAMETER_NOT_FOUND_ERROR, `Parameter ${String(input.Name)} not found. (Service: Ssm, Status Code: 400)`);
-    return { Parameter: { ...param, ARN: `arn:aws:ssm:local:000000000000:parameter${param.Name.startsWith('/') ? '' : '/'}${param.Name}` } };
+    if (!param)
+      throw new TaskError(
+        SSM_PARAMETER_NOT_FOUND_ERROR,
+        `Parameter ${String(input.Name)} not found. (Service: Ssm, Status Code: 400)`,
+      );
+    return {
+      Parameter: {
+        ...param,
+        ARN: `arn:aws:ssm:local:000000000000:parameter${param.Name.startsWith('/') ? '' : '/'}${param.Name}`,
+      },
+    };
   }
 
   value(name: string): string | undefined {
@@ -83,7 +95,11 @@ export class LocalSns {
   publish(input: Json): Json {
     this.recorder.record('sns', 'publish', input);
     const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
-    this.messages.push({ topicArn: String(input.TopicArn ?? input.TargetArn ?? ''), subject: input.Subject as string | undefined, message });
+    this.messages.push({
+      topicArn: String(input.TopicArn ?? input.TargetArn ?? ''),
+      subject: input.Subject as string | undefined,
+      message,
+    });
     return { MessageId: randomUUID() };
   }
 }
@@ -92,7 +108,9 @@ export class LocalSns {
 export function recordOnly(recorder: CallRecorder, service: string, action: string, input: unknown): Json {
   recorder.record(service, action, input);
   if (service === 'scheduler' && /^(create|update)Schedule$/.test(action)) {
-    return { ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/default/${String((input as Json)?.Name ?? 'schedule')}` };
+    return {
+      ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/default/${String((input as Json)?.Name ?? 'schedule')}`,
+    };
   }
   return {};
 }

@@ -23,7 +23,11 @@ export async function readCatalog(s3: S3Client, catalogUri: string | undefined):
   if (!catalogUri) return out;
   const { bucket, keys } = await listKeys(s3, catalogUri);
   for (const key of keys) {
-    const rows = parse(await getText(s3, `s3://${bucket}/${key}`), { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+    const rows = parse(await getText(s3, `s3://${bucket}/${key}`), {
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as Record<string, string>[];
     for (const r of rows) if (r.item_id !== undefined) out.set(String(r.item_id), String(r.description ?? ''));
   }
   return out;
@@ -33,11 +37,20 @@ export async function readCatalog(s3: S3Client, catalogUri: string | undefined):
 export async function sampleUsers(s3: S3Client, batchInputUri: string | undefined, n: number): Promise<string[]> {
   if (!batchInputUri) return [];
   const text = await getText(s3, batchInputUri);
-  return text.split('\n').filter((l) => l.trim()).slice(0, n).map((l) => String((JSON.parse(l) as { user_id: unknown }).user_id));
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, n)
+    .map((l) => String((JSON.parse(l) as { user_id: unknown }).user_id));
 }
 
 /** Asks a serving endpoint for a customer's top n, as the seed's real-time example does. */
-export async function recommend(url: string, userId: string, topN: number, catalog: Map<string, string>): Promise<CustomerRecommendations> {
+export async function recommend(
+  url: string,
+  userId: string,
+  topN: number,
+  catalog: Map<string, string>,
+): Promise<CustomerRecommendations> {
   const res = await fetch(`${url}/invocations`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
@@ -48,7 +61,11 @@ export async function recommend(url: string, userId: string, topN: number, catal
   const records = JSON.parse(body) as { item_id: string; score: number; description?: string }[];
   return {
     userId,
-    items: records.map((r) => ({ itemId: String(r.item_id), score: Number(r.score), description: r.description ?? catalog.get(String(r.item_id)) ?? null })),
+    items: records.map((r) => ({
+      itemId: String(r.item_id),
+      score: Number(r.score),
+      description: r.description ?? catalog.get(String(r.item_id)) ?? null,
+    })),
   };
 }
 

@@ -48,7 +48,9 @@ export async function writeGeneratedDataset(file: string, options: GeneratorOpti
 export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters'>): Record<string, unknown> {
   return {
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
-    ...(options.hyperparameters && Object.keys(options.hyperparameters).length ? { hyperparameters: options.hyperparameters } : {}),
+    ...(options.hyperparameters && Object.keys(options.hyperparameters).length
+      ? { hyperparameters: options.hyperparameters }
+      : {}),
   };
 }
 
@@ -61,7 +63,10 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
   const log = options.log ?? (() => undefined);
   const workdir = path.resolve(options.workdir);
   await fs.mkdir(workdir, { recursive: true });
-  await fs.writeFile(path.join(workdir, WORKDIR_MARKER), 'work directory of `npm start` (local/run.ts): its contents are replaced by the next run\n');
+  await fs.writeFile(
+    path.join(workdir, WORKDIR_MARKER),
+    'work directory of `npm start` (local/run.ts): its contents are replaced by the next run\n',
+  );
   const summaryPath = path.join(workdir, 'summary.json');
   await fs.rm(summaryPath, { force: true });
   const pipeline = existing ?? (await LocalPipeline.start({ ...options, workdir }));
@@ -71,7 +76,9 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     if (!dataFile) {
       const t0 = Date.now();
       dataFile = await writeGeneratedDataset(path.join(workdir, 'data', 'online_retail_synthetic.csv'), options.generate);
-      log(`generated the default dataset: ${dataFile} (${((await fs.stat(dataFile)).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log(
+        `generated the default dataset: ${dataFile} (${((await fs.stat(dataFile)).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
     const rawUri = await pipeline.uploadRawData(dataFile);
     log(`uploaded ${dataFile} to ${rawUri}`);
@@ -85,11 +92,16 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     if (training.status === 'SUCCEEDED' && out.status === 'DEPLOYED') {
       const ep = pipeline.services.sagemaker.hosting.endpointInfo(String(out.endpointName));
       const job = pipeline.services.sagemaker.training.list().at(-1);
-      const catalogChannel = ((job?.InputDataConfig ?? []) as { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[])
-        .find((c) => c.ChannelName === 'catalog');
+      const catalogChannel = (
+        (job?.InputDataConfig ?? []) as { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[]
+      ).find((c) => c.ChannelName === 'catalog');
       const catalog = await readCatalog(pipeline.s3.client, catalogChannel?.DataSource.S3DataSource.S3Uri);
       if (ep?.url) {
-        for (const user of await sampleUsers(pipeline.s3.client, out.batchInputUri as string | undefined, options.customers ?? 2)) {
+        for (const user of await sampleUsers(
+          pipeline.s3.client,
+          out.batchInputUri as string | undefined,
+          options.customers ?? 2,
+        )) {
           recommendations.push(await recommend(ep.url, user, options.topN ?? 5, catalog));
         }
       }

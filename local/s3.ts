@@ -108,7 +108,13 @@ export async function uploadFile(client: S3Client, uri: string, file: string, co
   const { bucket, key } = parseS3Uri(uri);
   const { size } = await fs.stat(file);
   await client.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size, ContentType: contentType }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(file),
+      ContentLength: size,
+      ContentType: contentType,
+    }),
   );
 }
 

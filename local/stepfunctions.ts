@@ -75,7 +75,12 @@ export interface ExecutionResult {
 }
 
 /** Runs one execution of def with input; never throws for a failed execution (see status). */
-export async function runExecution(def: Definition, input: unknown, services: LocalServices, options: ExecutionOptions = {}): Promise<ExecutionResult> {
+export async function runExecution(
+  def: Definition,
+  input: unknown,
+  services: LocalServices,
+  options: ExecutionOptions = {},
+): Promise<ExecutionResult> {
   const name = options.name ?? randomUUID();
   const smArn = options.stateMachineArn ?? 'arn:aws:states:us-east-1:000000000000:stateMachine:local';
   const executionArn = smArn.replace(':stateMachine:', ':execution:') + `:${name}`;
@@ -90,7 +95,13 @@ export async function runExecution(def: Definition, input: unknown, services: Lo
       retryIntervalOverrides: retryOverrides(def, options.retryMs ?? 100),
     },
     context: {
-      Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: startTime, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        Input: input as never,
+        StartTime: startTime,
+        RoleArn: 'arn:aws:iam::000000000000:role/local',
+      },
       StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
       // The interpreter fills no $$.State; EnteredTime is read when a state evaluates it.
       State: {
@@ -105,7 +116,13 @@ export async function runExecution(def: Definition, input: unknown, services: Lo
   const entered = new Map<string, number>();
   const logs = (async () => {
     for await (const ev of execution.eventLogs) {
-      const e = ev as unknown as { type: string; timestamp: number; state?: { name: string; type: string; output?: unknown }; Error?: string; Cause?: unknown };
+      const e = ev as unknown as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; type: string; output?: unknown };
+        Error?: string;
+        Cause?: unknown;
+      };
       if (!e.state) continue;
       const base = { state: e.state.name, stateType: e.state.type, elapsedMs: e.timestamp - start };
       if (e.type === 'StateEntered') {
@@ -113,9 +130,20 @@ export async function runExecution(def: Definition, input: unknown, services: Lo
         options.onProgress?.({ type: 'entered', ...base });
       } else if (e.type === 'StateExited') {
         visited.push(e.state.name);
-        options.onProgress?.({ type: 'exited', ...base, durationMs: e.timestamp - (entered.get(e.state.name) ?? e.timestamp), output: e.state.output });
+        options.onProgress?.({
+          type: 'exited',
+          ...base,
+          durationMs: e.timestamp - (entered.get(e.state.name) ?? e.timestamp),
+          output: e.state.output,
+        });
       } else if (e.type === 'StateFailed') {
-        options.onProgress?.({ type: 'failed', ...base, durationMs: e.timestamp - (entered.get(e.state.name) ?? e.timestamp), error: e.Error, cause: String(e.Cause ?? '') });
+        options.onProgress?.({
+          type: 'failed',
+          ...base,
+          durationMs: e.timestamp - (entered.get(e.state.name) ?? e.timestamp),
+          error: e.Error,
+          cause: String(e.Cause ?? ''),
+        });
       } else if (e.type === 'StateRetried') {
         options.onProgress?.({ type: 'retried', ...base });
       } else if (e.type === 'StateCaught') {
@@ -131,6 +159,13 @@ export async function runExecution(def: Definition, input: unknown, services: Lo
     await logs.catch(() => undefined);
     const e = err as Error & { cause?: unknown };
     const inner = (e.cause ?? e) as { name?: string; message?: string };
-    return { status: 'FAILED', error: inner.name ?? e.name, cause: inner.message ?? e.message, executionArn, durationMs: Date.now() - start, visited };
+    return {
+      status: 'FAILED',
+      error: inner.name ?? e.name,
+      cause: inner.message ?? e.message,
+      executionArn,
+      durationMs: Date.now() - start,
+      visited,
+    };
   }
 }

@@ -24,7 +24,14 @@ export interface RunSummary {
   readonly trainingJob: { name: string; status: string; failureReason?: string; modelDataUrl?: string; seconds?: number } | null;
   /** Every metric of the training job (model and baseline_ ones). */
   readonly metrics: Record<string, number>;
-  readonly gate: { metricName: string; value: number | null; baselineMetricName: string; baselineValue: number | null; threshold: number; passed: boolean } | null;
+  readonly gate: {
+    metricName: string;
+    value: number | null;
+    baselineMetricName: string;
+    baselineValue: number | null;
+    threshold: number;
+    passed: boolean;
+  } | null;
   readonly endpoint: { name: string; url: string; status: string; modelName: string } | null;
   readonly recommendations: CustomerRecommendations[];
   readonly batch: (Partial<BatchOutput> & { execution: ExecutionSummary; status: string }) | null;
@@ -52,7 +59,14 @@ export function readableCause(cause: string | undefined): string {
 }
 
 export function executionSummary(r: ExecutionResult): ExecutionSummary {
-  return { executionArn: r.executionArn, status: r.status, error: r.error, cause: r.cause, seconds: r.durationMs / 1000, states: r.visited };
+  return {
+    executionArn: r.executionArn,
+    status: r.status,
+    error: r.error,
+    cause: r.cause,
+    seconds: r.durationMs / 1000,
+    states: r.visited,
+  };
 }
 
 type Out = Record<string, unknown>;
@@ -70,18 +84,20 @@ export function buildSummary(args: {
   const job = pipeline.services.sagemaker.training.list().at(-1);
   const metricsList = (job?.FinalMetricDataList ?? []) as { MetricName: string; Value: number }[];
   const status = training.status === 'FAILED' ? 'FAILED' : out.status === 'DEPLOYED' ? 'DEPLOYED' : 'REJECTED';
-  const endpointName = typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
+  const endpointName =
+    typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
   const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
-  const gate = typeof out.metricName === 'string'
-    ? {
-        metricName: out.metricName,
-        value: out.value as number | null,
-        baselineMetricName: String(out.baselineMetricName),
-        baselineValue: out.baselineValue as number | null,
-        threshold: Number(out.threshold),
-        passed: status === 'DEPLOYED',
-      }
-    : null;
+  const gate =
+    typeof out.metricName === 'string'
+      ? {
+          metricName: out.metricName,
+          value: out.value as number | null,
+          baselineMetricName: String(out.baselineMetricName),
+          baselineValue: out.baselineValue as number | null,
+          threshold: Number(out.threshold),
+          passed: status === 'DEPLOYED',
+        }
+      : null;
   return {
     status,
     reason: status === 'FAILED' ? `${training.error}: ${readableCause(training.cause)}` : String(out.reason ?? ''),
@@ -116,36 +132,61 @@ const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Num
 export function formatSummary(s: RunSummary): string[] {
   const lines: string[] = ['', `=== ${s.status} ===`, `reason: ${s.reason}`];
   if (s.data) {
-    const d = s.data as { rowsRead?: number; rowsDropped?: Record<string, unknown>; users?: number; items?: number; pairs?: number; split?: Record<string, unknown> };
+    const d = s.data as {
+      rowsRead?: number;
+      rowsDropped?: Record<string, unknown>;
+      users?: number;
+      items?: number;
+      pairs?: number;
+      split?: Record<string, unknown>;
+    };
     const split = d.split ?? {};
-    lines.push(`data: ${fmt(d.rowsRead)} rows read -> ${fmt(d.users)} customers, ${fmt(d.items)} items, ${fmt(d.pairs)} unique pairs`);
+    lines.push(
+      `data: ${fmt(d.rowsRead)} rows read -> ${fmt(d.users)} customers, ${fmt(d.items)} items, ${fmt(d.pairs)} unique pairs`,
+    );
     const dropped = Object.entries(d.rowsDropped ?? {}).filter(([, v]) => typeof v === 'number' && v > 0);
     if (dropped.length) lines.push(`      rows dropped: ${dropped.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
-    lines.push(`      ${String(split.mode ?? '?')} split: ${fmt(split.trainPairs)} training / ${fmt(split.testPairs)} test pairs`);
+    lines.push(
+      `      ${String(split.mode ?? '?')} split: ${fmt(split.trainPairs)} training / ${fmt(split.testPairs)} test pairs`,
+    );
   }
   if (s.trainingJob) {
-    lines.push(`training job: ${s.trainingJob.name} ${s.trainingJob.status}${s.trainingJob.seconds !== undefined ? ` in ${s.trainingJob.seconds} s` : ''}${s.trainingJob.failureReason ? ` (${s.trainingJob.failureReason})` : ''}`);
+    lines.push(
+      `training job: ${s.trainingJob.name} ${s.trainingJob.status}${s.trainingJob.seconds !== undefined ? ` in ${s.trainingJob.seconds} s` : ''}${s.trainingJob.failureReason ? ` (${s.trainingJob.failureReason})` : ''}`,
+    );
   }
-  const model = Object.entries(s.metrics).filter(([k]) => !k.startsWith('baseline_') && !['epoch', 'train_loss', 'samples_per_second'].includes(k));
+  const model = Object.entries(s.metrics).filter(
+    ([k]) => !k.startsWith('baseline_') && !['epoch', 'train_loss', 'samples_per_second'].includes(k),
+  );
   if (model.length) {
     lines.push('metrics (model vs popularity baseline):');
-    for (const [k, v] of model) lines.push(`  ${k.padEnd(16)} ${fmt(v).padEnd(10)} baseline ${fmt(s.metrics[`baseline_${k}`] ?? '-')}`);
+    for (const [k, v] of model)
+      lines.push(`  ${k.padEnd(16)} ${fmt(v).padEnd(10)} baseline ${fmt(s.metrics[`baseline_${k}`] ?? '-')}`);
   }
   if (s.gate) {
-    lines.push(`gate: ${s.gate.metricName} ${fmt(s.gate.value)} vs threshold ${fmt(s.gate.threshold)} and baseline ${fmt(s.gate.baselineValue)} -> ${s.gate.passed ? 'deploy' : 'reject'}`);
+    lines.push(
+      `gate: ${s.gate.metricName} ${fmt(s.gate.value)} vs threshold ${fmt(s.gate.threshold)} and baseline ${fmt(s.gate.baselineValue)} -> ${s.gate.passed ? 'deploy' : 'reject'}`,
+    );
   }
-  if (s.endpoint) lines.push(`endpoint: ${s.endpoint.name} ${s.endpoint.status} at ${s.endpoint.url}/invocations (model ${s.endpoint.modelName})`);
+  if (s.endpoint)
+    lines.push(
+      `endpoint: ${s.endpoint.name} ${s.endpoint.status} at ${s.endpoint.url}/invocations (model ${s.endpoint.modelName})`,
+    );
   else lines.push('endpoint: none');
   for (const r of s.recommendations) {
     lines.push(`recommendations for customer ${r.userId}:`);
-    for (const [i, it] of r.items.entries()) lines.push(`  ${String(i + 1).padStart(2)}. ${it.itemId.padEnd(8)} ${fmt(it.score).padEnd(9)} ${it.description ?? ''}`);
+    for (const [i, it] of r.items.entries())
+      lines.push(`  ${String(i + 1).padStart(2)}. ${it.itemId.padEnd(8)} ${fmt(it.score).padEnd(9)} ${it.description ?? ''}`);
   }
   if (s.batch) {
-    lines.push(`batch: ${s.batch.status}${s.batch.outputUri ? ` -> ${s.batch.outputUri} (${s.batch.lines} lines in ${s.batch.files?.length} file(s))` : ''}${s.batch.execution.error ? ` ${s.batch.execution.error}: ${readableCause(s.batch.execution.cause)}` : ''}`);
+    lines.push(
+      `batch: ${s.batch.status}${s.batch.outputUri ? ` -> ${s.batch.outputUri} (${s.batch.lines} lines in ${s.batch.files?.length} file(s))` : ''}${s.batch.execution.error ? ` ${s.batch.execution.error}: ${readableCause(s.batch.execution.cause)}` : ''}`,
+    );
     for (const l of s.batch.sample ?? []) lines.push(`  ${l}`);
   }
   for (const n of s.notifications) lines.push(`notification: ${n.subject ?? '(no subject)'}`);
-  for (const [k, v] of Object.entries(s.parameters)) lines.push(`parameter ${k}: ${v.length > 120 ? `${v.slice(0, 117)}...` : v}`);
+  for (const [k, v] of Object.entries(s.parameters))
+    lines.push(`parameter ${k}: ${v.length > 120 ? `${v.slice(0, 117)}...` : v}`);
   lines.push(`total: ${s.totalSeconds.toFixed(1)} s`);
   return lines;
 }

@@ -13,8 +13,26 @@ const tmp = mkdtempSync(join(tmpdir(), 'bpr-wasm-'));
 const out = join(tmp, 'bpr.wasm');
 execFileSync(
   'npx',
-  ['asc', join(here, 'bpr.ts'), '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads',
-    '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--outFile', out],
+  [
+    'asc',
+    join(here, 'bpr.ts'),
+    '-O3',
+    '--noAssert',
+    '--runtime',
+    'stub',
+    '--enable',
+    'simd',
+    '--enable',
+    'threads',
+    '--importMemory',
+    '--sharedMemory',
+    '--initialMemory',
+    '1',
+    '--maximumMemory',
+    '65536',
+    '--outFile',
+    out,
+  ],
   { stdio: 'inherit' },
 );
 const b64 = readFileSync(out).toString('base64');

@@ -55,7 +55,8 @@ export function decide(
   const value = Number.isFinite(metrics[metricName]) ? metrics[metricName] : null;
   const baselineValue = Number.isFinite(metrics[baselineMetricName]) ? metrics[baselineMetricName] : null;
   const base = { metricName, value, baselineMetricName, baselineValue, threshold, metrics };
-  if (value === null) return { ...base, passed: false, reason: `metric ${metricName} is missing from the training job's final metrics` };
+  if (value === null)
+    return { ...base, passed: false, reason: `metric ${metricName} is missing from the training job's final metrics` };
   if (baselineValue === null) {
     return { ...base, passed: false, reason: `metric ${baselineMetricName} is missing from the training job's final metrics` };
   }
@@ -63,5 +64,9 @@ export function decide(
   if (value <= baselineValue) {
     return { ...base, passed: false, reason: `${metricName} ${value} does not beat the popularity baseline ${baselineValue}` };
   }
-  return { ...base, passed: true, reason: `${metricName} ${value} reaches the threshold ${threshold} and beats the baseline ${baselineValue}` };
+  return {
+    ...base,
+    passed: true,
+    reason: `${metricName} ${value} reaches the threshold ${threshold} and beats the baseline ${baselineValue}`,
+  };
 }

@@ -76,7 +76,10 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
     sheets: 0,
   };
   const nonProduct: number[] = [];
-  const pairs = new PairIndex(() => t.pairUser, () => t.pairItem);
+  const pairs = new PairIndex(
+    () => t.pairUser,
+    () => t.pairItem,
+  );
   // raw cell text -> interned index, so repeated ids skip normalisation
   const userByRaw = new Map<string, number>();
   const itemByRaw = new Map<string, number>();
@@ -189,7 +192,9 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
           time = lastDate;
           if (Number.isNaN(time)) {
             if (needDates) {
-              throw new InputValidationError(`line ${batch.firstLine + r}: InvoiceDate ${JSON.stringify(raw)} is not a readable date`);
+              throw new InputValidationError(
+                `line ${batch.firstLine + r}: InvoiceDate ${JSON.stringify(raw)} is not a readable date`,
+              );
             }
             t.rowsWithUnreadableDate++;
           }

@@ -14,7 +14,11 @@ export interface ColumnMap {
 }
 
 /** Header names compared without case, spaces, underscores or dashes: `Customer ID` = `CustomerID`. */
-const norm = (h: string) => h.replace(/^\uFEFF/, '').toLowerCase().replace(/[\s_-]+/g, '');
+const norm = (h: string) =>
+  h
+    .replace(/^\uFEFF/, '')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 const RETAIL_REQUIRED: Record<string, string> = {
   invoice: 'Invoice',
@@ -36,7 +40,9 @@ export function mapColumns(header: string[], needDate: boolean): ColumnMap {
     return { layout: 'clean', user: at('userid'), item: at('itemid'), invoice: -1, quantity: -1, date: -1, description: -1 };
   }
   const required = { ...RETAIL_REQUIRED, ...(needDate ? { invoicedate: 'InvoiceDate' } : {}) };
-  const missing = Object.entries(required).filter(([k]) => at(k) < 0).map(([, label]) => label);
+  const missing = Object.entries(required)
+    .filter(([k]) => at(k) < 0)
+    .map(([, label]) => label);
   if (missing.length) {
     throw new InputValidationError(
       `missing column(s) ${missing.join(', ')} (expected Online Retail II columns or user_id,item_id); found columns: ${found}`,
@@ -105,7 +111,12 @@ const US_DT = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)
  */
 export function parseInvoiceDate(raw: string): number {
   const s = raw.trim();
-  let y: number, mo: number, d: number, h = 0, mi = 0, se = 0;
+  let y: number,
+    mo: number,
+    d: number,
+    h = 0,
+    mi = 0,
+    se = 0;
   let m = ISO_DT.exec(s);
   if (m) {
     [y, mo, d] = [+m[1], +m[2], +m[3]];

@@ -60,7 +60,10 @@ export const handler = async (event: PrepareDataEvent): Promise<PrepareDataResul
     const e = err as Error;
     const name = e?.name ?? 'Error';
     // InvalidS3UriError and AWS SDK errors: message only, classified as input or unexpected
-    const wrapped = name === 'InvalidS3UriError' ? new InputValidationError(e.message) : new PrepareDataError(`${name}: ${e?.message ?? String(err)}`);
+    const wrapped =
+      name === 'InvalidS3UriError'
+        ? new InputValidationError(e.message)
+        : new PrepareDataError(`${name}: ${e?.message ?? String(err)}`);
     logger.error('data preparation failed', { errorName: wrapped.name, errorMessage: wrapped.message });
     throw withoutStack(wrapped);
   }

@@ -31,7 +31,12 @@ export type ByteSource = AsyncIterable<Buffer | Uint8Array | string> | Iterable<
 
 /** Reads the first bytes, decides the format and returns the record batches. */
 export async function openInput(source: ByteSource, nested = false): Promise<DetectedInput> {
-  const it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (async function* () { yield* source; })();
+  const it =
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* source;
+        })();
   const head: Buffer[] = [];
   let size = 0;
   while (size < SNIFF_BYTES) {
@@ -155,7 +160,8 @@ export async function* csvBatches(src: AsyncIterable<Buffer>): AsyncGenerator<Re
       } catch (err) {
         throw new InputValidationError(`malformed CSV between lines ${start} and ${line}: ${(err as Error).message}`);
       }
-      if (parsed.length !== quoted.length) throw new InputValidationError(`malformed CSV quoting between lines ${start} and ${line}`);
+      if (parsed.length !== quoted.length)
+        throw new InputValidationError(`malformed CSV quoting between lines ${start} and ${line}`);
       for (let k = 0; k < quotedAt.length; k++) rows[quotedAt[k]] = parsed[k];
     }
     if (!header) {

@@ -57,7 +57,9 @@ export async function prepareData(
     const pairsDropped = applyMinInteractions(table, keep, minUser, minItem);
     const final = countPairs(table, keep);
     if (final.pairs === 0) {
-      throw new InputValidationError(`nothing left after cleaning: ${table.rowsRead} rows read, ${JSON.stringify(table.dropped)} dropped`);
+      throw new InputValidationError(
+        `nothing left after cleaning: ${table.rowsRead} rows read, ${JSON.stringify(table.dropped)} dropped`,
+      );
     }
     const { assign, stats: split } = splitPairs(table, keep, options);
     const objects: ManifestEntry[] = [];
@@ -85,7 +87,13 @@ export async function prepareData(
     };
     stats.seconds = Math.round((now() - started) / 10) / 100;
     const statsJson = JSON.stringify(stats, null, 2) + '\n';
-    await put(OUTPUT_KEYS.stats, (async function* () { yield Buffer.from(statsJson); })(), 'application/json');
+    await put(
+      OUTPUT_KEYS.stats,
+      (async function* () {
+        yield Buffer.from(statsJson);
+      })(),
+      'application/json',
+    );
     const manifest = { version: 1, createdAt: new Date(now()).toISOString(), options, objects };
     await sink.commit(JSON.stringify(manifest, null, 2) + '\n');
     return { stats, objects };

@@ -39,9 +39,13 @@ export class S3Sink implements OutputSink {
 
   /** Removes a manifest left by an earlier run first, so a failed rerun cannot look complete. */
   async begin(): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + OUTPUT_KEYS.manifest })).catch((err) => {
-      throw new OutputWriteError(`cannot clear s3://${this.bucket}/${this.prefix}${OUTPUT_KEYS.manifest}: ${(err as Error).name}`);
-    });
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + OUTPUT_KEYS.manifest }))
+      .catch((err) => {
+        throw new OutputWriteError(
+          `cannot clear s3://${this.bucket}/${this.prefix}${OUTPUT_KEYS.manifest}: ${(err as Error).name}`,
+        );
+      });
   }
 
   async put(key: string, body: AsyncIterable<Buffer>, contentType: string): Promise<number> {
@@ -61,13 +65,21 @@ export class S3Sink implements OutputSink {
   }
 
   async commit(manifest: string): Promise<void> {
-    await this.put(OUTPUT_KEYS.manifest, (async function* () { yield Buffer.from(manifest); })(), 'application/json');
+    await this.put(
+      OUTPUT_KEYS.manifest,
+      (async function* () {
+        yield Buffer.from(manifest);
+      })(),
+      'application/json',
+    );
   }
 
   async abort(): Promise<void> {
     if (!this.written.length) return;
     const Objects = this.written.map((Key) => ({ Key }));
-    await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } })).catch(() => undefined);
+    await this.client
+      .send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }))
+      .catch(() => undefined);
   }
 }
 
@@ -96,7 +108,10 @@ export class LocalDirSink implements OutputSink {
   async commit(manifest: string): Promise<void> {
     try {
       await writeFile(join(this.temp, OUTPUT_KEYS.manifest), manifest);
-      const exists = await stat(this.target).then(() => true, () => false);
+      const exists = await stat(this.target).then(
+        () => true,
+        () => false,
+      );
       const old = `${this.temp}.old`;
       if (exists) await rename(this.target, old);
       await rename(this.temp, this.target);

@@ -38,8 +38,14 @@ export function countPairs(t: PairTable, keep: Uint8Array): Counts {
     if (!keep[p]) continue;
     c.pairs++;
     c.rows += t.pairCount[p];
-    if (!u[t.pairUser[p]]) (u[t.pairUser[p]] = 1), c.users++;
-    if (!i[t.pairItem[p]]) (i[t.pairItem[p]] = 1), c.items++;
+    if (!u[t.pairUser[p]]) {
+      u[t.pairUser[p]] = 1;
+      c.users++;
+    }
+    if (!i[t.pairItem[p]]) {
+      i[t.pairItem[p]] = 1;
+      c.items++;
+    }
   }
   return c;
 }
@@ -54,11 +60,15 @@ export function productPairs(t: PairTable): Uint8Array {
 /** Repeatedly drops pairs of users/items with fewer distinct pairs than the minimum (a k-core). */
 export function applyMinInteractions(t: PairTable, keep: Uint8Array, minUser = 1, minItem = 1): number {
   let dropped = 0;
-  for (let changed = minUser > 1 || minItem > 1; changed; ) {
+  for (let changed = minUser > 1 || minItem > 1; changed;) {
     changed = false;
     const uc = new Uint32Array(t.userIds.length);
     const ic = new Uint32Array(t.itemIds.length);
-    for (let p = 0; p < t.size; p++) if (keep[p]) uc[t.pairUser[p]]++, ic[t.pairItem[p]]++;
+    for (let p = 0; p < t.size; p++) {
+      if (!keep[p]) continue;
+      uc[t.pairUser[p]]++;
+      ic[t.pairItem[p]]++;
+    }
     for (let p = 0; p < t.size; p++) {
       if (keep[p] && (uc[t.pairUser[p]] < minUser || ic[t.pairItem[p]] < minItem)) {
         keep[p] = 0;
@@ -89,7 +99,8 @@ export function splitPairs(t: PairTable, keep: Uint8Array, o: PrepareOptions): {
     for (let k = 0; k < order.length; k++) assign[order[k]] = k < nTrain ? TRAIN : TEST;
   } else {
     for (const p of order) {
-      if (Number.isNaN(t.pairFirst[p])) throw new InputValidationError('the temporal split needs a readable InvoiceDate on every kept row');
+      if (Number.isNaN(t.pairFirst[p]))
+        throw new InputValidationError('the temporal split needs a readable InvoiceDate on every kept row');
     }
     if (o.cutoffDate !== undefined) {
       cutoff = parseCutoff(o.cutoffDate);
@@ -101,7 +112,11 @@ export function splitPairs(t: PairTable, keep: Uint8Array, o: PrepareOptions): {
   }
   const trainUser = new Uint8Array(t.userIds.length);
   const trainItem = new Uint8Array(t.itemIds.length);
-  for (const p of order) if (assign[p] === TRAIN) (trainUser[t.pairUser[p]] = 1), (trainItem[t.pairItem[p]] = 1);
+  for (const p of order) {
+    if (assign[p] !== TRAIN) continue;
+    trainUser[t.pairUser[p]] = 1;
+    trainItem[t.pairItem[p]] = 1;
+  }
   const stats: SplitStats = {
     mode: o.split,
     seed: o.seed,
@@ -127,9 +142,13 @@ export function splitPairs(t: PairTable, keep: Uint8Array, o: PrepareOptions): {
       stats.testPairsDroppedUnknownItem++;
     } else {
       stats.testPairs++;
-      if (!testUser[t.pairUser[p]]) (testUser[t.pairUser[p]] = 1), stats.testUsers++;
+      if (!testUser[t.pairUser[p]]) {
+        testUser[t.pairUser[p]] = 1;
+        stats.testUsers++;
+      }
     }
   }
-  if (stats.trainPairs === 0) throw new InputValidationError('the split left no training pairs (check cutoffDate and testFraction)');
+  if (stats.trainPairs === 0)
+    throw new InputValidationError('the split left no training pairs (check cutoffDate and testFraction)');
   return { assign, stats };
 }

@@ -55,7 +55,10 @@ function number(raw: string | undefined, option: string, check: (n: number) => b
 /** Parses `k=v,k2=v2` (values stay strings, as SageMaker wants). */
 export function parseHyperparameters(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq).trim() : '';
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) || eq === pair.length - 1) {
@@ -77,11 +80,19 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
       args: rest,
       strict: true,
       options: {
-        input: { type: 'string' }, threshold: { type: 'string' }, hyperparameters: { type: 'string' },
-        split: { type: 'string' }, 'test-fraction': { type: 'string' }, seed: { type: 'string' },
-        wait: { type: 'boolean', default: false }, 'state-machine-arn': { type: 'string' },
-        project: { type: 'string', default: 'bpr' }, region: { type: 'string' }, name: { type: 'string' },
-        'poll-seconds': { type: 'string' }, 'timeout-minutes': { type: 'string' },
+        input: { type: 'string' },
+        threshold: { type: 'string' },
+        hyperparameters: { type: 'string' },
+        split: { type: 'string' },
+        'test-fraction': { type: 'string' },
+        seed: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        'state-machine-arn': { type: 'string' },
+        project: { type: 'string', default: 'bpr' },
+        region: { type: 'string' },
+        name: { type: 'string' },
+        'poll-seconds': { type: 'string' },
+        'timeout-minutes': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -91,7 +102,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
   const input: ExecutionInput = {};
   const raw = str('input');
   if (raw !== undefined) {
-    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/.test(raw)) throw new UsageError(`--input must be an s3://bucket/key URI, got "${raw}"`);
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/.test(raw))
+      throw new UsageError(`--input must be an s3://bucket/key URI, got "${raw}"`);
     input.rawDataUri = raw;
   }
   const threshold = number(str('threshold'), 'threshold', (n) => n >= 0 && n <= 1, 'a number between 0 and 1');
@@ -107,7 +119,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
   const seed = number(str('seed'), 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
   if (seed !== undefined) input.seed = seed;
   const name = str('name');
-  if (name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new UsageError(`--name must be 1-80 letters, digits, - or _, got "${name}"`);
+  if (name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(name))
+    throw new UsageError(`--name must be 1-80 letters, digits, - or _, got "${name}"`);
   return {
     input,
     wait: values.wait === true,

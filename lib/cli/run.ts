@@ -3,8 +3,13 @@
  * execution, print its console URL and, with --wait, follow its states to the end.
  */
 import {
-  DescribeExecutionCommand, DescribeExecutionCommandOutput, GetExecutionHistoryCommand, HistoryEvent,
-  ListStateMachinesCommand, SFNClient, StartExecutionCommand,
+  DescribeExecutionCommand,
+  DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  HistoryEvent,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionStatus, resourceNames } from '../pipeline-names';
 import { StartOptions } from './args';
@@ -67,7 +72,10 @@ export function describeEvent(e: HistoryEvent): string | undefined {
 }
 
 /** Exit code and message for a finished execution. */
-export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'output' | 'error' | 'cause'>): { code: number; message: string } {
+export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'output' | 'error' | 'cause'>): {
+  code: number;
+  message: string;
+} {
   if (desc.status === 'SUCCEEDED') {
     let output: { status?: string; reason?: string; endpointName?: string } = {};
     try {
@@ -75,14 +83,26 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
     } catch {
       // An unparsable output is still a success of the execution.
     }
-    if (output.status === ExecutionStatus.Rejected) return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
-    return { code: ExitCode.Deployed, message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}` };
+    if (output.status === ExecutionStatus.Rejected)
+      return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
+    return {
+      code: ExitCode.Deployed,
+      message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}`,
+    };
   }
-  return { code: ExitCode.Failed, message: `${desc.status ?? 'UNKNOWN'}: ${desc.error ?? ''} ${readableCause(desc.cause)}`.trimEnd() };
+  return {
+    code: ExitCode.Failed,
+    message: `${desc.status ?? 'UNKNOWN'}: ${desc.error ?? ''} ${readableCause(desc.cause)}`.trimEnd(),
+  };
 }
 
 /** Polls until the execution ends (or the timeout passes), logging states as they are entered. */
-export async function followExecution(deps: CliDeps, executionArn: string, pollMs: number, timeoutMs: number): Promise<DescribeExecutionCommandOutput> {
+export async function followExecution(
+  deps: CliDeps,
+  executionArn: string,
+  pollMs: number,
+  timeoutMs: number,
+): Promise<DescribeExecutionCommandOutput> {
   const started = deps.now();
   let seen = 0;
   for (;;) {
@@ -101,7 +121,12 @@ export async function followExecution(deps: CliDeps, executionArn: string, pollM
     const desc = await deps.client.send(new DescribeExecutionCommand({ executionArn }));
     if (desc.status !== 'RUNNING' && desc.status !== 'PENDING_REDRIVE') return desc;
     if (deps.now() - started >= timeoutMs) {
-      return { ...desc, status: 'TIMED_OUT', error: 'CliTimeout', cause: `still running after ${Math.round(timeoutMs / 60000)} min (the execution goes on)` };
+      return {
+        ...desc,
+        status: 'TIMED_OUT',
+        error: 'CliTimeout',
+        cause: `still running after ${Math.round(timeoutMs / 60000)} min (the execution goes on)`,
+      };
     }
     await deps.sleep(pollMs);
   }
@@ -109,12 +134,14 @@ export async function followExecution(deps: CliDeps, executionArn: string, pollM
 
 /** `start`: returns the process exit code. */
 export async function runStart(opts: StartOptions, deps: CliDeps): Promise<number> {
-  const stateMachineArn = opts.stateMachineArn ?? await findStateMachineArn(deps.client, opts.projectName);
-  const started = await deps.client.send(new StartExecutionCommand({
-    stateMachineArn,
-    name: opts.executionName,
-    input: JSON.stringify(opts.input),
-  }));
+  const stateMachineArn = opts.stateMachineArn ?? (await findStateMachineArn(deps.client, opts.projectName));
+  const started = await deps.client.send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: opts.executionName,
+      input: JSON.stringify(opts.input),
+    }),
+  );
   const executionArn = started.executionArn!;
   deps.log(`started ${executionArn}`);
   deps.log(`input ${JSON.stringify(opts.input)}`);

@@ -21,12 +21,18 @@ export interface ResolveEnv {
 
 /** A valid S3 bucket name derived from a logical id (the local S3 creates it). */
 export function localBucketName(logicalId: string): string {
-  const name = logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 63);
+  const name = logicalId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '')
+    .slice(0, 63);
   return name.length >= 3 ? name : `${name}bucket`;
 }
 
 export class TemplateResolver {
-  constructor(private readonly env: ResolveEnv, private readonly stackName: string) {}
+  constructor(
+    private readonly env: ResolveEnv,
+    private readonly stackName: string,
+  ) {}
 
   private get template(): Template {
     return this.env.templates.get(this.stackName)!;
@@ -157,7 +163,9 @@ export class TemplateResolver {
           return (this.resolve(parts) as unknown[]).join(sep);
         }
         case 'Fn::Sub':
-          return Array.isArray(arg) ? this.sub(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>) : this.sub(String(arg), {});
+          return Array.isArray(arg)
+            ? this.sub(String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>)
+            : this.sub(String(arg), {});
         case 'Fn::ImportValue':
           return this.importValue(String(this.resolve(arg)));
         case 'Fn::Select': {

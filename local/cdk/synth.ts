@@ -78,7 +78,10 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
           arn: `arn:aws:lambda:${region}:${account}:function:${name}`,
           constructPath: String(res.Metadata?.['aws:cdk:path'] ?? logicalId),
           handler: String(props.Handler ?? 'index.handler'),
-          environment: (resolver.resolve(((props.Environment ?? {}) as { Variables?: unknown }).Variables ?? {}) ?? {}) as Record<string, string>,
+          environment: (resolver.resolve(((props.Environment ?? {}) as { Variables?: unknown }).Variables ?? {}) ?? {}) as Record<
+            string,
+            string
+          >,
         });
       } else if (res.Type === 'AWS::S3::Bucket') {
         buckets.push(resolver.physicalName(logicalId));
@@ -105,7 +108,11 @@ export function findStateMachine(app: SynthesizedApp, which: 'training' | 'batch
 
 export function requireStateMachine(app: SynthesizedApp, which: 'training' | 'batch'): Definition {
   const def = findStateMachine(app, which);
-  if (!def) throw new StateMachineNotFoundError(which, app.stateMachines.map((s) => s.logicalId));
+  if (!def)
+    throw new StateMachineNotFoundError(
+      which,
+      app.stateMachines.map((s) => s.logicalId),
+    );
   return def;
 }
 

@@ -9,7 +9,16 @@ import { stringify } from 'csv-stringify/sync';
 import { mulberry32 } from '../../lambda/prepare-data/random';
 import { ADJECTIVES, COUNTRIES, NON_PRODUCT_LINES, NOUNS, THEMES } from './vocabulary';
 
-export const RETAIL_HEADER = ['Invoice', 'StockCode', 'Description', 'Quantity', 'InvoiceDate', 'Price', 'Customer ID', 'Country'] as const;
+export const RETAIL_HEADER = [
+  'Invoice',
+  'StockCode',
+  'Description',
+  'Quantity',
+  'InvoiceDate',
+  'Price',
+  'Customer ID',
+  'Country',
+] as const;
 /** One data line, all fields as they appear in the CSV (unquoted). */
 export type RetailRow = [string, string, string, string, string, string, string, string];
 
@@ -80,7 +89,8 @@ function buildCatalogue(n: number, rand: () => number): Catalogue {
   const sizes = Array.from({ length: groups }, () => 0.4 + rand() * 1.2);
   const total = sizes.reduce((a, b) => a + b, 0);
   const groupStart = [0];
-  for (let g = 0; g < groups; g++) groupStart.push(g === groups - 1 ? n : Math.min(n, groupStart[g] + Math.max(1, Math.round((sizes[g] / total) * n))));
+  for (let g = 0; g < groups; g++)
+    groupStart.push(g === groups - 1 ? n : Math.min(n, groupStart[g] + Math.max(1, Math.round((sizes[g] / total) * n))));
   const codes: string[] = [];
   const descriptions: string[] = [];
   const alternates: (string | undefined)[] = [];
@@ -88,7 +98,7 @@ function buildCatalogue(n: number, rand: () => number): Catalogue {
   const weights: number[] = [];
   const usedBases = new Set<number>();
   for (let g = 0; g < groups; g++) {
-    for (let k = groupStart[g]; k < groupStart[g + 1]; ) {
+    for (let k = groupStart[g]; k < groupStart[g + 1];) {
       let base: number;
       do base = 10002 + Math.floor(rand() * 80000);
       while (usedBases.has(base));
@@ -100,7 +110,9 @@ function buildCatalogue(n: number, rand: () => number): Catalogue {
         codes.push(family > 1 ? `${base}${'ABCD'[f]}` : String(base));
         const adjective = ADJECTIVES[Math.floor(rand() * ADJECTIVES.length)];
         descriptions.push(`${adjective}${THEMES[g]} ${noun}`);
-        alternates.push(rand() < 0.12 ? `${ADJECTIVES[1 + Math.floor(rand() * (ADJECTIVES.length - 1))]}${THEMES[g]} ${noun}` : undefined);
+        alternates.push(
+          rand() < 0.12 ? `${ADJECTIVES[1 + Math.floor(rand() * (ADJECTIVES.length - 1))]}${THEMES[g]} ${noun}` : undefined,
+        );
         prices.push(price);
         // popularity: heavy-tailed within the group, some groups more popular overall
         weights.push(Math.exp(1.2 * gaussian(rand)) * (0.5 + sizes[g]));
@@ -185,7 +197,10 @@ export function* generateRetailRows(options: GeneratorOptions = {}): Generator<R
     const x = (emitted / o.rows) * o.days;
     const day = Math.floor(x);
     let dayText = dayCache.get(day);
-    if (!dayText) dayCache.set(day, (dayText = new Date(start + day * 86400000).toISOString().slice(0, 10)));
+    if (!dayText) {
+      dayText = new Date(start + day * 86400000).toISOString().slice(0, 10);
+      dayCache.set(day, dayText);
+    }
     const minute = 420 + Math.floor((x - day) * 780);
     const date = `${dayText} ${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00`;
     const guest = rand() < GUEST_INVOICE;
@@ -201,8 +216,17 @@ export function* generateRetailRows(options: GeneratorOptions = {}): Generator<R
       const description = alt && rand() < 0.3 ? alt : cat.descriptions[item];
       let quantity = QUANTITIES[Math.floor(rand() * QUANTITIES.length)];
       let price = cat.prices[item];
-      if (guest && rand() < 0.004) (quantity = -quantity), (price = '0.0'); // stock write-offs
-      const row: RetailRow = [inv, cat.codes[item], guest && price === '0.0' ? '' : description, String(quantity), date, price, who, country];
+      if (guest && rand() < 0.004) ((quantity = -quantity), (price = '0.0')); // stock write-offs
+      const row: RetailRow = [
+        inv,
+        cat.codes[item],
+        guest && price === '0.0' ? '' : description,
+        String(quantity),
+        date,
+        price,
+        who,
+        country,
+      ];
       yield row;
       emitted++;
       bought.push(item);
@@ -221,7 +245,16 @@ export function* generateRetailRows(options: GeneratorOptions = {}): Generator<R
       const cinv = `C${invoice++}`;
       for (let k = 0, n = 1 + Math.floor(rand() * 3); k < n && emitted < o.rows; k++) {
         const item = bought[Math.floor(rand() * bought.length)];
-        yield [cinv, cat.codes[item], cat.descriptions[item], `-${1 + Math.floor(rand() * 6)}`, date, cat.prices[item], who, country];
+        yield [
+          cinv,
+          cat.codes[item],
+          cat.descriptions[item],
+          `-${1 + Math.floor(rand() * 6)}`,
+          date,
+          cat.prices[item],
+          who,
+          country,
+        ];
         emitted++;
       }
     }

@@ -44,7 +44,8 @@ interface Endpoint {
 }
 
 function checkName(kind: string, name: unknown): string {
-  if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) throw new SageMakerValidationError(`invalid ${kind} ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !RESOURCE_NAME.test(name))
+    throw new SageMakerValidationError(`invalid ${kind} ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -58,9 +59,11 @@ export class Hosting {
 
   createModel(params: Json): Json {
     const name = checkName('ModelName', params.ModelName);
-    if (this.models.has(name)) throw new SageMakerValidationError(`Cannot create already existing model "${sageMakerArn(this.ctx, 'model', name)}".`);
+    if (this.models.has(name))
+      throw new SageMakerValidationError(`Cannot create already existing model "${sageMakerArn(this.ctx, 'model', name)}".`);
     const container = asRecord(params.PrimaryContainer ?? (Array.isArray(params.Containers) ? params.Containers[0] : undefined));
-    if (typeof container.ModelDataUrl !== 'string') throw new SageMakerValidationError('PrimaryContainer.ModelDataUrl is required locally');
+    if (typeof container.ModelDataUrl !== 'string')
+      throw new SageMakerValidationError('PrimaryContainer.ModelDataUrl is required locally');
     const model: Model = {
       name,
       arn: sageMakerArn(this.ctx, 'model', name),
@@ -82,7 +85,10 @@ export class Hosting {
 
   createEndpointConfig(params: Json): Json {
     const name = checkName('EndpointConfigName', params.EndpointConfigName);
-    if (this.configs.has(name)) throw new SageMakerValidationError(`Cannot create already existing endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`);
+    if (this.configs.has(name))
+      throw new SageMakerValidationError(
+        `Cannot create already existing endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`,
+      );
     const variants = (Array.isArray(params.ProductionVariants) ? params.ProductionVariants : []).map(asRecord);
     if (variants.length === 0) throw new SageMakerValidationError('ProductionVariants must hold at least one variant');
     for (const v of variants) this.model(String(v.ModelName));
@@ -93,14 +99,21 @@ export class Hosting {
 
   private config(name: string): EndpointConfig {
     const config = this.configs.get(name);
-    if (!config) throw new SageMakerValidationError(`Could not find endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`);
+    if (!config)
+      throw new SageMakerValidationError(
+        `Could not find endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`,
+      );
     return config;
   }
 
   /** Downloads and unpacks the config's (first) model, then starts `serve` on it. */
   private async launch(endpoint: string, config: EndpointConfig): Promise<ServerProcess> {
     const model = this.model(String(config.variants[0].ModelName));
-    return this.serveModel(model, path.join(this.ctx.workdir, 'endpoints', endpoint, `${++this.deployCount}-${config.name}`), endpoint);
+    return this.serveModel(
+      model,
+      path.join(this.ctx.workdir, 'endpoints', endpoint, `${++this.deployCount}-${config.name}`),
+      endpoint,
+    );
   }
 
   /** Lays out a base directory with the model unpacked in model/ and starts `serve` there. */
@@ -117,10 +130,21 @@ export class Hosting {
 
   createEndpoint(params: Json): Json {
     const name = checkName('EndpointName', params.EndpointName);
-    if (this.endpoints.has(name)) throw new SageMakerValidationError(`Cannot create already existing endpoint "${sageMakerArn(this.ctx, 'endpoint', name)}".`);
+    if (this.endpoints.has(name))
+      throw new SageMakerValidationError(
+        `Cannot create already existing endpoint "${sageMakerArn(this.ctx, 'endpoint', name)}".`,
+      );
     const config = this.config(String(params.EndpointConfigName));
     const now = Date.now();
-    const ep: Endpoint = { name, arn: sageMakerArn(this.ctx, 'endpoint', name), status: 'Creating', configName: config.name, created: now, modified: now, deployment: Promise.resolve() };
+    const ep: Endpoint = {
+      name,
+      arn: sageMakerArn(this.ctx, 'endpoint', name),
+      status: 'Creating',
+      configName: config.name,
+      created: now,
+      modified: now,
+      deployment: Promise.resolve(),
+    };
     this.endpoints.set(name, ep);
     ep.deployment = this.launch(name, config).then(
       (server) => {
@@ -208,10 +232,12 @@ export class Hosting {
 
   /** Stops every endpoint's process. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.endpoints.values()].map(async (ep) => {
-      await ep.deployment.catch(() => undefined);
-      await ep.server?.stop();
-      ep.server = undefined;
-    }));
+    await Promise.all(
+      [...this.endpoints.values()].map(async (ep) => {
+        await ep.deployment.catch(() => undefined);
+        await ep.server?.stop();
+        ep.server = undefined;
+      }),
+    );
   }
 }

@@ -32,7 +32,9 @@ function channelsOf(params: Json): Channel[] {
       throw new SageMakerValidationError('every InputDataConfig channel needs ChannelName and DataSource.S3DataSource.S3Uri');
     }
     if (s3.S3DataType !== undefined && s3.S3DataType !== 'S3Prefix') {
-      throw new SageMakerValidationError(`channel ${c.ChannelName}: S3DataType ${String(s3.S3DataType)} is not supported locally (S3Prefix only)`);
+      throw new SageMakerValidationError(
+        `channel ${c.ChannelName}: S3DataType ${String(s3.S3DataType)} is not supported locally (S3Prefix only)`,
+      );
     }
     return { name: c.ChannelName, uri: s3.S3Uri, contentType: typeof c.ContentType === 'string' ? c.ContentType : undefined };
   });
@@ -41,7 +43,8 @@ function channelsOf(params: Json): Channel[] {
 function hyperparametersOf(params: Json): Record<string, string> {
   const hp = asRecord(params.HyperParameters);
   for (const [k, v] of Object.entries(hp)) {
-    if (typeof v !== 'string') throw new SageMakerValidationError(`HyperParameters.${k} must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string')
+      throw new SageMakerValidationError(`HyperParameters.${k} must be a string, got ${JSON.stringify(v)}`);
   }
   return hp as Record<string, string>;
 }
@@ -65,8 +68,12 @@ export class TrainingJobs {
   /** Runs the job to its end; resolves with the description when Completed, throws JobFailedError otherwise. */
   async runSync(params: Json): Promise<Json> {
     const name = params.TrainingJobName;
-    if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) throw new SageMakerValidationError(`invalid TrainingJobName ${JSON.stringify(name)}`);
-    if (this.jobs.has(name)) throw new SageMakerValidationError(`Training job names must be unique within an AWS account and region, and a training job with this name already exists (${sageMakerArn(this.ctx, 'training-job', name)})`);
+    if (typeof name !== 'string' || !RESOURCE_NAME.test(name))
+      throw new SageMakerValidationError(`invalid TrainingJobName ${JSON.stringify(name)}`);
+    if (this.jobs.has(name))
+      throw new SageMakerValidationError(
+        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${sageMakerArn(this.ctx, 'training-job', name)})`,
+      );
     const algorithm = asRecord(params.AlgorithmSpecification);
     const outputPath = asRecord(params.OutputDataConfig).S3OutputPath;
     if (typeof outputPath !== 'string') throw new SageMakerValidationError('OutputDataConfig.S3OutputPath is required');
@@ -93,7 +100,12 @@ export class TrainingJobs {
 
     const base = path.join(this.ctx.workdir, 'training-jobs', name);
     await fs.rm(base, { recursive: true, force: true });
-    const env = { ...(this.ctx.env ?? process.env), ...asRecord(params.Environment), [BASE_DIR_ENV]: base, TRAINING_JOB_NAME: name };
+    const env = {
+      ...(this.ctx.env ?? process.env),
+      ...asRecord(params.Environment),
+      [BASE_DIR_ENV]: base,
+      TRAINING_JOB_NAME: name,
+    };
     const paths = containerPaths(env as NodeJS.ProcessEnv);
     job.SecondaryStatus = 'Downloading';
     for (const c of channels) {
@@ -105,10 +117,21 @@ export class TrainingJobs {
     await fs.mkdir(paths.outputData, { recursive: true });
     await fs.writeFile(paths.hyperparameters, JSON.stringify(hyperparameters));
     const inputConfig = Object.fromEntries(
-      channels.map((c) => [c.name, { ContentType: c.contentType, TrainingInputMode: 'File', S3DistributionType: 'FullyReplicated', RecordWrapperType: 'None' }]),
+      channels.map((c) => [
+        c.name,
+        {
+          ContentType: c.contentType,
+          TrainingInputMode: 'File',
+          S3DistributionType: 'FullyReplicated',
+          RecordWrapperType: 'None',
+        },
+      ]),
     );
     await fs.writeFile(paths.inputDataConfig, JSON.stringify(inputConfig));
-    await fs.writeFile(paths.resourceConfig, JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' }));
+    await fs.writeFile(
+      paths.resourceConfig,
+      JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' }),
+    );
 
     job.SecondaryStatus = 'Training';
     job.TrainingStartTime = Date.now();

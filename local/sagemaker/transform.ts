@@ -35,7 +35,10 @@ export function batchLines(lines: readonly string[], maxBytes: number, multiReco
 export class TransformJobs {
   private readonly jobs = new Map<string, Json>();
 
-  constructor(private readonly ctx: SageMakerContext, private readonly hosting: Hosting) {}
+  constructor(
+    private readonly ctx: SageMakerContext,
+    private readonly hosting: Hosting,
+  ) {}
 
   /** Every job so far, oldest first. */
   list(): Json[] {
@@ -44,16 +47,21 @@ export class TransformJobs {
 
   async runSync(params: Json): Promise<Json> {
     const name = params.TransformJobName;
-    if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) throw new SageMakerValidationError(`invalid TransformJobName ${JSON.stringify(name)}`);
-    if (this.jobs.has(name)) throw new SageMakerValidationError(`Transform job names must be unique within an AWS account and region: ${name}`);
+    if (typeof name !== 'string' || !RESOURCE_NAME.test(name))
+      throw new SageMakerValidationError(`invalid TransformJobName ${JSON.stringify(name)}`);
+    if (this.jobs.has(name))
+      throw new SageMakerValidationError(`Transform job names must be unique within an AWS account and region: ${name}`);
     const model = this.hosting.model(String(params.ModelName));
     const input = asRecord(params.TransformInput);
     const output = asRecord(params.TransformOutput);
     const inputUri = asRecord(asRecord(input.DataSource).S3DataSource).S3Uri;
     if (typeof inputUri !== 'string' || typeof output.S3OutputPath !== 'string') {
-      throw new SageMakerValidationError('TransformInput.DataSource.S3DataSource.S3Uri and TransformOutput.S3OutputPath are required');
+      throw new SageMakerValidationError(
+        'TransformInput.DataSource.S3DataSource.S3Uri and TransformOutput.S3OutputPath are required',
+      );
     }
-    if (input.CompressionType !== undefined && input.CompressionType !== 'None') throw new SageMakerValidationError('CompressionType Gzip is not supported locally');
+    if (input.CompressionType !== undefined && input.CompressionType !== 'None')
+      throw new SageMakerValidationError('CompressionType Gzip is not supported locally');
     const job: Json = {
       TransformJobName: name,
       TransformJobArn: sageMakerArn(this.ctx, 'transform-job', name),
@@ -69,10 +77,17 @@ export class TransformJobs {
       CreationTime: Date.now(),
     };
     this.jobs.set(name, job);
-    const server = await this.hosting.serveModel(model, path.join(this.ctx.workdir, 'transform-jobs', name), `transform job ${name}`);
+    const server = await this.hosting.serveModel(
+      model,
+      path.join(this.ctx.workdir, 'transform-jobs', name),
+      `transform job ${name}`,
+    );
     job.TransformStartTime = Date.now();
     try {
-      const execParams = await fetch(`${server.url}/execution-parameters`).then((r) => (r.ok ? r.json() : {}), () => ({}));
+      const execParams = await fetch(`${server.url}/execution-parameters`).then(
+        (r) => (r.ok ? r.json() : {}),
+        () => ({}),
+      );
       const maxMb = Number(params.MaxPayloadInMB ?? asRecord(execParams).MaxPayloadInMB ?? DEFAULT_MAX_PAYLOAD_MB);
       const strategy = String(params.BatchStrategy ?? asRecord(execParams).BatchStrategy ?? 'MultiRecord');
       if (input.SplitType !== undefined && input.SplitType !== 'Line' && input.SplitType !== 'None') {
@@ -89,13 +104,19 @@ export class TransformJobs {
       let records = 0;
       for (const key of keys) {
         const text = await getText(this.ctx.s3, `s3://${bucket}/${key}`);
-        const lines = split ? text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '') : [text];
+        const lines = split
+          ? text
+              .split('\n')
+              .map((l) => l.replace(/\r$/, ''))
+              .filter((l) => l.trim() !== '')
+          : [text];
         const bodies = split ? batchLines(lines, maxMb * 1024 * 1024, strategy === 'MultiRecord') : lines;
         const parts: string[] = [];
         for (const body of bodies) {
           const res = await fetch(`${server.url}/invocations`, { method: 'POST', headers, body });
           const answer = await res.text();
-          if (!res.ok) throw new Error(`ClientError: the model answered ${res.status} for a request from ${key}: ${answer.slice(0, 300)}`);
+          if (!res.ok)
+            throw new Error(`ClientError: the model answered ${res.status} for a request from ${key}: ${answer.slice(0, 300)}`);
           parts.push(joiner && !answer.endsWith(joiner) ? answer + joiner : answer);
         }
         records += lines.length;

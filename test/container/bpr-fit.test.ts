@@ -21,7 +21,12 @@ const SMALL = { factors: '16', epochs: '30', eval_every: '5', threads: '1', seed
 async function train(data: Dataset, overrides: Record<string, string> = {}) {
   const hp = parseHyperparameters({ ...SMALL, ...overrides });
   const result = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
-  const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, itemPopularity(data.train, data.items.size), hp.eval_k)!;
+  const evaluation = evaluateOnTest(
+    data,
+    { ...result, factors: hp.factors },
+    itemPopularity(data.train, data.items.size),
+    hp.eval_k,
+  )!;
   return { result, evaluation };
 }
 
@@ -59,7 +64,8 @@ describe('BPR fit', () => {
     // rarely negatives and their bias climbs far above a group item's; drawn in proportion to
     // popularity they are negatives about as often as positives, so that gap shrinks.
     const plain = { negative_samples: '1', validation_fraction: '0', verify_negatives: 'false' };
-    const gap = (r: { itemBias: Float32Array }) => r.itemBias[data.items.get('popular-1')!] - r.itemBias[data.items.get('g3-i0')!];
+    const gap = (r: { itemBias: Float32Array }) =>
+      r.itemBias[data.items.get('popular-1')!] - r.itemBias[data.items.get('g3-i0')!];
     const uniform = (await train(data, plain)).result;
     const popular = (await train(data, { ...plain, negative_sampling: 'popularity' })).result;
     expect(gap(uniform)).toBeGreaterThan(0.5);
@@ -73,7 +79,7 @@ describe('BPR fit', () => {
     expect(result.itemBias[popular]).toBeGreaterThan(result.itemBias[rare]);
   });
 
-  it("scores with the SIMD kernel exactly what the saved arrays score (dot + bias)", async () => {
+  it('scores with the SIMD kernel exactly what the saved arrays score (dot + bias)', async () => {
     const { result } = await train(data);
     const reference = factorScorer(result.userFactors, result.itemFactors, result.itemBias, 16);
     const a = new Float32Array(data.items.size);
@@ -86,7 +92,13 @@ describe('BPR fit', () => {
   });
 
   it('stops early when validation stops improving and keeps the best model', async () => {
-    const { result } = await train(data, { epochs: '400', eval_every: '1', patience: '2', learning_rate: '0.2', lr_schedule: 'constant' });
+    const { result } = await train(data, {
+      epochs: '400',
+      eval_every: '1',
+      patience: '2',
+      learning_rate: '0.2',
+      lr_schedule: 'constant',
+    });
     expect(result.epochsRun).toBeLessThan(400);
     expect(result.bestEpoch).toBeLessThanOrEqual(result.epochsRun);
     const checked = result.history.filter((e) => e.validation !== undefined).map((e) => e.validation!);

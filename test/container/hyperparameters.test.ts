@@ -1,4 +1,9 @@
-import { HYPERPARAMETER_DEFAULTS, HYPERPARAMETER_DOCS, defaultThreads, parseHyperparameters } from '../../container/src/train/hyperparameters';
+import {
+  HYPERPARAMETER_DEFAULTS,
+  HYPERPARAMETER_DOCS,
+  defaultThreads,
+  parseHyperparameters,
+} from '../../container/src/train/hyperparameters';
 import { HyperparameterError } from '../../container/src/train/errors';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -15,8 +20,22 @@ describe('parseHyperparameters', () => {
   });
 
   it('parses SageMaker string values into numbers, booleans and enums', () => {
-    const hp = parseHyperparameters({ factors: '32', learning_rate: '0.01', verify_negatives: 'false', lr_schedule: 'cosine', threads: '1', seed: ' 7 ' });
-    expect(hp).toMatchObject({ factors: 32, learning_rate: 0.01, verify_negatives: false, lr_schedule: 'cosine', threads: 1, seed: 7 });
+    const hp = parseHyperparameters({
+      factors: '32',
+      learning_rate: '0.01',
+      verify_negatives: 'false',
+      lr_schedule: 'cosine',
+      threads: '1',
+      seed: ' 7 ',
+    });
+    expect(hp).toMatchObject({
+      factors: 32,
+      learning_rate: 0.01,
+      verify_negatives: false,
+      lr_schedule: 'cosine',
+      threads: 1,
+      seed: 7,
+    });
   });
 
   it('accepts iterations as an alias of epochs, but not both', () => {

@@ -10,7 +10,6 @@ import type { LoadedModel } from '../../container/src/model/store';
 import { parse } from 'csv-parse/sync';
 import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
 
-
 /** Independent oracle: score every item in float64, full sort, ties by index. */
 function bruteForce(m: LoadedModel, u: number, topN: number, exclude: boolean): number[] {
   const F = m.manifest.factors;
@@ -35,7 +34,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 
   it('runs the kernel asked for', () => expect(rec.kernel).toBe(kernel));
 
-  it('ranks the best items of the user\'s group first, leaving out what the user bought', () => {
+  it("ranks the best items of the user's group first, leaving out what the user bought", () => {
     const u = 5; // group 1
     const best = groupItemsBestFirst(PLANTED, 1);
     const r = rec.recommend(userId(u), { topN: 5, excludeTrained: true });
@@ -55,7 +54,9 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
     for (const u of [0, 7, 29]) {
       for (const n of [1, 10, 100]) {
         for (const exclude of [true, false]) {
-          expect(Array.from(r.recommend(userId(u), { topN: n, excludeTrained: exclude }).items)).toEqual(bruteForce(m, u, n, exclude));
+          expect(Array.from(r.recommend(userId(u), { topN: n, excludeTrained: exclude }).items)).toEqual(
+            bruteForce(m, u, n, exclude),
+          );
         }
       }
     }
@@ -84,8 +85,15 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
     const cached = new Recommender(m, { cacheSize: 4, kernel });
     for (let round = 0; round < 3; round++) {
       for (let u = 0; u < 10; u++) {
-        for (const [n, exclude] of [[10, true], [3, true], [20, true], [10, false]] as const) {
-          expect(Array.from(cached.recommend(userId(u), { topN: n, excludeTrained: exclude }).items)).toEqual(bruteForce(m, u, n, exclude));
+        for (const [n, exclude] of [
+          [10, true],
+          [3, true],
+          [20, true],
+          [10, false],
+        ] as const) {
+          expect(Array.from(cached.recommend(userId(u), { topN: n, excludeTrained: exclude }).items)).toEqual(
+            bruteForce(m, u, n, exclude),
+          );
         }
       }
     }
@@ -103,7 +111,10 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
     const r = rec.recommend('no-such-user', { topN: 4, excludeTrained: true });
     expect(r.fallback).toBe(true);
     const pop = model.manifest.itemPopularity;
-    const expected = pop.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p || a.i - b.i).slice(0, 4);
+    const expected = pop
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => b.p - a.p || a.i - b.i)
+      .slice(0, 4);
     expect(Array.from(r.items)).toEqual(expected.map((x) => x.i));
     expect(Array.from(r.scores)).toEqual(expected.map((x) => x.p));
     expect(JSON.parse(formatJson(model, [r]))[0].fallback).toBe(POPULARITY_FALLBACK);
@@ -115,7 +126,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 });
 
 describe('parseBody', () => {
-  it('reads the seed\'s payload, numbers and defaults', () => {
+  it("reads the seed's payload, numbers and defaults", () => {
     expect(parseBody('{"user_id": "17519", "top_n": "10"}', false, 100)).toEqual({
       requests: [{ userId: '17519', topN: 10, excludeTrained: true }],
       lines: false,
@@ -126,12 +137,15 @@ describe('parseBody', () => {
     expect(parseBody('{\n  "user_id": "1"\n}', false, 100).requests).toEqual([{ userId: '1', topN: 10, excludeTrained: true }]);
   });
 
-  it('reads several lines in order, as JSON Lines or as batch transform\'s application/json', () => {
+  it("reads several lines in order, as JSON Lines or as batch transform's application/json", () => {
     const body = '{"user_id": "a", "top_n": "1"}\n\n{"user_id": "b", "top_n": "2"}\r\n';
     for (const jsonLines of [true, false]) {
       const p = parseBody(body, jsonLines, 100);
       expect(p.lines).toBe(true);
-      expect(p.requests.map((r) => [r.userId, r.topN])).toEqual([['a', 1], ['b', 2]]);
+      expect(p.requests.map((r) => [r.userId, r.topN])).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
     }
   });
 
@@ -159,12 +173,20 @@ describe('formats', () => {
   const rec = new Recommender(model);
 
   it('writes JSON records with descriptions, one array per request line, no trailing newline', () => {
-    const recs = [rec.recommend(userId(1), { topN: 2, excludeTrained: true }), rec.recommend('x', { topN: 1, excludeTrained: true })];
+    const recs = [
+      rec.recommend(userId(1), { topN: 2, excludeTrained: true }),
+      rec.recommend('x', { topN: 1, excludeTrained: true }),
+    ];
     const out = formatJson(model, recs);
     const lines = out.split('\n');
     expect(lines).toHaveLength(2);
     const first = JSON.parse(lines[0]!);
-    expect(first[0]).toEqual({ user_id: userId(1), item_id: expect.any(String), score: expect.any(Number), description: expect.stringMatching(/^Product \d+/) });
+    expect(first[0]).toEqual({
+      user_id: userId(1),
+      item_id: expect.any(String),
+      score: expect.any(Number),
+      description: expect.stringMatching(/^Product \d+/),
+    });
     expect(first[0].fallback).toBeUndefined();
     expect(JSON.parse(lines[1]!)[0].fallback).toBe('popularity');
   });

@@ -7,7 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { MODEL_FORMAT_VERSION, saveModel, type LoadedModel, type ModelArrays, type ModelManifest } from '../../container/src/model/store';
+import {
+  MODEL_FORMAT_VERSION,
+  saveModel,
+  type LoadedModel,
+  type ModelArrays,
+  type ModelManifest,
+} from '../../container/src/model/store';
 import { mulberry32 } from '../../lambda/prepare-data/random';
 
 export { mulberry32 };
@@ -31,7 +37,10 @@ export interface FixtureOptions {
 export const userId = (u: number, base = 10000): string => String(base + u);
 export const itemId = (i: number): string => `SKU${i}`;
 
-export function buildModel(o: FixtureOptions): { manifest: Omit<ModelManifest, 'binary' | 'formatVersion'>; arrays: ModelArrays } {
+export function buildModel(o: FixtureOptions): {
+  manifest: Omit<ModelManifest, 'binary' | 'formatVersion'>;
+  arrays: ModelArrays;
+} {
   const rnd = mulberry32(o.seed);
   const users = Array.from({ length: o.users }, (_, u) => userId(u, o.userIdBase));
   const items = Array.from({ length: o.items }, (_, i) => itemId(i));

@@ -7,9 +7,17 @@ import { serveConfig } from '../../container/src/serve/config';
 import { createModelServer, type ModelServer } from '../../container/src/serve/server';
 import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
 
-const O: FixtureOptions = { users: 40, items: 120, factors: 8, groups: 4, trainedPerUser: 2, catalog: true, seed: 9, userIdBase: 17500 };
+const O: FixtureOptions = {
+  users: 40,
+  items: 120,
+  factors: 8,
+  groups: 4,
+  trainedPerUser: 2,
+  catalog: true,
+  seed: 9,
+  userIdBase: 17500,
+};
 const SEED_USER = '17519'; // index 19, group 3
-
 
 let ms: ModelServer;
 let url: string;
@@ -42,22 +50,29 @@ describe('before the model is loaded', () => {
 describe('once loaded', () => {
   const best = groupItemsBestFirst(O, 19 % 4).map((i) => model.manifest.items[i]);
 
-  it('answers the seed\'s real-time payload with a ranked JSON array with descriptions', async () => {
+  it("answers the seed's real-time payload with a ranked JSON array with descriptions", async () => {
     const r = await post('{"user_id": "17519", "top_n": "10"}');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/json');
     const recs = (await r.json()) as Array<Record<string, unknown>>;
     expect(recs).toHaveLength(10);
     expect(recs.map((x) => x.item_id)).toEqual(best.slice(2, 12));
-    expect(recs[0]).toEqual({ user_id: SEED_USER, item_id: best[2], score: expect.any(Number), description: expect.stringMatching(/^Product/) });
+    expect(recs[0]).toEqual({
+      user_id: SEED_USER,
+      item_id: best[2],
+      score: expect.any(Number),
+      description: expect.stringMatching(/^Product/),
+    });
   });
 
   it('includes the training items when exclude_purchased is false', async () => {
-    const recs = (await (await post('{"user_id": 17519, "top_n": 3, "exclude_purchased": false}')).json()) as Array<{ item_id: string }>;
+    const recs = (await (await post('{"user_id": 17519, "top_n": 3, "exclude_purchased": false}')).json()) as Array<{
+      item_id: string;
+    }>;
     expect(recs.map((x) => x.item_id)).toEqual(best.slice(0, 3));
   });
 
-  it('answers the seed\'s batch payload (application/json lines, Accept text/csv) with CSV in input order', async () => {
+  it("answers the seed's batch payload (application/json lines, Accept text/csv) with CSV in input order", async () => {
     const users = [SEED_USER, 'unknown-1', userId(0, 17500), SEED_USER];
     const body = users.map((u) => JSON.stringify({ user_id: u, top_n: '3' })).join('\n') + '\n';
     const r = await post(body, { 'content-type': 'application/json', accept: 'text/csv' });
@@ -70,7 +85,9 @@ describe('once loaded', () => {
   });
 
   it('answers JSON Lines with one JSON array per line, unknown users marked as popularity fallback', async () => {
-    const r = await post('{"user_id": "17519", "top_n": 2}\n{"user_id": "new-customer", "top_n": 2}', { 'content-type': 'application/jsonlines' });
+    const r = await post('{"user_id": "17519", "top_n": 2}\n{"user_id": "new-customer", "top_n": 2}', {
+      'content-type': 'application/jsonlines',
+    });
     expect(r.headers.get('content-type')).toBe('application/jsonlines');
     const lines = (await r.text()).split('\n').map((l) => JSON.parse(l) as Array<Record<string, unknown>>);
     expect(lines).toHaveLength(2);
@@ -88,12 +105,24 @@ describe('once loaded', () => {
 
   it.each([
     ['malformed JSON', '{"user_id": ', {}, 400, /^malformed JSON/],
-    ['a bad JSON Lines line', '{"user_id": "1"}\n{"user_id": "2", "top_n": "x"}', {}, 400, /^line 2: top_n must be an integer from 1 to 50/],
+    [
+      'a bad JSON Lines line',
+      '{"user_id": "1"}\n{"user_id": "2", "top_n": "x"}',
+      {},
+      400,
+      /^line 2: top_n must be an integer from 1 to 50/,
+    ],
     ['top_n over the bound', '{"user_id": "1", "top_n": 51}', {}, 400, /top_n must be an integer from 1 to 50, got 51/],
     ['no user_id', '{"top_n": 1}', {}, 400, /user_id: is required/],
     ['an unsupported content type', 'user_id=1', { 'content-type': 'text/plain' }, 415, /unsupported Content-Type "text\/plain"/],
     ['no content type', '{"user_id": "1"}', { 'content-type': '' }, 415, /unsupported Content-Type \(none\)/],
-    ['an unsupported Accept', '{"user_id": "1"}', { 'content-type': 'application/json', accept: 'application/xml' }, 406, /cannot produce Accept/],
+    [
+      'an unsupported Accept',
+      '{"user_id": "1"}',
+      { 'content-type': 'application/json', accept: 'application/xml' },
+      406,
+      /cannot produce Accept/,
+    ],
   ])('rejects %s', async (_name, body, headers, status, message) => {
     const r = await post(body, { 'content-type': 'application/json', ...headers });
     expect(r.status).toBe(status);
@@ -123,7 +152,9 @@ describe('once loaded', () => {
 
   it('answers good requests correctly while bad ones arrive at the same time', async () => {
     const good = Array.from({ length: 20 }, () => post('{"user_id": "17519", "top_n": "1"}').then((r) => r.json()));
-    const bad = Array.from({ length: 20 }, (_, k) => post(k % 2 ? '{"user_id": ' : '{"user_id": "1", "top_n": 0}').then((r) => r.status));
+    const bad = Array.from({ length: 20 }, (_, k) =>
+      post(k % 2 ? '{"user_id": ' : '{"user_id": "1", "top_n": 0}').then((r) => r.status),
+    );
     const [g, b] = await Promise.all([Promise.all(good), Promise.all(bad)]);
     expect(b.every((s) => s === 400)).toBe(true);
     expect(g.every((x) => (x as Array<{ item_id: string }>)[0]!.item_id === best[2])).toBe(true);
@@ -134,12 +165,16 @@ describe('once loaded', () => {
 /** POSTs with node:http, writing the body in chunks; resolves with the response even if the server then closes. */
 function rawPost(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      `${url}/invocations`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', (err) => setTimeout(() => reject(err), 50));
     for (let i = 0; i < body.length; i += 4096) req.write(body.slice(i, i + 4096));
     req.end();

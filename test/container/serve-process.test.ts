@@ -10,9 +10,26 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BINARY_FILE } from '../../container/src/model/store';
-import { groupItemsBestFirst, killLeftoverServers, MAIN_JS, spawnServe, waitReady, writeModel, type FixtureOptions } from './serve-fixtures';
+import {
+  groupItemsBestFirst,
+  killLeftoverServers,
+  MAIN_JS,
+  spawnServe,
+  waitReady,
+  writeModel,
+  type FixtureOptions,
+} from './serve-fixtures';
 
-const O: FixtureOptions = { users: 30, items: 90, factors: 8, groups: 3, trainedPerUser: 1, catalog: false, seed: 4, userIdBase: 17500 };
+const O: FixtureOptions = {
+  users: 30,
+  items: 90,
+  factors: 8,
+  groups: 3,
+  trainedPerUser: 1,
+  catalog: false,
+  seed: 4,
+  userIdBase: 17500,
+};
 let base: string;
 
 beforeAll(async () => {
@@ -26,7 +43,11 @@ afterAll(() => {
 });
 
 const seedRequest = (url: string): Promise<Response> =>
-  fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user_id": "17519", "top_n": "10"}' });
+  fetch(`${url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"user_id": "17519", "top_n": "10"}',
+  });
 
 it('answers /ping 503 while the model loads, 200 once loaded, and serves it', async () => {
   // The model's binary file is a FIFO: loading blocks until the test writes it, so "loading" is observable.
@@ -45,7 +66,11 @@ it('answers /ping 503 while the model loads, 200 once loaded, and serves it', as
     fs.writeFileSync(bin, bytes);
     await waitReady(srv.url);
     const recs = (await (await seedRequest(srv.url)).json()) as Array<{ user_id: string; item_id: string }>;
-    expect(recs.map((r) => r.item_id)).toEqual(groupItemsBestFirst(O, 19 % 3).slice(1, 11).map((i) => `SKU${i}`));
+    expect(recs.map((r) => r.item_id)).toEqual(
+      groupItemsBestFirst(O, 19 % 3)
+        .slice(1, 11)
+        .map((i) => `SKU${i}`),
+    );
     expect(srv.output()).toMatch(/serve: ready on port \d+: model with 30 users, 90 items, 8 factors/);
     srv.child.kill('SIGTERM');
     expect(await srv.exited).toBe(0);
@@ -61,11 +86,15 @@ it('finishes a request in flight on SIGTERM, refuses new connections, exits 0', 
   let status = 0;
   let text = '';
   const done = new Promise<void>((resolve, reject) => {
-    const req = http.request(`${srv.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
-      status = res.statusCode ?? 0;
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', resolve);
-    });
+    const req = http.request(
+      `${srv.url}/invocations`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
+      (res) => {
+        status = res.statusCode ?? 0;
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', resolve);
+      },
+    );
     req.on('error', reject);
     req.write(body.slice(0, 10)); // half a request: in flight when SIGTERM arrives
     setTimeout(() => {
@@ -90,12 +119,17 @@ it('serves from two cluster workers, ready only when both are, replaces a dead o
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(srv.output()).toMatch(/ready on port \d+: .*; 2 workers/);
     // A worker that dies is replaced (its own connections are lost); the server keeps answering.
-    const workers = execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const workers = execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
     for (let k = 0; k < 250 && !/starting a replacement/.test(srv.output()); k++) await new Promise((r) => setTimeout(r, 20));
     expect(srv.output()).toContain(`worker ${workers[0]} exited (SIGKILL); starting a replacement`);
-    const statuses = await Promise.all(Array.from({ length: 20 }, (_, k) => freshGet(`${srv.url}${k % 2 ? '/ping' : '/execution-parameters'}`)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, k) => freshGet(`${srv.url}${k % 2 ? '/ping' : '/execution-parameters'}`)),
+    );
     expect(statuses).toEqual(Array(20).fill(200));
   } finally {
     srv.child.kill('SIGTERM');
@@ -136,10 +170,12 @@ it('exits 1 when its port is taken, with one or two workers', async () => {
 /** GET on a new connection (no pooled one that may have belonged to a killed worker). */
 function freshGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
   });
 }
 

@@ -29,7 +29,11 @@ beforeAll(() => {
   const items = Array.from({ length: 90 }, (_, i) => `I${i},Product ${i}`);
   fs.writeFileSync(path.join(catalog, 'catalog.csv'), ['item_id,description', ...items].join('\n') + '\n');
   fs.writeFileSync(path.join(base, 'input', 'config', 'hyperparameters.json'), JSON.stringify({ epochs: '10', factors: '8' }));
-  const r = spawnSync(process.execPath, [MAIN_JS, 'train'], { env: { ...process.env, SAGEMAKER_BASE_DIR: base }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [MAIN_JS, 'train'], {
+    env: { ...process.env, SAGEMAKER_BASE_DIR: base },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`train failed (${r.status}): ${r.stdout}\n${r.stderr}`);
 });
 afterAll(() => {
@@ -58,7 +62,11 @@ it('serves a model trained by `main.js train`: seed payloads, exclusion, descrip
 
     const users = [...bought.keys()].slice(0, 30);
     const batch = [...users, 'new-customer'].map((u) => JSON.stringify({ user_id: u, top_n: '5' })).join('\n');
-    const csv = await fetch(`${srv.url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' }, body: batch });
+    const csv = await fetch(`${srv.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/csv' },
+      body: batch,
+    });
     const rows = parse(await csv.text()) as string[][];
     expect(rows).toHaveLength(31 * 5);
     expect(rows.map((r) => r[0])).toEqual([...users, 'new-customer'].flatMap((u) => Array(5).fill(u)));

@@ -26,7 +26,8 @@ function layout(l: Layout): string {
   const base = mkdtempSync(path.join(os.tmpdir(), 'train-contract-'));
   dirs.push(base);
   mkdirSync(path.join(base, 'input', 'config'), { recursive: true });
-  if (l.hyperparameters !== undefined) writeFileSync(path.join(base, 'input', 'config', 'hyperparameters.json'), JSON.stringify(l.hyperparameters));
+  if (l.hyperparameters !== undefined)
+    writeFileSync(path.join(base, 'input', 'config', 'hyperparameters.json'), JSON.stringify(l.hyperparameters));
   for (const channel of ['training', 'testing', 'catalog'] as const) {
     const files = l[channel];
     if (!files) continue;
@@ -42,7 +43,8 @@ function run(base: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const csv = (pairs: Array<[string, string]>, header = 'user_id,item_id,quantity') => [header, ...pairs.map(([u, i]) => `${u},${i},1`)].join('\n') + '\n';
+const csv = (pairs: Array<[string, string]>, header = 'user_id,item_id,quantity') =>
+  [header, ...pairs.map(([u, i]) => `${u},${i},1`)].join('\n') + '\n';
 
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -56,7 +58,11 @@ describe('train container contract', () => {
   it('trains from plain and gzip CSV files, prints metrics, writes the model and metrics files', () => {
     const base = layout({
       hyperparameters: HP,
-      training: { 'part-1.csv': csv(train.slice(0, half)), 'part-2.csv.gz': gzipSync(csv(train.slice(half))), 'no-extension': csv(train.slice(0, 10)) },
+      training: {
+        'part-1.csv': csv(train.slice(0, half)),
+        'part-2.csv.gz': gzipSync(csv(train.slice(half))),
+        'no-extension': csv(train.slice(0, 10)),
+      },
       testing: { 'test.csv': csv(test) },
       catalog: { 'catalog.csv': 'item_id,description\ng0-i1,"Red mug, large"\nunknown-item,Not in training\n' },
     });
@@ -80,13 +86,22 @@ describe('train container contract', () => {
   });
 
   it('writes a model the store loads, with training items, popularity, catalog and metrics', async () => {
-    const base = layout({ hyperparameters: HP, training: { 't.csv': csv(train) }, testing: { 't.csv': csv(test) }, catalog: { 'c.csv': 'item_id,description\ng0-i1,Red mug\n' } });
+    const base = layout({
+      hyperparameters: HP,
+      training: { 't.csv': csv(train) },
+      testing: { 't.csv': csv(test) },
+      catalog: { 'c.csv': 'item_id,description\ng0-i1,Red mug\n' },
+    });
     expect(run(base).code).toBe(0);
     const model = await loadModel(path.join(base, 'model'));
     expect(model.manifest.factors).toBe(16);
     expect(new Set(model.manifest.users)).toEqual(new Set(train.map(([u]) => u)));
     const u = model.userIndex.get('user0')!;
-    const own = new Set(Array.from(model.userItemsIndices.subarray(model.userItemsIndptr[u], model.userItemsIndptr[u + 1])).map((i) => model.manifest.items[i]));
+    const own = new Set(
+      Array.from(model.userItemsIndices.subarray(model.userItemsIndptr[u], model.userItemsIndptr[u + 1])).map(
+        (i) => model.manifest.items[i],
+      ),
+    );
     expect(own).toEqual(new Set(train.filter(([x]) => x === 'user0').map(([, i]) => i)));
     expect(model.manifest.itemPopularity[model.itemIndex.get('popular-1')!]).toBe(240);
     expect(model.manifest.catalog).toEqual({ 'g0-i1': 'Red mug' });
@@ -105,10 +120,26 @@ describe('train container contract', () => {
 
   it.each<[string, Layout, RegExp]>([
     ['an empty training channel', { hyperparameters: HP, training: {} }, /^training channel is empty/],
-    ['a missing column', { hyperparameters: HP, training: { 'bad.csv': 'customer,item_id\na,b\n' } }, /^bad\.csv: missing column user_id \(found columns: customer, item_id\)/],
-    ['a bad hyperparameter value', { hyperparameters: { factors: 'many' }, training: { 't.csv': csv(train) } }, /^hyperparameter factors/],
-    ['an unknown hyperparameter', { hyperparameters: { factorz: '8' }, training: { 't.csv': csv(train) } }, /^unknown hyperparameter factorz/],
-    ['a testing set sharing no user', { hyperparameters: HP, training: { 't.csv': csv(train) }, testing: { 't.csv': csv([['stranger', 'g0-i1']]) } }, /shares no user/],
+    [
+      'a missing column',
+      { hyperparameters: HP, training: { 'bad.csv': 'customer,item_id\na,b\n' } },
+      /^bad\.csv: missing column user_id \(found columns: customer, item_id\)/,
+    ],
+    [
+      'a bad hyperparameter value',
+      { hyperparameters: { factors: 'many' }, training: { 't.csv': csv(train) } },
+      /^hyperparameter factors/,
+    ],
+    [
+      'an unknown hyperparameter',
+      { hyperparameters: { factorz: '8' }, training: { 't.csv': csv(train) } },
+      /^unknown hyperparameter factorz/,
+    ],
+    [
+      'a testing set sharing no user',
+      { hyperparameters: HP, training: { 't.csv': csv(train) }, testing: { 't.csv': csv([['stranger', 'g0-i1']]) } },
+      /shares no user/,
+    ],
   ])('fails on %s: reason in output/failure, non-zero exit, no model, no stack trace', (_name, l, reason) => {
     const base = layout(l);
     const r = run(base);

@@ -1,6 +1,10 @@
 /** `npm run pipeline -- start`: argument parsing, execution input, and the SFN calls (mocked). */
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, SFNClient, StartExecutionCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -17,16 +21,43 @@ let clock: number;
 const deps = () => ({
   client: new SFNClient({ region: 'eu-west-1' }),
   log: (l: string) => lines.push(l),
-  sleep: async (ms: number) => { clock += ms; },
+  sleep: async (ms: number) => {
+    clock += ms;
+  },
   now: () => clock,
 });
-beforeEach(() => { sfn.reset(); lines = []; clock = 0; });
+beforeEach(() => {
+  sfn.reset();
+  lines = [];
+  clock = 0;
+});
 
 describe('arguments', () => {
   test('builds the execution input from the options', () => {
-    const o = parseStartArgs(['start', '--input', 's3://my-raw/exports/2026.xlsx', '--threshold', '0.12', '--hyperparameters', 'epochs=50, factors=32',
-      '--split', 'temporal', '--test-fraction', '0.25', '--seed', '7', '--wait']);
-    expect(o.input).toEqual({ rawDataUri: 's3://my-raw/exports/2026.xlsx', threshold: 0.12, hyperparameters: { epochs: '50', factors: '32' }, split: 'temporal', testFraction: 0.25, seed: 7 });
+    const o = parseStartArgs([
+      'start',
+      '--input',
+      's3://my-raw/exports/2026.xlsx',
+      '--threshold',
+      '0.12',
+      '--hyperparameters',
+      'epochs=50, factors=32',
+      '--split',
+      'temporal',
+      '--test-fraction',
+      '0.25',
+      '--seed',
+      '7',
+      '--wait',
+    ]);
+    expect(o.input).toEqual({
+      rawDataUri: 's3://my-raw/exports/2026.xlsx',
+      threshold: 0.12,
+      hyperparameters: { epochs: '50', factors: '32' },
+      split: 'temporal',
+      testFraction: 0.25,
+      seed: 7,
+    });
     expect(o).toMatchObject({ wait: true, projectName: 'bpr', pollSeconds: 10, timeoutMinutes: 720 });
   });
 
@@ -38,10 +69,16 @@ describe('arguments', () => {
 
   test('bad options are usage errors naming the option', () => {
     const cases: Array<[string[], RegExp]> = [
-      [[], /missing command/], [['stop'], /unknown command "stop"/], [['start', '--input', 'file.csv'], /--input must be an s3/],
-      [['start', '--threshold', '2'], /--threshold/], [['start', '--threshold', 'abc'], /--threshold/],
-      [['start', '--hyperparameters', 'epochs'], /--hyperparameters/], [['start', '--split', 'weekly'], /--split/],
-      [['start', '--test-fraction', '1'], /--test-fraction/], [['start', '--seed', '-1'], /--seed/], [['start', '--bogus'], /bogus/],
+      [[], /missing command/],
+      [['stop'], /unknown command "stop"/],
+      [['start', '--input', 'file.csv'], /--input must be an s3/],
+      [['start', '--threshold', '2'], /--threshold/],
+      [['start', '--threshold', 'abc'], /--threshold/],
+      [['start', '--hyperparameters', 'epochs'], /--hyperparameters/],
+      [['start', '--split', 'weekly'], /--split/],
+      [['start', '--test-fraction', '1'], /--test-fraction/],
+      [['start', '--seed', '-1'], /--seed/],
+      [['start', '--bogus'], /bogus/],
     ];
     for (const [argv, message] of cases) expect(() => parseStartArgs(argv)).toThrow(message);
     expect(() => parseStartArgs(['start', '--seed', '1.5'])).toThrow(UsageError);
@@ -53,9 +90,14 @@ describe('arguments', () => {
 });
 
 test('bin/pipeline.ts exits 64 on a bad command line, naming the option, before any AWS call', () => {
-  const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'pipeline.ts'), 'start', '--threshold', '2'], {
-    encoding: 'utf8', env: { ...process.env, AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true' },
-  });
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'pipeline.ts'), 'start', '--threshold', '2'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+  );
   expect(res.status).toBe(ExitCode.Usage);
   expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "2"');
   expect(res.stderr).toContain('usage: npm run pipeline -- start');
@@ -64,15 +106,27 @@ test('bin/pipeline.ts exits 64 on a bad command line, naming the option, before 
 
 describe('start', () => {
   test('finds the state machine by name, starts with the input and prints the console URL', async () => {
-    sfn.on(ListStateMachinesCommand)
-      .resolvesOnce({ stateMachines: [{ name: 'other', stateMachineArn: 'x', type: 'STANDARD', creationDate: new Date() }], nextToken: 't' })
-      .resolves({ stateMachines: [{ name: 'bpr-training-pipeline', stateMachineArn: SM, type: 'STANDARD', creationDate: new Date() }] });
+    sfn
+      .on(ListStateMachinesCommand)
+      .resolvesOnce({
+        stateMachines: [{ name: 'other', stateMachineArn: 'x', type: 'STANDARD', creationDate: new Date() }],
+        nextToken: 't',
+      })
+      .resolves({
+        stateMachines: [{ name: 'bpr-training-pipeline', stateMachineArn: SM, type: 'STANDARD', creationDate: new Date() }],
+      });
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
     const code = await runStart(parseStartArgs(['start', '--threshold', '0.1']), deps());
     expect(code).toBe(0);
-    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({ stateMachineArn: SM, name: undefined, input: '{"threshold":0.1}' });
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+      stateMachineArn: SM,
+      name: undefined,
+      input: '{"threshold":0.1}',
+    });
     expect(lines).toContain(`console ${consoleUrl(EXEC)}`);
-    expect(consoleUrl(EXEC)).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXEC}`);
+    expect(consoleUrl(EXEC)).toBe(
+      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXEC}`,
+    );
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
   });
 
@@ -83,13 +137,26 @@ describe('start', () => {
 
   test('--wait follows the states and exits 0 when deployed', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
-    const ev = (id: number, name: string) => ({ id, timestamp: new Date(), type: 'TaskStateEntered' as const, stateEnteredEventDetails: { name } });
-    sfn.on(GetExecutionHistoryCommand)
+    const ev = (id: number, name: string) => ({
+      id,
+      timestamp: new Date(),
+      type: 'TaskStateEntered' as const,
+      stateEnteredEventDetails: { name },
+    });
+    sfn
+      .on(GetExecutionHistoryCommand)
       .resolvesOnce({ events: [ev(1, 'ApplyDefaults'), ev(2, 'PrepareData')] })
       .resolves({ events: [ev(1, 'ApplyDefaults'), ev(2, 'PrepareData'), ev(3, 'TrainModel')] });
-    sfn.on(DescribeExecutionCommand)
+    sfn
+      .on(DescribeExecutionCommand)
       .resolvesOnce({ status: 'RUNNING', executionArn: EXEC, stateMachineArn: SM, startDate: new Date() })
-      .resolves({ status: 'SUCCEEDED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), output: '{"status":"DEPLOYED","endpointName":"bpr-recommender"}' });
+      .resolves({
+        status: 'SUCCEEDED',
+        executionArn: EXEC,
+        stateMachineArn: SM,
+        startDate: new Date(),
+        output: '{"status":"DEPLOYED","endpointName":"bpr-recommender"}',
+      });
     const code = await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait', '--poll-seconds', '5']), deps());
     expect(code).toBe(ExitCode.Deployed);
     expect(lines.filter((l) => l.startsWith('  -> '))).toEqual(['  -> ApplyDefaults', '  -> PrepareData', '  -> TrainModel']);
@@ -100,9 +167,23 @@ describe('start', () => {
   test('--wait exits 2 on a rejected model and 1 on a failed execution', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
-    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'SUCCEEDED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(),
-      output: '{"status":"REJECTED","reason":"precision@10 0.01 is below the threshold 0.05"}' })
-      .resolves({ status: 'FAILED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), error: 'States.TaskFailed', cause: 'bad factors' });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({
+        status: 'SUCCEEDED',
+        executionArn: EXEC,
+        stateMachineArn: SM,
+        startDate: new Date(),
+        output: '{"status":"REJECTED","reason":"precision@10 0.01 is below the threshold 0.05"}',
+      })
+      .resolves({
+        status: 'FAILED',
+        executionArn: EXEC,
+        stateMachineArn: SM,
+        startDate: new Date(),
+        error: 'States.TaskFailed',
+        cause: 'bad factors',
+      });
     const argv = ['start', '--state-machine-arn', SM, '--wait'];
     expect(await runStart(parseStartArgs(argv), deps())).toBe(ExitCode.Rejected);
     expect(lines[lines.length - 1]).toBe('REJECTED: precision@10 0.01 is below the threshold 0.05');
@@ -110,13 +191,35 @@ describe('start', () => {
     expect(lines[lines.length - 1]).toBe('FAILED: States.TaskFailed bad factors');
   });
 
-  test('--wait shows a Lambda failure by its message, without the runtime\'s trace', async () => {
-    const cause = JSON.stringify({ errorType: 'InputValidationError', errorMessage: 'missing column(s) StockCode; found columns: "a"', trace: ['InputValidationError: x', '    at secret (/var/task/index.js:1:1)'] });
+  test("--wait shows a Lambda failure by its message, without the runtime's trace", async () => {
+    const cause = JSON.stringify({
+      errorType: 'InputValidationError',
+      errorMessage: 'missing column(s) StockCode; found columns: "a"',
+      trace: ['InputValidationError: x', '    at secret (/var/task/index.js:1:1)'],
+    });
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [
-      { id: 1, timestamp: new Date(), type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'InputValidationError', cause } },
-    ] });
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', executionArn: EXEC, stateMachineArn: SM, startDate: new Date(), error: 'InputValidationError', cause });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({
+        events: [
+          {
+            id: 1,
+            timestamp: new Date(),
+            type: 'TaskFailed',
+            taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'InputValidationError', cause },
+          },
+        ],
+      });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({
+        status: 'FAILED',
+        executionArn: EXEC,
+        stateMachineArn: SM,
+        startDate: new Date(),
+        error: 'InputValidationError',
+        cause,
+      });
     expect(await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait']), deps())).toBe(ExitCode.Failed);
     expect(lines).toContain('  !! TaskFailed: InputValidationError missing column(s) StockCode; found columns: "a"');
     expect(lines[lines.length - 1]).toBe('FAILED: InputValidationError missing column(s) StockCode; found columns: "a"');
@@ -126,8 +229,13 @@ describe('start', () => {
   test('--wait is bounded by --timeout-minutes', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', executionArn: EXEC, stateMachineArn: SM, startDate: new Date() });
-    const code = await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait', '--timeout-minutes', '1', '--poll-seconds', '20']), deps());
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ status: 'RUNNING', executionArn: EXEC, stateMachineArn: SM, startDate: new Date() });
+    const code = await runStart(
+      parseStartArgs(['start', '--state-machine-arn', SM, '--wait', '--timeout-minutes', '1', '--poll-seconds', '20']),
+      deps(),
+    );
     expect(code).toBe(ExitCode.Failed);
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(4);
     expect(lines[lines.length - 1]).toMatch(/^TIMED_OUT: CliTimeout still running after 1 min/);

@@ -17,24 +17,46 @@ test('an empty context gives the defaults', () => {
 });
 
 test('command-line strings are coerced: numbers, "false", JSON objects', () => {
-  const c = parseConfig({ gateThreshold: '0.2', retrainingEnabled: 'false', batchEnabled: 'true', hyperparameters: '{"factors":"32"}', deployMaxPolls: '5' });
-  expect(c).toMatchObject({ gateThreshold: 0.2, retrainingEnabled: false, batchEnabled: true, hyperparameters: { factors: '32' }, deployMaxPolls: 5 });
+  const c = parseConfig({
+    gateThreshold: '0.2',
+    retrainingEnabled: 'false',
+    batchEnabled: 'true',
+    hyperparameters: '{"factors":"32"}',
+    deployMaxPolls: '5',
+  });
+  expect(c).toMatchObject({
+    gateThreshold: 0.2,
+    retrainingEnabled: false,
+    batchEnabled: true,
+    hyperparameters: { factors: '32' },
+    deployMaxPolls: 5,
+  });
 });
 
 test('bad values fail with one line per field', () => {
-  const bad = () => parseConfig({ gateThreshold: 2, projectName: 'Has Spaces', retrainingSchedule: 'every day', trainingInstanceType: 'c5.large', hyperparameters: { epochs: 5 } });
+  const bad = () =>
+    parseConfig({
+      gateThreshold: 2,
+      projectName: 'Has Spaces',
+      retrainingSchedule: 'every day',
+      trainingInstanceType: 'c5.large',
+      hyperparameters: { epochs: 5 },
+    });
   expect(bad).toThrow(ConfigError);
   try {
     bad();
   } catch (e) {
     const issues = (e as ConfigError).issues.join('\n');
-    for (const field of ['gateThreshold', 'projectName', 'retrainingSchedule', 'trainingInstanceType', 'hyperparameters.epochs']) expect(issues).toContain(field);
+    for (const field of ['gateThreshold', 'projectName', 'retrainingSchedule', 'trainingInstanceType', 'hyperparameters.epochs'])
+      expect(issues).toContain(field);
   }
   expect(() => parseConfig({ retrainingEnabled: 'no' })).toThrow(/retrainingEnabled/);
   expect(() => parseConfig({ logRetentionDays: 45 })).toThrow(/logRetentionDays: must be one of/);
 });
 
 test('spot training needs a wait at least as long as the runtime', () => {
-  expect(() => parseConfig({ useSpotTraining: true, maxTrainingRuntimeSeconds: 7200, maxSpotWaitSeconds: 3600 })).toThrow(/maxSpotWaitSeconds/);
+  expect(() => parseConfig({ useSpotTraining: true, maxTrainingRuntimeSeconds: 7200, maxSpotWaitSeconds: 3600 })).toThrow(
+    /maxSpotWaitSeconds/,
+  );
   expect(parseConfig({ useSpotTraining: true }).useSpotTraining).toBe(true);
 });

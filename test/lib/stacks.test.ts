@@ -35,29 +35,44 @@ describe('data stack', () => {
     for (const b of Object.values(buckets)) {
       expect(b.DeletionPolicy).toBe('Retain');
       expect(b.UpdateReplacePolicy).toBe('Retain');
-      expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+      expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+        'AES256',
+      );
       expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
-        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
       });
       expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     }
     const policies = Object.values(resourcesOf(s.data, 'AWS::S3::BucketPolicy'));
     expect(policies).toHaveLength(3);
     for (const p of policies) {
-      expect(p.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([expect.objectContaining({
-        Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      })]));
+      expect(p.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
     }
   });
 
   test('raw and artifacts buckets log to the access-log bucket; old runs and batch output expire', () => {
     data.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['bpr-artifacts-'])] }),
-      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogBucket') }, LogFilePrefix: 'artifacts/' },
-      LifecycleConfiguration: { Rules: Match.arrayWith([
-        Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 90, Status: 'Enabled' }),
-        Match.objectLike({ Prefix: 'batch/', ExpirationInDays: 90, Status: 'Enabled' }),
-      ]) },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('AccessLogBucket') },
+        LogFilePrefix: 'artifacts/',
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 90, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'batch/', ExpirationInDays: 90, Status: 'Enabled' }),
+        ]),
+      },
     });
     data.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['bpr-raw-'])] }),
@@ -75,10 +90,22 @@ describe('IAM', () => {
   });
 
   test('no service-wide wildcard actions, and "*" resources only for actions without resource-level permissions', () => {
-    const allowedOnStar = new Set(['ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', 'xray:PutTraceSegments',
-      'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'logs:CreateLogDelivery',
-      'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
+    const allowedOnStar = new Set([
+      'ecr:GetAuthorizationToken',
+      'cloudwatch:PutMetricData',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
     for (const st of statements()) {
       for (const a of st.Action) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
       if (st.Resource.includes('*')) for (const a of st.Action) expect(allowedOnStar).toContain(a);
@@ -92,7 +119,9 @@ describe('IAM', () => {
     expect(sm.length).toBeGreaterThan(3);
     for (const st of sm) {
       for (const r of st.Resource) {
-        expect(text(r)).toMatch(/:(training-job\/bpr-train-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender)"/);
+        expect(text(r)).toMatch(
+          /:(training-job\/bpr-train-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender)"/,
+        );
       }
     }
   });
@@ -107,11 +136,17 @@ describe('IAM', () => {
   });
 
   test('the prepare Lambda reads the raw bucket and only writes and deletes under runs/ of the artifacts bucket', () => {
-    const own = statements().filter((st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')));
+    const own = statements().filter(
+      (st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
+    );
     expect(own.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => flattenCfn(r)), st.Condition])).toEqual([
       [['s3:GetObject'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1/*'], undefined],
       [['s3:ListBucket'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1'], undefined],
-      [['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'], ['arn:aws:s3:::bpr-artifacts-123456789012-us-east-1/runs/*'], undefined],
+      [
+        ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
+        ['arn:aws:s3:::bpr-artifacts-123456789012-us-east-1/runs/*'],
+        undefined,
+      ],
     ]);
   });
 
@@ -119,7 +154,9 @@ describe('IAM', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
-        expect(flattenCfn(r)).toMatch(/^arn:aws:s3:::bpr-(raw-123456789012-us-east-1(\/\*)?|artifacts-123456789012-us-east-1(\/runs\/\*|\/batch\/\*)?)$/);
+        expect(flattenCfn(r)).toMatch(
+          /^arn:aws:s3:::bpr-(raw-123456789012-us-east-1(\/\*)?|artifacts-123456789012-us-east-1(\/runs\/\*|\/batch\/\*)?)$/,
+        );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
         expect(st.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*'] } });
@@ -130,8 +167,19 @@ describe('IAM', () => {
 
 describe('pipeline stack resources', () => {
   test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
-    pipeline.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 2048, Timeout: 600, EphemeralStorage: { Size: 2048 } });
-    pipeline.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 30 });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      MemorySize: 2048,
+      Timeout: 600,
+      EphemeralStorage: { Size: 2048 },
+    });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      MemorySize: 256,
+      Timeout: 30,
+    });
   });
 
   test('state machines log every event with execution data and are traced', () => {
@@ -145,11 +193,14 @@ describe('pipeline stack resources', () => {
 
   test('schedules start the training and batch pipelines with {} on the configured crons', () => {
     pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 3 ? * MON *)', ScheduleExpressionTimezone: 'UTC', State: 'ENABLED',
+      ScheduleExpression: 'cron(0 3 ? * MON *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
       Target: Match.objectLike({ Arn: { Ref: 'TrainingPipelineStateMachine' }, Input: '{}' }),
     });
     pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 6 ? * * *)', State: 'ENABLED',
+      ScheduleExpression: 'cron(0 6 ? * * *)',
+      State: 'ENABLED',
       Target: Match.objectLike({ Arn: { Ref: 'BatchRecommendationsStateMachine' }, Input: '{}' }),
     });
   });
@@ -157,17 +208,27 @@ describe('pipeline stack resources', () => {
   test('notifications go to a KMS-encrypted, SSL-only topic', () => {
     pipeline.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     pipeline.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-      Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    })]) } });
+    pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
   });
 
   test('both state machines may publish to the topic and use its key', () => {
     for (const machine of ['TrainingPipeline', 'BatchRecommendations']) {
       const own = statements().filter((st) => st.policy.startsWith(`${machine}StateMachineRole`));
-      expect(own.find((st) => st.Action.includes('sns:Publish'))!.Resource).toEqual([{ Ref: expect.stringMatching(/^Notifications/) }]);
+      expect(own.find((st) => st.Action.includes('sns:Publish'))!.Resource).toEqual([
+        { Ref: expect.stringMatching(/^Notifications/) },
+      ]);
       expect(own.find((st) => st.Action.includes('kms:GenerateDataKey'))).toMatchObject({
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^NotificationKey/), 'Arn'] }],
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^NotificationKey/), 'Arn'] }],
       });
     }
   });
@@ -179,13 +240,24 @@ describe('pipeline stack resources', () => {
   test('alarms on endpoint 5xx, latency and failed executions notify the topic; a dashboard shows them', () => {
     const topicRef = { Ref: Match.stringLikeRegexp('^Notifications') };
     pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Invocation5XXErrors', Namespace: 'AWS/SageMaker', Statistic: 'Sum', Threshold: 5,
-      Dimensions: Match.arrayWith([{ Name: 'EndpointName', Value: 'bpr-recommender' }, { Name: 'VariantName', Value: 'AllTraffic' }]),
+      MetricName: 'Invocation5XXErrors',
+      Namespace: 'AWS/SageMaker',
+      Statistic: 'Sum',
+      Threshold: 5,
+      Dimensions: Match.arrayWith([
+        { Name: 'EndpointName', Value: 'bpr-recommender' },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ]),
       AlarmActions: [topicRef],
     });
-    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', ExtendedStatistic: 'p99', Threshold: 500000 });
     pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'bpr-training-executions-failed', AlarmActions: [topicRef],
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 500000,
+    });
+    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'bpr-training-executions-failed',
+      AlarmActions: [topicRef],
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
     });
     const body = text(Object.values(resourcesOf(s.pipeline, 'AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
@@ -204,7 +276,8 @@ describe('pipeline stack resources', () => {
 describe('cdk-nag', () => {
   test('AwsSolutions checks pass with every acknowledgement carrying a reason', () => {
     // synth() above ran with the checks: any unacknowledged finding would have thrown.
-    const acks = [s.pipelineStack, s.dataStack].flatMap((stack) => stack.node.findAll())
+    const acks = [s.pipelineStack, s.dataStack]
+      .flatMap((stack) => stack.node.findAll())
       .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acks.length).toBeGreaterThan(5);

@@ -37,7 +37,8 @@ afterAll(async () => {
   await fs.rm(workdir, { recursive: true, force: true });
 });
 
-const run = (extra: { threshold?: number; hyperparameters?: Record<string, string> }) => runLocal({ workdir, input: data, ...extra }, pipeline);
+const run = (extra: { threshold?: number; hyperparameters?: Record<string, string> }) =>
+  runLocal({ workdir, input: data, ...extra }, pipeline);
 
 test('threshold 0.99: the model is rejected, no endpoint is created and the summary says why', async () => {
   const { summary, summaryPath } = await run({ threshold: 0.99, hyperparameters: HP });
@@ -84,7 +85,10 @@ test('success: the model is deployed, serves recommendations and the batch write
   expect(record.modelName).toBe(summary.endpoint!.modelName);
 
   expect(summary.batch?.status).toBe('COMPLETED');
-  const users = (await getText(pipeline.s3.client, record.batchInputUri)).trim().split('\n').map((l) => JSON.parse(l) as { user_id: string; top_n: string });
+  const users = (await getText(pipeline.s3.client, record.batchInputUri))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { user_id: string; top_n: string });
   expect(summary.batch?.files).toHaveLength(1);
   expect(summary.batch?.files?.[0]).toMatch(/users\.jsonl\.out$/);
   const lines = (await getText(pipeline.s3.client, summary.batch!.files![0])).split('\n').filter(Boolean);
@@ -109,10 +113,17 @@ test('a second run updates the endpoint; the old model serves until the new one 
   const hosting = pipeline.services.sagemaker.hosting;
   const before = hosting.endpointInfo('bpr-recommender')!;
   const record = JSON.parse(Object.values(pipeline.services.ssm.all())[0]) as { batchInputUri: string };
-  const user = (JSON.parse((await getText(pipeline.s3.client, record.batchInputUri)).split('\n')[0]) as { user_id: string }).user_id;
+  const user = (JSON.parse((await getText(pipeline.s3.client, record.batchInputUri)).split('\n')[0]) as { user_id: string })
+    .user_id;
   const ask = (url: string) =>
-    fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user_id: user, top_n: '5' }) })
-      .then((r) => (r.ok ? r.text() : `HTTP ${r.status}`), () => 'no answer');
+    fetch(`${url}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_id: user, top_n: '5' }),
+    }).then(
+      (r) => (r.ok ? r.text() : `HTTP ${r.status}`),
+      () => 'no answer',
+    );
   const oldAnswer = await ask(before.url);
   expect(JSON.parse(oldAnswer)).toHaveLength(5);
   // The old model's server is asked after every state that ends while the endpoint is Updating
@@ -121,7 +132,12 @@ test('a second run updates the endpoint; the old model serves until the new one 
   const during: { status: string; answer: string }[] = [];
   onProgress = (machine, e) => {
     if (machine !== 'training' || e.type !== 'exited' || hosting.endpointInfo('bpr-recommender')?.status !== 'Updating') return;
-    void ask(before.url).then((a) => during.push({ status: hosting.endpointInfo('bpr-recommender')!.status, answer: a === oldAnswer ? 'the old model' : a.slice(0, 80) }));
+    void ask(before.url).then((a) =>
+      during.push({
+        status: hosting.endpointInfo('bpr-recommender')!.status,
+        answer: a === oldAnswer ? 'the old model' : a.slice(0, 80),
+      }),
+    );
   };
   const { summary } = await run({ hyperparameters: { ...HP, factors: '32' } });
   onProgress = undefined;
@@ -144,8 +160,12 @@ test('a second run updates the endpoint; the old model serves until the new one 
 describe('npm start (bin/local.ts) as a user runs it', () => {
   const cli = async (args: string[]) => {
     const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
-    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', data, '--workdir', wd, ...args], { timeout: 90000 })
-      .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
+    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', data, '--workdir', wd, ...args], {
+      timeout: 90000,
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
     const lines = res.stdout.trim().split('\n');
     const summary = JSON.parse(await fs.readFile(path.join(wd, 'summary.json'), 'utf8')) as { status: string; reason: string };
     await fs.rm(wd, { recursive: true, force: true });

@@ -20,7 +20,14 @@ beforeAll(async () => {
   await putText(s3.client, 's3://data/run/training/part-0.csv', 'user_id,item_id\n1,a\n1,b\n2,c\n');
   await putText(s3.client, 's3://data/run/testing/part-0.csv', 'user_id,item_id\n2,a\n');
   await putText(s3.client, 's3://data/run/batch/users.jsonl', '{"user_id":"1","top_n":"2"}\n{"user_id":"2","top_n":"2"}\n');
-  sm = new LocalSageMaker({ s3: s3.client, workdir, container: FAKE, region: 'us-east-1', account: '000000000000', log: () => undefined });
+  sm = new LocalSageMaker({
+    s3: s3.client,
+    workdir,
+    container: FAKE,
+    region: 'us-east-1',
+    account: '000000000000',
+    log: () => undefined,
+  });
 });
 
 afterAll(async () => {
@@ -31,7 +38,11 @@ afterAll(async () => {
 });
 
 function trainingParams(name: string, hp: Record<string, unknown>) {
-  const channel = (n: string) => ({ ChannelName: n, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/run/${n}/` } } });
+  const channel = (n: string) => ({
+    ChannelName: n,
+    ContentType: 'text/csv',
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/run/${n}/` } },
+  });
   return {
     TrainingJobName: name,
     AlgorithmSpecification: { TrainingImage: 'local', TrainingInputMode: 'File', MetricDefinitions: metricDefinitions(10) },
@@ -52,7 +63,11 @@ async function waitInService(name: string): Promise<Record<string, unknown>> {
 }
 
 async function score(url: string): Promise<number> {
-  const res = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user_id":"1","top_n":"1"}' });
+  const res = await fetch(`${url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"user_id":"1","top_n":"1"}',
+  });
   return ((await res.json()) as { score: number }[])[0].score;
 }
 
@@ -70,30 +85,46 @@ test('tar round trip keeps nested files byte for byte', async () => {
 test('a training job lays out the channels, reads the metrics and uploads model.tar.gz', async () => {
   const job = await sm.training.runSync(trainingParams('job-ok', { precision: '0.25', tag: '1' }));
   expect(job.TrainingJobStatus).toBe('Completed');
-  const metrics = Object.fromEntries((job.FinalMetricDataList as { MetricName: string; Value: number }[]).map((m) => [m.MetricName, m.Value]));
+  const metrics = Object.fromEntries(
+    (job.FinalMetricDataList as { MetricName: string; Value: number }[]).map((m) => [m.MetricName, m.Value]),
+  );
   expect(metrics).toMatchObject({ 'precision@10': 0.25, 'baseline_precision@10': 0.1, epoch: 1 });
-  expect((job.ModelArtifacts as { S3ModelArtifacts: string }).S3ModelArtifacts).toBe('s3://artifacts/models/job-ok/output/model.tar.gz');
+  expect((job.ModelArtifacts as { S3ModelArtifacts: string }).S3ModelArtifacts).toBe(
+    's3://artifacts/models/job-ok/output/model.tar.gz',
+  );
   const dir = path.join(workdir, 'unpacked');
   await unpackArchive(await getBuffer(s3.client, 's3://artifacts/models/job-ok/output/model.tar.gz'), dir);
   expect(JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')).items).toEqual(['a', 'b', 'c']);
-  const config = JSON.parse(await fs.readFile(path.join(workdir, 'training-jobs', 'job-ok', 'input', 'config', 'inputdataconfig.json'), 'utf8'));
+  const config = JSON.parse(
+    await fs.readFile(path.join(workdir, 'training-jobs', 'job-ok', 'input', 'config', 'inputdataconfig.json'), 'utf8'),
+  );
   expect(Object.keys(config)).toEqual(['training', 'testing']);
 });
 
 test('a failing container fails the job with the reason from output/failure', async () => {
-  const err = await sm.training.runSync(trainingParams('job-bad', { fail: 'epochs must be a positive integer' })).catch((e: unknown) => e);
+  const err = await sm.training
+    .runSync(trainingParams('job-bad', { fail: 'epochs must be a positive integer' }))
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(JobFailedError);
   const d = (err as JobFailedError).description;
   expect(d.TrainingJobStatus).toBe('Failed');
   expect(d.FailureReason).toBe('AlgorithmError: epochs must be a positive integer\nmore detail');
   await expect(sm.training.runSync(trainingParams('job-bad', {}))).rejects.toBeInstanceOf(SageMakerValidationError);
-  await expect(sm.training.runSync(trainingParams('job-num', { epochs: 3 }))).rejects.toThrow(/HyperParameters.epochs must be a string/);
+  await expect(sm.training.runSync(trainingParams('job-num', { epochs: 3 }))).rejects.toThrow(
+    /HyperParameters.epochs must be a string/,
+  );
 });
 
 test('endpoints: create, describe, blue/green update, missing endpoint', async () => {
   expect(() => sm.hosting.describeEndpoint({ EndpointName: 'nope' })).toThrow(SageMakerValidationError);
-  sm.hosting.createModel({ ModelName: 'm1', PrimaryContainer: { Image: 'local', ModelDataUrl: 's3://artifacts/models/job-ok/output/model.tar.gz' } });
-  sm.hosting.createEndpointConfig({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm1' }] });
+  sm.hosting.createModel({
+    ModelName: 'm1',
+    PrimaryContainer: { Image: 'local', ModelDataUrl: 's3://artifacts/models/job-ok/output/model.tar.gz' },
+  });
+  sm.hosting.createEndpointConfig({
+    EndpointConfigName: 'c1',
+    ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm1' }],
+  });
   sm.hosting.createEndpoint({ EndpointName: 'ep', EndpointConfigName: 'c1' });
   expect(sm.hosting.describeEndpoint({ EndpointName: 'ep' }).EndpointStatus).toBe('Creating');
   expect((await waitInService('ep')).EndpointStatus).toBe('InService');
@@ -101,8 +132,17 @@ test('endpoints: create, describe, blue/green update, missing endpoint', async (
   expect(Math.floor(await score(first))).toBe(1);
 
   await sm.training.runSync(trainingParams('job-2', { tag: '2' }));
-  sm.hosting.createModel({ ModelName: 'm2', PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/job-2/output/model.tar.gz', Environment: { FAKE_SERVE_DELAY_MS: '700' } } });
-  sm.hosting.createEndpointConfig({ EndpointConfigName: 'c2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm2' }] });
+  sm.hosting.createModel({
+    ModelName: 'm2',
+    PrimaryContainer: {
+      ModelDataUrl: 's3://artifacts/models/job-2/output/model.tar.gz',
+      Environment: { FAKE_SERVE_DELAY_MS: '700' },
+    },
+  });
+  sm.hosting.createEndpointConfig({
+    EndpointConfigName: 'c2',
+    ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm2' }],
+  });
   sm.hosting.updateEndpoint({ EndpointName: 'ep', EndpointConfigName: 'c2' });
   expect(sm.hosting.describeEndpoint({ EndpointName: 'ep' }).EndpointStatus).toBe('Updating');
   // While the new model starts, the old one keeps answering.
@@ -120,7 +160,11 @@ test('a transform job writes <input name>.out with one CSV line per recommendati
     TransformJobName: 'batch-1',
     ModelName: 'm1',
     BatchStrategy: 'MultiRecord',
-    TransformInput: { ContentType: 'application/json', SplitType: 'Line', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/run/batch/users.jsonl' } } },
+    TransformInput: {
+      ContentType: 'application/json',
+      SplitType: 'Line',
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/run/batch/users.jsonl' } },
+    },
     TransformOutput: { S3OutputPath: 's3://artifacts/batch/out/', Accept: 'text/csv', AssembleWith: 'Line' },
   });
   expect(job.TransformJobStatus).toBe('Completed');

@@ -15,14 +15,24 @@ import { readableCause } from '../../local/summary';
 
 const template: Template = {
   Resources: {
-    RawBucket1: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Join': ['', ['raw-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] } } },
+    RawBucket1: {
+      Type: 'AWS::S3::Bucket',
+      Properties: { BucketName: { 'Fn::Join': ['', ['raw-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] } },
+    },
     Fn1: { Type: 'AWS::Lambda::Function', Properties: {} },
     Role1: { Type: 'AWS::IAM::Role', Properties: {} },
     Topic1: { Type: 'AWS::SNS::Topic', Properties: {} },
   },
   Outputs: { BucketOut: { Value: { Ref: 'RawBucket1' }, Export: { Name: 'raw-bucket' } } },
 };
-const env = { region: 'eu-west-1', account: '111122223333', templates: new Map([['data', template], ['other', { Resources: {} }]]) };
+const env = {
+  region: 'eu-west-1',
+  account: '111122223333',
+  templates: new Map([
+    ['data', template],
+    ['other', { Resources: {} }],
+  ]),
+};
 
 test('intrinsics resolve to local names and fake ARNs', () => {
   const r = new TemplateResolver(env, 'data');
@@ -45,18 +55,29 @@ function services(): LocalServices {
     recorder,
     ssm: new LocalSsm(recorder),
     sns: new LocalSns(recorder),
-    lambdas: { invoke: async () => Promise.reject(Object.assign(new Error('bad input'), { name: 'InputValidationError' })) } as never,
+    lambdas: {
+      invoke: async () => Promise.reject(Object.assign(new Error('bad input'), { name: 'InputValidationError' })),
+    } as never,
     sagemaker: { hosting: { describeEndpoint: missing, createEndpoint: missing } } as never,
   };
 }
 
 test('errors carry the names the real integrations raise', async () => {
   const s = services();
-  await expect(implementationFor('arn:aws:states:::aws-sdk:sagemaker:describeEndpoint', s)!({ EndpointName: 'ep' })).rejects.toMatchObject({ name: 'SageMaker.SageMakerException' });
-  await expect(implementationFor('arn:aws:states:::sagemaker:createEndpoint', s)!({})).rejects.toMatchObject({ name: 'SageMaker.AmazonSageMakerException' });
+  await expect(
+    implementationFor('arn:aws:states:::aws-sdk:sagemaker:describeEndpoint', s)!({ EndpointName: 'ep' }),
+  ).rejects.toMatchObject({ name: 'SageMaker.SageMakerException' });
+  await expect(implementationFor('arn:aws:states:::sagemaker:createEndpoint', s)!({})).rejects.toMatchObject({
+    name: 'SageMaker.AmazonSageMakerException',
+  });
   const lambda = implementationFor('arn:aws:states:::lambda:invoke', s)!({ FunctionName: 'f', Payload: {} });
-  await expect(lambda).rejects.toMatchObject({ name: 'InputValidationError', message: JSON.stringify({ errorType: 'InputValidationError', errorMessage: 'bad input' }) });
-  await expect(implementationFor('arn:aws:states:::aws-sdk:ssm:getParameter', s)!({ Name: '/x' })).rejects.toMatchObject({ name: 'Ssm.ParameterNotFoundException' });
+  await expect(lambda).rejects.toMatchObject({
+    name: 'InputValidationError',
+    message: JSON.stringify({ errorType: 'InputValidationError', errorMessage: 'bad input' }),
+  });
+  await expect(implementationFor('arn:aws:states:::aws-sdk:ssm:getParameter', s)!({ Name: '/x' })).rejects.toMatchObject({
+    name: 'Ssm.ParameterNotFoundException',
+  });
   expect(implementationFor('arn:aws:states:::dynamodb:putItem', s)).toBeUndefined();
 });
 
@@ -68,14 +89,31 @@ test('the SSM stand-in versions parameters and SNS records messages', () => {
   expect((s.ssm.getParameter({ Name: '/p' }).Parameter as { Value: string }).Value).toBe('b');
   s.sns.publish({ TopicArn: 'arn:t', Subject: 'hi', Message: 'body' });
   expect(s.sns.messages).toEqual([{ topicArn: 'arn:t', subject: 'hi', message: 'body' }]);
-  expect(s.recorder.calls.map((c) => `${c.service}:${c.action}`)).toEqual(['ssm:putParameter', 'ssm:putParameter', 'ssm:putParameter', 'ssm:getParameter', 'sns:publish']);
+  expect(s.recorder.calls.map((c) => `${c.service}:${c.action}`)).toEqual([
+    'ssm:putParameter',
+    'ssm:putParameter',
+    'ssm:putParameter',
+    'ssm:getParameter',
+    'sns:publish',
+  ]);
 });
 
 const nested = {
   StartAt: 'P',
   States: {
-    P: { Type: 'Parallel', Branches: [{ StartAt: 'T1', States: { T1: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } } }], Next: 'M' },
-    M: { Type: 'Map', ItemProcessor: { StartAt: 'T2', States: { T2: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:ssm:putParameter', TimeoutSeconds: 5, End: true } } }, End: true },
+    P: {
+      Type: 'Parallel',
+      Branches: [{ StartAt: 'T1', States: { T1: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } } }],
+      Next: 'M',
+    },
+    M: {
+      Type: 'Map',
+      ItemProcessor: {
+        StartAt: 'T2',
+        States: { T2: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:ssm:putParameter', TimeoutSeconds: 5, End: true } },
+      },
+      End: true,
+    },
   },
 };
 
@@ -122,14 +160,26 @@ test('--workdir: a new, empty or earlier run directory is accepted; a directory 
 test('progress lines: new figures per state, polling printed on change, caught errors marked', () => {
   const lines: string[] = [];
   const p = progressPrinter((l) => lines.push(l));
-  const at = (type: ProgressEvent['type'], state: string, extra: Partial<ProgressEvent> = {}): ProgressEvent => ({ type, state, stateType: 'Task', elapsedMs: 1000, ...extra });
+  const at = (type: ProgressEvent['type'], state: string, extra: Partial<ProgressEvent> = {}): ProgressEvent => ({
+    type,
+    state,
+    stateType: 'Task',
+    elapsedMs: 1000,
+    ...extra,
+  });
   p('training', at('entered', 'DescribeEndpoint'));
   p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: 'Could not find endpoint' }));
   p('training', at('caught', 'DescribeEndpoint'));
   p('training', at('exited', 'DescribeEndpoint', { durationMs: 5, output: { describeError: { Error: 'x' } } }));
   for (const status of ['Creating', 'Creating', 'InService']) {
     p('training', at('entered', 'CheckEndpointStatus'));
-    p('training', at('exited', 'CheckEndpointStatus', { durationMs: 1, output: { describeError: { Error: 'x' }, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } } }));
+    p(
+      'training',
+      at('exited', 'CheckEndpointStatus', {
+        durationMs: 1,
+        output: { describeError: { Error: 'x' }, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } },
+      }),
+    );
   }
   expect(lines).toEqual([
     '[   1.0 s] training DescribeEndpoint ...',
@@ -142,13 +192,19 @@ test('progress lines: new figures per state, polling printed on change, caught e
 });
 
 test('readableCause shows a job FailureReason or a Lambda errorMessage', () => {
-  expect(readableCause(JSON.stringify({ TrainingJobName: 'j', FailureReason: 'AlgorithmError: bad' }))).toBe('AlgorithmError: bad');
+  expect(readableCause(JSON.stringify({ TrainingJobName: 'j', FailureReason: 'AlgorithmError: bad' }))).toBe(
+    'AlgorithmError: bad',
+  );
   expect(readableCause(JSON.stringify({ errorType: 'E', errorMessage: 'no such key' }))).toBe('no such key');
   expect(readableCause('plain text')).toBe('plain text');
 });
 
 test('npm start exits 2 with the usage on a bad option', () => {
-  const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--threshold', 'abc'], { encoding: 'utf8' });
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--threshold', 'abc'],
+    { encoding: 'utf8' },
+  );
   expect(res.status).toBe(2);
   expect(res.stderr).toMatch(/--threshold: "abc" is not a number/);
   expect(res.stderr).toMatch(/usage: npm start/);

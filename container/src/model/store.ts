@@ -106,8 +106,11 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   new Uint8Array(aligned).set(bin);
   const view = (name: ArrayName): Float32Array | Int32Array => {
     const ref = manifest.binary.arrays[name];
-    if (!ref || ref.offset + ref.length * 4 > aligned.byteLength) throw new ModelFormatError(`array ${name} is missing or truncated`);
-    return ref.dtype === 'float32' ? new Float32Array(aligned, ref.offset, ref.length) : new Int32Array(aligned, ref.offset, ref.length);
+    if (!ref || ref.offset + ref.length * 4 > aligned.byteLength)
+      throw new ModelFormatError(`array ${name} is missing or truncated`);
+    return ref.dtype === 'float32'
+      ? new Float32Array(aligned, ref.offset, ref.length)
+      : new Int32Array(aligned, ref.offset, ref.length);
   };
   const nUsers = manifest.users.length;
   const nItems = manifest.items.length;
@@ -124,7 +127,11 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (model.userFactors.length !== nUsers * manifest.factors || model.itemFactors.length !== nItems * manifest.factors) {
     throw new ModelFormatError('factor arrays do not match the number of users, items and factors');
   }
-  if (model.itemBias.length !== nItems || model.userItemsIndptr.length !== nUsers + 1 || manifest.itemPopularity.length !== nItems) {
+  if (
+    model.itemBias.length !== nItems ||
+    model.userItemsIndptr.length !== nUsers + 1 ||
+    manifest.itemPopularity.length !== nItems
+  ) {
     throw new ModelFormatError('bias, popularity or training-item arrays do not match the number of users and items');
   }
   return model;

@@ -131,7 +131,8 @@ export class Recommender {
     const scores = this.scores;
     if (req.excludeTrained) {
       const ind = this.model.userItemsIndices;
-      for (let p = this.model.userItemsIndptr[u]!, end = this.model.userItemsIndptr[u + 1]!; p < end; p++) scores[offset + ind[p]!] = -Infinity;
+      for (let p = this.model.userItemsIndptr[u]!, end = this.model.userItemsIndptr[u + 1]!; p < end; p++)
+        scores[offset + ind[p]!] = -Infinity;
     }
     const top = this.topn.select(scores, offset, this.nItems, req.topN);
     if (this.cacheSize > 0) {

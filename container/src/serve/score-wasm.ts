@@ -16,7 +16,10 @@ interface WasmModule {
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+  Instance: new (
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { readonly exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;

@@ -16,7 +16,14 @@ export function scoreUser(model: LoadedModel, u: number, uvec: Float64Array, out
   for (let f = 0, b = u * factors; f < factors; f++) uvec[f] = uf[b + f]!;
   const blocked = factors - (factors % 8);
   for (let i = 0, off = 0; i < nItems; i++, off += factors) {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      a4 = 0,
+      a5 = 0,
+      a6 = 0,
+      a7 = 0;
     let f = 0;
     for (; f < blocked; f += 8) {
       const o = off + f;
@@ -49,7 +56,14 @@ export function scoreFourUsers(model: LoadedModel, users: ArrayLike<number>, uve
   const F3 = 3 * F;
   const even = F - (F % 2);
   for (let i = 0, off = 0; i < nItems; i++, off += F) {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      b0 = 0,
+      b1 = 0,
+      b2 = 0,
+      b3 = 0;
     let f = 0;
     for (; f < even; f += 2) {
       const x = itf[off + f]!;

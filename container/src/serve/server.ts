@@ -5,12 +5,7 @@
 import * as http from 'node:http';
 import type { LoadedModel } from '../model/store';
 import type { ServeConfig } from './config';
-import {
-  NotAcceptableError,
-  PayloadTooLargeError,
-  RequestError,
-  UnsupportedMediaTypeError,
-} from './errors';
+import { NotAcceptableError, PayloadTooLargeError, RequestError, UnsupportedMediaTypeError } from './errors';
 import { formatCsv, formatJson } from './format';
 import { Recommender } from './recommend';
 import { parseBody } from './request';
@@ -152,7 +147,8 @@ function wantsCsv(accept: string | undefined): boolean {
   for (const part of accept.split(',')) {
     const t = mediaType(part) ?? '';
     if (t === CSV_TYPE) return true;
-    if (t === JSON_TYPE || t === '*/*' || t === 'application/*' || (JSON_LINES_TYPES as readonly string[]).includes(t)) return false;
+    if (t === JSON_TYPE || t === '*/*' || t === 'application/*' || (JSON_LINES_TYPES as readonly string[]).includes(t))
+      return false;
   }
   throw new NotAcceptableError(accept, SUPPORTED_OUT);
 }
@@ -187,4 +183,3 @@ function sendError(res: http.ServerResponse, err: unknown): void {
   if (!known) process.stderr.write(`serve: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
   send(res, known ? err.status : 500, JSON_TYPE, JSON.stringify({ error: known ? err.message : 'internal error' }));
 }
-

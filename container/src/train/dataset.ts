@@ -55,9 +55,14 @@ export class DatasetBuilder {
     const train = this.sealed ?? buildCsr(nUsers, this.tu.toArray(), this.ti.toArray());
     this.sealed = train;
     if (!withTest) return { users: this.users, items: this.items, train, test: null };
-    const us: number[] = [], is: number[] = [];
+    const us: number[] = [],
+      is: number[] = [];
     const unknownItems = new Int32Array(nUsers);
-    let pairs = 0, unknownUsers = 0, unknownUserPairs = 0, unknownItemPairs = 0, also = 0;
+    let pairs = 0,
+      unknownUsers = 0,
+      unknownUserPairs = 0,
+      unknownItemPairs = 0,
+      also = 0;
     for (const [user, row] of this.testPairs) {
       pairs += row.size;
       const u = this.users.get(user);
@@ -80,25 +85,33 @@ export class DatasetBuilder {
     }
     const users = this.testPairs.size - unknownUsers;
     if (pairs > 0 && users === 0) {
-      throw new EvaluationDataError(`the testing channel shares no user with the training channel (${this.testPairs.size} test users, ${nUsers} training users): check that both use the same user_id format`);
+      throw new EvaluationDataError(
+        `the testing channel shares no user with the training channel (${this.testPairs.size} test users, ${nUsers} training users): check that both use the same user_id format`,
+      );
     }
     const csr = buildCsr(nUsers, us, is);
     return {
       users: this.users,
       items: this.items,
       train,
-      test: { csr, unknownItems, stats: { pairs, users, unknownUsers, unknownUserPairs, unknownItemPairs, pairsAlsoInTraining: also } },
+      test: {
+        csr,
+        unknownItems,
+        stats: { pairs, users, unknownUsers, unknownUserPairs, unknownItemPairs, pairsAlsoInTraining: also },
+      },
     };
   }
 }
 
 function contains(csr: Csr, u: number, item: number): boolean {
-  let lo = csr.indptr[u], hi = csr.indptr[u + 1] - 1;
+  let lo = csr.indptr[u],
+    hi = csr.indptr[u + 1] - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = csr.indices[mid];
     if (v === item) return true;
-    if (v < item) lo = mid + 1; else hi = mid - 1;
+    if (v < item) lo = mid + 1;
+    else hi = mid - 1;
   }
   return false;
 }

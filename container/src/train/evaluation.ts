@@ -60,11 +60,19 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
   const topScores = new Float64Array(k);
   const recommended = new Uint8Array(nItems);
   const negScores = new Float32Array(nItems);
-  let users = 0, hits = 0, idealHits = 0, recallSum = 0, ndcgSum = 0, mapSum = 0, aucSum = 0, aucUsers = 0;
+  let users = 0,
+    hits = 0,
+    idealHits = 0,
+    recallSum = 0,
+    ndcgSum = 0,
+    mapSum = 0,
+    aucSum = 0,
+    aucUsers = 0;
 
   for (let c = 0; c < candidates.length; c++) {
     const u = candidates[c];
-    const t0 = test.indptr[u], t1 = test.indptr[u + 1];
+    const t0 = test.indptr[u],
+      t1 = test.indptr[u + 1];
     const nTest = t1 - t0 + (unknown ? unknown[u] : 0);
     if (nTest === 0) continue;
     users++;
@@ -73,7 +81,9 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
     for (let p = t0; p < t1; p++) if (mask[test.indices[p]] === 0) mask[test.indices[p]] = 2;
 
     const n = topK(scores, mask, k, topItems, topScores);
-    let userHits = 0, dcg = 0, ap = 0;
+    let userHits = 0,
+      dcg = 0,
+      ap = 0;
     for (let r = 0; r < n; r++) {
       recommended[topItems[r]] = 1;
       if (mask[topItems[r]] === 2) {
@@ -138,7 +148,8 @@ function userAuc(scores: Float32Array, mask: Uint8Array, negBuf: Float32Array): 
   let nNeg = 0;
   for (let i = 0; i < scores.length; i++) if (mask[i] === 0) negBuf[nNeg++] = scores[i];
   const neg = negBuf.subarray(0, nNeg).sort();
-  let nPos = 0, sum = 0;
+  let nPos = 0,
+    sum = 0;
   for (let i = 0; i < scores.length; i++) {
     if (mask[i] !== 2) continue;
     nPos++;
@@ -150,10 +161,12 @@ function userAuc(scores: Float32Array, mask: Uint8Array, negBuf: Float32Array): 
 }
 
 function lowerBound(a: Float32Array, v: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1; else hi = mid;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -175,7 +188,12 @@ function range(n: number): Int32Array {
 }
 
 /** Scores of a factor model: dot(userFactors[u], itemFactors[i]) + itemBias[i]. */
-export function factorScorer(userFactors: Float32Array, itemFactors: Float32Array, itemBias: Float32Array, factors: number): Scorer {
+export function factorScorer(
+  userFactors: Float32Array,
+  itemFactors: Float32Array,
+  itemBias: Float32Array,
+  factors: number,
+): Scorer {
   return (u, out) => {
     const uo = u * factors;
     for (let i = 0, io = 0; i < out.length; i++, io += factors) {

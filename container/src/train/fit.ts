@@ -47,7 +47,10 @@ export interface FitResult {
 /** Splits each user's pairs into SGD pairs and validation pairs; every user keeps at least one SGD pair. */
 export function splitValidation(train: Csr, fraction: number, rng: Rng): { sgd: Csr; validation: Csr } {
   const nUsers = train.indptr.length - 1;
-  const su: number[] = [], si: number[] = [], vu: number[] = [], vi: number[] = [];
+  const su: number[] = [],
+    si: number[] = [],
+    vu: number[] = [],
+    vi: number[] = [];
   for (let u = 0; u < nUsers; u++) {
     const row = Array.from(train.indices.subarray(train.indptr[u], train.indptr[u + 1]));
     rng.shuffle(row);
@@ -78,10 +81,19 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
   const F = hp.factors;
   const rng = new Rng(hp.seed, 0x5eed);
   const { sgd, validation } =
-    hp.validation_fraction > 0 ? splitValidation(input.train, hp.validation_fraction, rng) : { sgd: input.train, validation: null };
+    hp.validation_fraction > 0
+      ? splitValidation(input.train, hp.validation_fraction, rng)
+      : { sgd: input.train, validation: null };
 
   const mem = new KernelMemory(
-    kernelLayout({ nUsers, nItems, factors: F, nPairs: sgd.indices.length, threads: hp.threads, bitset: bitsetFits(nUsers, nItems) }),
+    kernelLayout({
+      nUsers,
+      nItems,
+      factors: F,
+      nPairs: sgd.indices.length,
+      threads: hp.threads,
+      bitset: bitsetFits(nUsers, nItems),
+    }),
   );
   const { userFactors, itemFactors, itemBias } = mem;
   for (let x = 0; x < userFactors.length; x++) userFactors[x] = (rng.next() - 0.5) / F;
@@ -101,18 +113,23 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       const lr = learningRateAt(hp, epoch);
       const t0 = performance.now();
       const stats = await runner.epoch({
-        factors: F, nItems, learningRate: lr, regularization: hp.regularization, biasRegularization: hp.bias_regularization,
-        negatives: hp.negative_samples, verifyNegatives: hp.verify_negatives,
-        popularityNegatives: hp.negative_sampling === 'popularity', samples: sgd.indices.length,
+        factors: F,
+        nItems,
+        learningRate: lr,
+        regularization: hp.regularization,
+        biasRegularization: hp.bias_regularization,
+        negatives: hp.negative_samples,
+        verifyNegatives: hp.verify_negatives,
+        popularityNegatives: hp.negative_sampling === 'popularity',
+        samples: sgd.indices.length,
       });
       const seconds = (performance.now() - t0) / 1000;
       samples += stats.used + stats.skipped;
       let value: number | undefined;
       const last = epoch === hp.epochs - 1;
       if (validation && valUsers && ((epoch + 1) % hp.eval_every === 0 || last)) {
-        value = evaluateRanking(
-          { nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false },
-          (u, out) => runner.scoreUser(u, out),
+        value = evaluateRanking({ nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false }, (u, out) =>
+          runner.scoreUser(u, out),
         ).pAtK;
         if (!best || value > best.value) {
           best = { epoch: epoch + 1, value, u: userFactors.slice(), i: itemFactors.slice(), b: itemBias.slice() };

@@ -9,7 +9,9 @@ import { HyperparameterError } from './errors';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])]).transform((v) => v === true || v === 'true' || v === 'True' || v === '1');
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === 'True' || v === '1');
 
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const NEGATIVE_SAMPLING = ['uniform', 'popularity'] as const;
@@ -27,9 +29,11 @@ export const HYPERPARAMETER_DOCS = {
   bias_regularization: 'L2 penalty on the item bias',
   epochs: 'maximum passes over the training pairs (one pass = as many samples as pairs); alias `iterations`',
   negative_samples: 'negative candidates drawn per sample; the highest-scored one is used (1 = plain BPR)',
-  negative_sampling: 'how candidates are drawn: uniform over items, or popularity (in proportion to distinct buyers, as implicit does)',
+  negative_sampling:
+    'how candidates are drawn: uniform over items, or popularity (in proportion to distinct buyers, as implicit does)',
   verify_negatives: 'redraw a negative candidate the user already bought',
-  validation_fraction: "share of each user's training pairs held out for early stopping (0 = no early stopping, train all epochs)",
+  validation_fraction:
+    "share of each user's training pairs held out for early stopping (0 = no early stopping, train all epochs)",
   validation_users: 'at most this many users are scored at each validation check',
   eval_every: 'epochs between validation checks',
   patience: 'validation checks without improvement before stopping; the best model so far is kept',
@@ -85,7 +89,8 @@ export function parseHyperparameters(raw: unknown): Hyperparameters {
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (isReserved(name)) continue;
     const target = ALIASES[name] ?? name;
-    if (target in input) throw new HyperparameterError(`hyperparameter ${name}: given twice (also as ${target === name ? 'an alias' : target})`);
+    if (target in input)
+      throw new HyperparameterError(`hyperparameter ${name}: given twice (also as ${target === name ? 'an alias' : target})`);
     // z.coerce.number() would read "" as 0: an empty value is an error, not a silent zero.
     if (typeof value === 'string' && value.trim() === '') throw new HyperparameterError(`hyperparameter ${name}: empty value`);
     input[target] = typeof value === 'string' ? value.trim() : value;
@@ -94,7 +99,9 @@ export function parseHyperparameters(raw: unknown): Hyperparameters {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue.code === 'unrecognized_keys') {
-      throw new HyperparameterError(`unknown hyperparameter ${issue.keys.join(', ')}; known: ${Object.keys(HYPERPARAMETER_DOCS).join(', ')}, iterations`);
+      throw new HyperparameterError(
+        `unknown hyperparameter ${issue.keys.join(', ')}; known: ${Object.keys(HYPERPARAMETER_DOCS).join(', ')}, iterations`,
+      );
     }
     const field = String(issue.path[0] ?? '');
     throw new HyperparameterError(`hyperparameter ${field}: ${issue.message} (got ${JSON.stringify(input[field])})`);

@@ -21,14 +21,18 @@ export const METRICS_FILE = 'metrics.json';
 
 export type Logger = (line: string) => void;
 
-export async function runTrain(env: NodeJS.ProcessEnv = process.env, log: Logger = (l) => process.stdout.write(l + '\n')): Promise<number> {
+export async function runTrain(
+  env: NodeJS.ProcessEnv = process.env,
+  log: Logger = (l) => process.stdout.write(l + '\n'),
+): Promise<number> {
   const paths = containerPaths(env);
   try {
     await fs.rm(paths.failure, { force: true });
     await train(paths, log);
     return 0;
   } catch (err) {
-    const reason = err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    const reason =
+      err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`train failed: ${reason}\n`);
     try {
       await fs.mkdir(paths.output, { recursive: true });
@@ -70,7 +74,9 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   const data = builder.build(te.rows > 0);
   const nUsers = data.users.size;
   const nItems = data.items.size;
-  log(`training: ${tr.rows} rows from ${tr.files} file(s), ${data.train.indices.length} distinct pairs, ${nUsers} users, ${nItems} items`);
+  log(
+    `training: ${tr.rows} rows from ${tr.files} file(s), ${data.train.indices.length} distinct pairs, ${nUsers} users, ${nItems} items`,
+  );
   if (data.test) {
     const s = data.test.stats;
     log(
@@ -85,14 +91,17 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   const result = await fit({ nUsers, nItems, train: data.train }, hp, (e) => log(epochLine(e, hp)));
   log(
     `fit: ${result.epochsRun} epochs in ${result.seconds.toFixed(2)} s, ${Math.round(result.samples / result.seconds)} samples/s; ` +
-      `kept epoch ${result.bestEpoch}` + (result.bestValidation === null ? '' : ` (validation p@k(${hp.eval_k})=${result.bestValidation.toFixed(4)})`),
+      `kept epoch ${result.bestEpoch}` +
+      (result.bestValidation === null ? '' : ` (validation p@k(${hp.eval_k})=${result.bestValidation.toFixed(4)})`),
   );
 
   const popularity = itemPopularity(data.train, nItems);
   const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k);
   const metrics: Record<string, number> = {};
   if (evaluation) {
-    log(`evaluation: ${evaluation.model.users} users, k=${hp.eval_k}; precision@K = hits/(K x users), p@k(K) = hits / sum of min(K, |test items|)`);
+    log(
+      `evaluation: ${evaluation.model.users} users, k=${hp.eval_k}; precision@K = hits/(K x users), p@k(K) = hits / sum of min(K, |test items|)`,
+    );
     for (const [name, value] of Object.entries(evaluation.metrics)) {
       log(formatMetricLine(name, value));
       if (Number.isFinite(value)) metrics[name] = value;

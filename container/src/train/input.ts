@@ -46,7 +46,12 @@ async function isGzip(file: string): Promise<boolean> {
  * Streams the rows of one CSV file, calling onRow with the values of the wanted columns.
  * Returns the number of data rows. Errors name the file and, where known, the line.
  */
-export async function readColumns(file: string, wanted: readonly string[], onRow: (values: string[]) => void, allowEmpty = false): Promise<number> {
+export async function readColumns(
+  file: string,
+  wanted: readonly string[],
+  onRow: (values: string[]) => void,
+  allowEmpty = false,
+): Promise<number> {
   const name = path.basename(file);
   const source: Readable = (await isGzip(file)) ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
   const parser = source.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }));
@@ -60,7 +65,9 @@ export async function readColumns(file: string, wanted: readonly string[], onRow
         positions = wanted.map((w) => header.indexOf(w));
         const missing = wanted.filter((_, k) => positions![k] < 0);
         if (missing.length) {
-          throw new InputDataError(`${name}: missing column ${missing.join(', ')} (found columns: ${record.join(', ') || 'none'})`);
+          throw new InputDataError(
+            `${name}: missing column ${missing.join(', ')} (found columns: ${record.join(', ') || 'none'})`,
+          );
         }
         continue;
       }
@@ -79,7 +86,10 @@ export async function readColumns(file: string, wanted: readonly string[], onRow
 }
 
 /** Reads (user_id, item_id) pairs from every file of a channel. Returns files and rows read. */
-export async function readPairs(dir: string, onPair: (user: string, item: string) => void): Promise<{ files: number; rows: number }> {
+export async function readPairs(
+  dir: string,
+  onPair: (user: string, item: string) => void,
+): Promise<{ files: number; rows: number }> {
   const files = await channelFiles(dir);
   let rows = 0;
   for (const f of files) rows += await readColumns(f, [USER_COLUMN, ITEM_COLUMN], (v) => onPair(v[0], v[1]));

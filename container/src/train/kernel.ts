@@ -46,8 +46,13 @@ export interface KernelSizes {
   readonly bitset: boolean;
 }
 
-type Region = 'userFactors' | 'itemFactors' | 'itemBias' | 'indptr' | 'indices' | 'pairUsers' | 'bitset' | 'rng' | 'stats' | 'scores';
-export type KernelLayout = KernelSizes & { readonly offsets: Record<Region, number>; readonly lengths: Record<Region, number>; readonly pages: number };
+type Region =
+  'userFactors' | 'itemFactors' | 'itemBias' | 'indptr' | 'indices' | 'pairUsers' | 'bitset' | 'rng' | 'stats' | 'scores';
+export type KernelLayout = KernelSizes & {
+  readonly offsets: Record<Region, number>;
+  readonly lengths: Record<Region, number>;
+  readonly pages: number;
+};
 
 /*
  * The container's TypeScript libs (ES2023 + node 20 types) do not declare WebAssembly, so the
@@ -63,7 +68,10 @@ export interface WasmMemory {
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+  Instance: new (
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { readonly exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -97,7 +105,8 @@ export function kernelLayout(s: KernelSizes): KernelLayout {
     offset += Math.ceil((lengths[r] * (r === 'stats' ? 8 : 4)) / 16) * 16;
   }
   const pages = Math.ceil(offset / PAGE);
-  if (pages > 65536) throw new TrainError(`the model needs ${Math.round(offset / 2 ** 20)} MiB of kernel memory, more than WebAssembly's 4 GiB`);
+  if (pages > 65536)
+    throw new TrainError(`the model needs ${Math.round(offset / 2 ** 20)} MiB of kernel memory, more than WebAssembly's 4 GiB`);
   return { ...s, offsets, lengths, pages };
 }
 
@@ -116,7 +125,10 @@ export class KernelMemory {
   readonly pairUsers: Int32Array;
   readonly bitset: Int32Array;
 
-  constructor(readonly layout: KernelLayout, readonly memory: WasmMemory = new WA.Memory({ initial: layout.pages, maximum: layout.pages, shared: true })) {
+  constructor(
+    readonly layout: KernelLayout,
+    readonly memory: WasmMemory = new WA.Memory({ initial: layout.pages, maximum: layout.pages, shared: true }),
+  ) {
     const f32 = (r: Region) => new Float32Array(memory.buffer, layout.offsets[r], layout.lengths[r]);
     const i32 = (r: Region) => new Int32Array(memory.buffer, layout.offsets[r], layout.lengths[r]);
     this.userFactors = f32('userFactors');
@@ -156,7 +168,11 @@ export class Kernel {
   private readonly stats: Float64Array;
   private readonly rngPtr: number;
 
-  constructor(readonly mem: KernelMemory, readonly thread: number, module: WasmModule = kernelModule()) {
+  constructor(
+    readonly mem: KernelMemory,
+    readonly thread: number,
+    module: WasmModule = kernelModule(),
+  ) {
     const abort = () => {
       throw new TrainError('the SGD kernel aborted');
     };
@@ -171,9 +187,25 @@ export class Kernel {
   runSamples(p: EpochParams): EpochStats {
     const o = this.mem.layout.offsets;
     this.run(
-      o.userFactors, o.itemFactors, o.itemBias, o.indptr, o.indices, o.pairUsers, this.mem.layout.nPairs,
-      this.mem.layout.bitset ? o.bitset : 0, p.factors, p.nItems, p.learningRate, p.regularization, p.biasRegularization,
-      p.negatives, p.verifyNegatives ? 1 : 0, p.popularityNegatives ? 1 : 0, p.samples, this.rngPtr, o.stats + this.thread * 32,
+      o.userFactors,
+      o.itemFactors,
+      o.itemBias,
+      o.indptr,
+      o.indices,
+      o.pairUsers,
+      this.mem.layout.nPairs,
+      this.mem.layout.bitset ? o.bitset : 0,
+      p.factors,
+      p.nItems,
+      p.learningRate,
+      p.regularization,
+      p.biasRegularization,
+      p.negatives,
+      p.verifyNegatives ? 1 : 0,
+      p.popularityNegatives ? 1 : 0,
+      p.samples,
+      this.rngPtr,
+      o.stats + this.thread * 32,
     );
     return { lossSum: this.stats[0], correct: this.stats[1], used: this.stats[2], skipped: this.stats[3] };
   }

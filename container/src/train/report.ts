@@ -32,10 +32,24 @@ export interface TestEvaluation {
   readonly metrics: Record<string, number>;
 }
 
-export function evaluateOnTest(data: Dataset, model: FactorModel, popularity: ArrayLike<number>, k: number): TestEvaluation | null {
+export function evaluateOnTest(
+  data: Dataset,
+  model: FactorModel,
+  popularity: ArrayLike<number>,
+  k: number,
+): TestEvaluation | null {
   if (!data.test) return null;
-  const input = { nItems: data.items.size, k, exclude: data.train, test: data.test.csr, unknownTestItems: data.test.unknownItems };
-  const m = evaluateRanking(input, model.scorer ?? factorScorer(model.userFactors, model.itemFactors, model.itemBias, model.factors));
+  const input = {
+    nItems: data.items.size,
+    k,
+    exclude: data.train,
+    test: data.test.csr,
+    unknownTestItems: data.test.unknownItems,
+  };
+  const m = evaluateRanking(
+    input,
+    model.scorer ?? factorScorer(model.userFactors, model.itemFactors, model.itemBias, model.factors),
+  );
   const b = evaluateRanking(input, popularityScorer(popularity));
   return { model: m, baseline: b, metrics: { ...namedMetrics(m, k), ...namedMetrics(b, k, BASELINE_PREFIX) } };
 }

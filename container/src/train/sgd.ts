@@ -74,6 +74,9 @@ export class SgdRunner {
 function workerScript(): string {
   const candidates = [path.join(__dirname, 'worker.js'), path.resolve(__dirname, '..', '..', 'dist', 'train', 'worker.js')];
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new TrainError(`threads > 1 needs the compiled worker script (run \`npx tsc -p container\`); looked in ${candidates.join(', ')}`);
+  if (!found)
+    throw new TrainError(
+      `threads > 1 needs the compiled worker script (run \`npx tsc -p container\`); looked in ${candidates.join(', ')}`,
+    );
   return found;
 }

@@ -4,7 +4,12 @@ import { InputValidationError, PREPARE_DATA_ERROR_NAMES } from '../../../lambda/
 import { cleanup, HEADER, line, run, tempRoot } from './helpers';
 
 const D = '2010-01-04 10:00:00';
-const good = [HEADER, line('1', '85123A', 6, D, '13085.0'), line('2', '22041', 1, D, '17519.0'), line('3', '22041', 1, D, '13085.0')].join('\n');
+const good = [
+  HEADER,
+  line('1', '85123A', 6, D, '13085.0'),
+  line('2', '22041', 1, D, '17519.0'),
+  line('3', '22041', 1, D, '13085.0'),
+].join('\n');
 
 /** Runs and expects an InputValidationError matching `message`, with nothing left in the folder. */
 async function expectRejected(data: Buffer | string, message: RegExp, options = {}): Promise<void> {
@@ -25,28 +30,49 @@ async function expectRejected(data: Buffer | string, message: RegExp, options = 
 
 describe('bad input gives a named error and leaves no output', () => {
   it('exports the error names the state machine classifies', () => {
-    expect(PREPARE_DATA_ERROR_NAMES).toEqual(['InputValidationError', 'InputNotFoundError', 'OutputWriteError', 'PrepareDataError']);
+    expect(PREPARE_DATA_ERROR_NAMES).toEqual([
+      'InputValidationError',
+      'InputNotFoundError',
+      'OutputWriteError',
+      'PrepareDataError',
+    ]);
   });
 
   it('missing columns: names the missing and the found columns', () =>
-    expectRejected('Invoice,Item,Qty,Customer ID\n1,2,3,4\n', /missing column\(s\) StockCode, Quantity.*found columns: "Invoice", "Item", "Qty", "Customer ID"/));
+    expectRejected(
+      'Invoice,Item,Qty,Customer ID\n1,2,3,4\n',
+      /missing column\(s\) StockCode, Quantity.*found columns: "Invoice", "Item", "Qty", "Customer ID"/,
+    ));
 
   it('binary content that is neither CSV nor xlsx', () =>
     expectRejected(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0x01, 0x02, 0xff, 0xfe]), /neither CSV text nor an xlsx workbook/));
 
-  it('a zip that is not a workbook', () => expectRejected(Buffer.from('PK\u0003\u0004garbage-that-is-not-a-zip-entry'), /not a readable xlsx workbook/));
+  it('a zip that is not a workbook', () =>
+    expectRejected(Buffer.from('PK\u0003\u0004garbage-that-is-not-a-zip-entry'), /not a readable xlsx workbook/));
 
   it('empty input', () => expectRejected('', /empty/));
 
   it('nothing left after cleaning', () =>
-    expectRejected([HEADER, line('C1', '22041', -1, D, '1'), line('2', '22041', 1, D, ''), line('3', 'POST', 1, D, '1')].join('\n'), /nothing left after cleaning/));
+    expectRejected(
+      [HEADER, line('C1', '22041', -1, D, '1'), line('2', '22041', 1, D, ''), line('3', 'POST', 1, D, '1')].join('\n'),
+      /nothing left after cleaning/,
+    ));
 
   it('unreadable dates in temporal mode name the line and value', () =>
-    expectRejected([HEADER, line('1', '22041', 1, D, '1'), line('2', '22042', 1, '31/31/2010', '2')].join('\n'), /line 3: InvoiceDate "31\/31\/2010"/, { split: 'temporal' }));
+    expectRejected(
+      [HEADER, line('1', '22041', 1, D, '1'), line('2', '22042', 1, '31/31/2010', '2')].join('\n'),
+      /line 3: InvoiceDate "31\/31\/2010"/,
+      { split: 'temporal' },
+    ));
 
-  it('temporal mode on a user_id,item_id CSV (no dates)', () => expectRejected('user_id,item_id\n1,a\n', /needs an InvoiceDate column/, { split: 'temporal' }));
+  it('temporal mode on a user_id,item_id CSV (no dates)', () =>
+    expectRejected('user_id,item_id\n1,a\n', /needs an InvoiceDate column/, { split: 'temporal' }));
 
-  it('a non-numeric Quantity names the line', () => expectRejected([HEADER, line('1', '22041', 1, D, '1'), line('2', '22041', NaN, D, '2')].join('\n'), /line 3: Quantity "NaN"/));
+  it('a non-numeric Quantity names the line', () =>
+    expectRejected(
+      [HEADER, line('1', '22041', 1, D, '1'), line('2', '22041', NaN, D, '2')].join('\n'),
+      /line 3: Quantity "NaN"/,
+    ));
 
   it('a truncated gzip', () => {
     const gz = gzipSync(good.repeat(50));

@@ -1,5 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import { isNonProduct, mapColumns, normaliseStockCode, normaliseUserId, parseInvoiceDate } from '../../../lambda/prepare-data/clean';
+import {
+  isNonProduct,
+  mapColumns,
+  normaliseStockCode,
+  normaliseUserId,
+  parseInvoiceDate,
+} from '../../../lambda/prepare-data/clean';
 import { aggregate } from '../../../lambda/prepare-data/aggregate';
 import { openInput } from '../../../lambda/prepare-data/input';
 import { chunks, cleanup, HEADER, line, run } from './helpers';
@@ -53,7 +59,11 @@ describe('duplicate lines and repeat purchases', () => {
   it('merge into one pair with its purchase count and first and last purchase time', async () => {
     const table = await aggregate((await openInput(chunks(csv))).batches, true);
     expect(table.size).toBe(1);
-    expect([table.userIds[table.pairUser[0]], table.itemIds[table.pairItem[0]], table.pairCount[0]]).toEqual(['13085', '85123A', 4]);
+    expect([table.userIds[table.pairUser[0]], table.itemIds[table.pairItem[0]], table.pairCount[0]]).toEqual([
+      '13085',
+      '85123A',
+      4,
+    ]);
     expect([table.pairFirst[0], table.pairLast[0]]).toEqual([Date.UTC(2010, 0, 4, 10), Date.UTC(2010, 2, 2, 12, 30)]);
   });
 
@@ -76,7 +86,24 @@ describe('normalisation and columns', () => {
   });
 
   it('recognises the documented non-product codes and families', () => {
-    for (const c of ['POST', 'DOT', 'M', 'C2', 'D', 'S', 'B', 'BANK CHARGES', 'AMAZONFEE', 'CRUK', 'PADS', 'TEST001', 'TEST002', 'ADJUST', 'ADJUST2', 'GIFT_0001_30']) {
+    for (const c of [
+      'POST',
+      'DOT',
+      'M',
+      'C2',
+      'D',
+      'S',
+      'B',
+      'BANK CHARGES',
+      'AMAZONFEE',
+      'CRUK',
+      'PADS',
+      'TEST001',
+      'TEST002',
+      'ADJUST',
+      'ADJUST2',
+      'GIFT_0001_30',
+    ]) {
       expect(isNonProduct(c)).toBe(true);
     }
     for (const c of ['85123A', '22041', 'DCGS0058', 'SP1002', 'MUG']) expect(isNonProduct(c)).toBe(false);
@@ -86,7 +113,9 @@ describe('normalisation and columns', () => {
     expect(mapColumns(['Invoice', 'StockCode', 'Quantity', 'InvoiceDate', 'Customer ID'], true).user).toBe(4);
     expect(mapColumns(['InvoiceNo', 'StockCode', 'Quantity', 'CustomerID'], false).invoice).toBe(0);
     expect(mapColumns(['invoice', 'stock_code', 'quantity', 'customer_id'], false).layout).toBe('retail');
-    expect(() => mapColumns(['Invoice', 'Stock', 'Qty'], false)).toThrow(/missing column\(s\) StockCode, Quantity, Customer ID.*found columns: "Invoice", "Stock", "Qty"/);
+    expect(() => mapColumns(['Invoice', 'Stock', 'Qty'], false)).toThrow(
+      /missing column\(s\) StockCode, Quantity, Customer ID.*found columns: "Invoice", "Stock", "Qty"/,
+    );
   });
 
   it('parses the date formats found in exports, as UTC', () => {
@@ -99,7 +128,11 @@ describe('normalisation and columns', () => {
 });
 
 describe('CSV variants', () => {
-  const body = [line('1', '85123A', 6, D, '13085.0'), line('2', '22041', 1, D, '17519.0'), line('3', '22041', 1, D, '13085.0')].join('\r\n');
+  const body = [
+    line('1', '85123A', 6, D, '13085.0'),
+    line('2', '22041', 1, D, '17519.0'),
+    line('3', '22041', 1, D, '13085.0'),
+  ].join('\r\n');
 
   it.each([
     ['plain', HEADER + '\n' + body],
@@ -143,7 +176,10 @@ describe('CSV variants', () => {
     roots.push(r.root);
     const catalog = await r.file('catalog/catalog.csv');
     expect(catalog).toBe('item_id,description\n22041,"RECORD FRAME 7"" SINGLE, SIZE"\n85123A,HEART\n');
-    const users = (await r.file('users.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    const users = (await r.file('users.jsonl'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const train = new Set((await r.rows('training/train.csv')).map((p) => p[0]));
     expect(users.map((u) => u.user_id).sort()).toEqual([...train].sort());
     for (const u of users) expect(u.top_n).toBe('10');

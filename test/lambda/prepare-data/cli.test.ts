@@ -7,18 +7,25 @@ import { cleanup, HEADER, line, tempRoot } from './helpers';
 const CLI = join(__dirname, '..', '..', '..', 'bin', 'prepare-data.ts');
 const cli = (args: string[]) => spawnSync(process.execPath, [require.resolve('tsx/cli'), CLI, ...args], { encoding: 'utf8' });
 /** The same, without waiting: the failure cases run side by side. */
-const cliAsync = (args: string[]) => new Promise<{ status: number | null; stderr: string }>((resolve) => {
-  const child = execFile(process.execPath, [require.resolve('tsx/cli'), CLI, ...args], { encoding: 'utf8' }, (_err, _stdout, stderr) => {
-    resolve({ status: child.exitCode, stderr });
+const cliAsync = (args: string[]) =>
+  new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [require.resolve('tsx/cli'), CLI, ...args],
+      { encoding: 'utf8' },
+      (_err, _stdout, stderr) => {
+        resolve({ status: child.exitCode, stderr });
+      },
+    );
   });
-});
 const D = '2010-01-04 10:00:00';
 
 let root: string;
 beforeAll(async () => {
   root = await tempRoot();
   const rows = [HEADER];
-  for (let c = 0; c < 6; c++) for (let i = 0; i < 4; i++) rows.push(line(String(c), `2200${(c + i) % 5}`, 1, D, `${13000 + c}.0`));
+  for (let c = 0; c < 6; c++)
+    for (let i = 0; i < 4; i++) rows.push(line(String(c), `2200${(c + i) % 5}`, 1, D, `${13000 + c}.0`));
   await writeFile(join(root, 'export.csv'), rows.join('\n'));
   await writeFile(join(root, 'wrong.csv'), 'Invoice,Item,Qty\n1,2,3\n');
 });
@@ -30,18 +37,38 @@ test('prepares a file: exit 0, the stats summary, a complete output folder', asy
   expect(res.status).toBe(0);
   expect(res.stdout).toContain('rows read 24;');
   expect(res.stdout).toMatch(/split random: train 18, test /);
-  expect((await readdir(join(root, 'out'), { recursive: true })).sort()).toEqual(
-    ['catalog', 'catalog/catalog.csv', 'manifest.json', 'stats.json', 'testing', 'testing/test.csv', 'training', 'training/train.csv', 'users.jsonl'],
-  );
-  expect(JSON.parse(await readFile(join(root, 'out', 'manifest.json'), 'utf8')).options).toMatchObject({ seed: 7, testFraction: 0.25 });
+  expect((await readdir(join(root, 'out'), { recursive: true })).sort()).toEqual([
+    'catalog',
+    'catalog/catalog.csv',
+    'manifest.json',
+    'stats.json',
+    'testing',
+    'testing/test.csv',
+    'training',
+    'training/train.csv',
+    'users.jsonl',
+  ]);
+  expect(JSON.parse(await readFile(join(root, 'out', 'manifest.json'), 'utf8')).options).toMatchObject({
+    seed: 7,
+    testFraction: 0.25,
+  });
 });
 
 test('bad options and bad input exit 2 with a message naming the flag or the columns, and write nothing', async () => {
   const before = (await readdir(root)).sort();
   const cases: Array<[string[], RegExp]> = [
-    [['--input', join(root, 'export.csv'), '--output', join(root, 'o2'), '--test-fraction', '1.5', '--split', 'weekly'], /--split: .*random.*--test-fraction: /],
-    [['--input', join(root, 'none.csv'), '--output', join(root, 'o2')], /InputNotFoundError: --input: .*none\.csv is not a readable file/],
-    [['--input', join(root, 'wrong.csv'), '--output', join(root, 'o2')], /InputValidationError: .*found columns: "Invoice", "Item", "Qty"/],
+    [
+      ['--input', join(root, 'export.csv'), '--output', join(root, 'o2'), '--test-fraction', '1.5', '--split', 'weekly'],
+      /--split: .*random.*--test-fraction: /,
+    ],
+    [
+      ['--input', join(root, 'none.csv'), '--output', join(root, 'o2')],
+      /InputNotFoundError: --input: .*none\.csv is not a readable file/,
+    ],
+    [
+      ['--input', join(root, 'wrong.csv'), '--output', join(root, 'o2')],
+      /InputValidationError: .*found columns: "Invoice", "Item", "Qty"/,
+    ],
     [['--input', join(root, 'export.csv'), '--output', join(root, 'o2'), '--bogus'], /Unknown option '--bogus'/],
   ];
   const results = await Promise.all(cases.map(([args]) => cliAsync(args)));

@@ -12,7 +12,10 @@ import { HEADER, line } from './helpers';
 
 // s3rver ships no type declarations
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (o: Record<string, unknown>) => { run(): Promise<{ port: number }>; close(): Promise<void> };
+const S3rver = require('s3rver') as new (o: Record<string, unknown>) => {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+};
 
 const BUCKET = 'retail-data';
 let server: InstanceType<typeof S3rver>;
@@ -22,7 +25,13 @@ const previousEndpoint = process.env[S3_ENDPOINT_ENV];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 's3rver-prep-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const { port } = await server.run();
   process.env[S3_ENDPOINT_ENV] = `http://127.0.0.1:${port}`;
   s3 = makeS3Client();
@@ -42,7 +51,9 @@ const keys = async (prefix: string) =>
 function raw(): Buffer {
   const lines = [HEADER];
   for (let c = 0; c < 30; c++) {
-    for (let i = 0; i < 8; i++) if ((c + i) % 4) lines.push(line(String(500 + c), `2200${i}`, 2, '2010-05-01 10:00:00', `${13000 + c}.0`, `"ITEM ${i}, ""BOXED"""`));
+    for (let i = 0; i < 8; i++)
+      if ((c + i) % 4)
+        lines.push(line(String(500 + c), `2200${i}`, 2, '2010-05-01 10:00:00', `${13000 + c}.0`, `"ITEM ${i}, ""BOXED"""`));
   }
   lines.push(line('C9', '22001', -1, '2010-05-01 10:00:00', '13001.0'), line('9', 'POST', 1, '2010-05-01 10:00:00', '13001.0'));
   return gzipSync(lines.join('\n'));
@@ -51,7 +62,11 @@ function raw(): Buffer {
 describe('prepare-data handler on s3rver', () => {
   it('reads the raw object, writes the channels, batch input, stats and manifest, and returns their URIs', async () => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/export.csv.gz', Body: raw() }));
-    const result = await handler({ rawDataUri: `s3://${BUCKET}/raw/export.csv.gz`, outputUri: `s3://${BUCKET}/runs/r1/`, seed: 3 });
+    const result = await handler({
+      rawDataUri: `s3://${BUCKET}/raw/export.csv.gz`,
+      outputUri: `s3://${BUCKET}/runs/r1/`,
+      seed: 3,
+    });
     const base = `s3://${BUCKET}/runs/r1/`;
     expect(result).toMatchObject({
       trainingUri: `${base}training/`,
@@ -62,7 +77,9 @@ describe('prepare-data handler on s3rver', () => {
       manifestUri: `${base}manifest.json`,
     });
     expect(await keys('runs/r1/')).toEqual(
-      ['catalog/catalog.csv', 'manifest.json', 'stats.json', 'testing/test.csv', 'training/train.csv', 'users.jsonl'].map((k) => `runs/r1/${k}`),
+      ['catalog/catalog.csv', 'manifest.json', 'stats.json', 'testing/test.csv', 'training/train.csv', 'users.jsonl'].map(
+        (k) => `runs/r1/${k}`,
+      ),
     );
     expect(result.stats.rowsDropped).toMatchObject({ cancellation: 1, nonProduct: 1 });
     expect(result.stats.pairs).toBe(180);
@@ -73,7 +90,10 @@ describe('prepare-data handler on s3rver', () => {
     expect(JSON.parse(await text('runs/r1/stats.json'))).toEqual(result.stats);
     const manifest = JSON.parse(await text('runs/r1/manifest.json'));
     for (const o of manifest.objects) expect(Buffer.byteLength(await text(`runs/r1/${o.key}`))).toBe(o.bytes);
-    const users = (await text('runs/r1/users.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    const users = (await text('runs/r1/users.jsonl'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(users).toContainEqual({ user_id: '13000', top_n: '10' });
   });
 
@@ -85,13 +105,20 @@ describe('prepare-data handler on s3rver', () => {
   });
 
   it('fails with InputNotFoundError when the raw object is missing', async () => {
-    await expect(handler({ rawDataUri: `s3://${BUCKET}/raw/none.csv`, outputUri: `s3://${BUCKET}/runs/r2/` })).rejects.toMatchObject({ name: 'InputNotFoundError' });
+    await expect(
+      handler({ rawDataUri: `s3://${BUCKET}/raw/none.csv`, outputUri: `s3://${BUCKET}/runs/r2/` }),
+    ).rejects.toMatchObject({ name: 'InputNotFoundError' });
   });
 
   it('leaves nothing under the output prefix when the input is bad, and no stack in the error', async () => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/bad.csv', Body: 'Invoice,Item\n1,2\n' }));
-    const err = await handler({ rawDataUri: `s3://${BUCKET}/raw/bad.csv`, outputUri: `s3://${BUCKET}/runs/r3/` }).catch((e: Error) => e);
-    expect(err).toMatchObject({ name: 'InputValidationError', message: expect.stringContaining('found columns: "Invoice", "Item"') });
+    const err = await handler({ rawDataUri: `s3://${BUCKET}/raw/bad.csv`, outputUri: `s3://${BUCKET}/runs/r3/` }).catch(
+      (e: Error) => e,
+    );
+    expect(err).toMatchObject({
+      name: 'InputValidationError',
+      message: expect.stringContaining('found columns: "Invoice", "Item"'),
+    });
     expect((err as Error).stack).toBe(`InputValidationError: ${(err as Error).message}`);
     expect(await keys('runs/r3/')).toEqual([]);
   });
@@ -100,18 +127,31 @@ describe('prepare-data handler on s3rver', () => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/ok.csv.gz', Body: raw() }));
     await handler({ rawDataUri: `s3://${BUCKET}/raw/ok.csv.gz`, outputUri: `s3://${BUCKET}/runs/r4/` });
     // every pair first bought on 2010-05-01: a cut-off before it leaves no training pairs
-    const err = await handler({ rawDataUri: `s3://${BUCKET}/raw/ok.csv.gz`, outputUri: `s3://${BUCKET}/runs/r4/`, split: 'temporal', cutoffDate: '2010-01-01' }).catch((e: Error) => e);
+    const err = await handler({
+      rawDataUri: `s3://${BUCKET}/raw/ok.csv.gz`,
+      outputUri: `s3://${BUCKET}/runs/r4/`,
+      split: 'temporal',
+      cutoffDate: '2010-01-01',
+    }).catch((e: Error) => e);
     expect(err).toMatchObject({ name: 'InputValidationError' });
     expect(await keys('runs/r4/manifest.json')).toEqual([]);
   });
 
   it('reports OutputWriteError when the output bucket does not exist', async () => {
-    await expect(handler({ rawDataUri: `s3://${BUCKET}/raw/ok.csv.gz`, outputUri: 's3://no-such-bucket/out/' })).rejects.toMatchObject({ name: 'OutputWriteError' });
+    await expect(
+      handler({ rawDataUri: `s3://${BUCKET}/raw/ok.csv.gz`, outputUri: 's3://no-such-bucket/out/' }),
+    ).rejects.toMatchObject({ name: 'OutputWriteError' });
   });
 
   it('S3Sink.abort deletes the objects already written when a later one fails', async () => {
     const sink = new S3Sink(s3, BUCKET, 'runs/r5/');
-    await sink.put('a.csv', (async function* () { yield Buffer.from('x\n'); })(), 'text/csv');
+    await sink.put(
+      'a.csv',
+      (async function* () {
+        yield Buffer.from('x\n');
+      })(),
+      'text/csv',
+    );
     const failing = (async function* () {
       yield Buffer.from('partial');
       throw new Error('disk on fire');

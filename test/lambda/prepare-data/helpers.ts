@@ -47,7 +47,10 @@ export async function run(data: Buffer | string, options: PrepareOptionsInput = 
 /** Everything under `dir` (relative paths), to prove nothing was left behind. */
 export async function listAll(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 export async function cleanup(dir: string): Promise<void> {

@@ -13,7 +13,11 @@ describe('Online Retail II year 2009-2010', () => {
   maybe('gives 407,695 rows, 4,314 customers and 274,449 pairs after the basic rules', async () => {
     const root = await tempRoot();
     try {
-      const { stats } = await prepareData(createReadStream(FILE, { highWaterMark: 1 << 20 }), new LocalDirSink(join(root, 'out')), PrepareOptionsSchema.parse({}));
+      const { stats } = await prepareData(
+        createReadStream(FILE, { highWaterMark: 1 << 20 }),
+        new LocalDirSink(join(root, 'out')),
+        PrepareOptionsSchema.parse({}),
+      );
       expect(stats.rowsRead).toBe(525_461);
       expect(stats.afterBasicRules).toEqual({ rows: 407_695, users: 4_314, items: 4_017, pairs: 274_449 });
       expect(stats.afterNonProductRule).toEqual({ rows: 406_325, users: 4_285, items: 4_007, pairs: 273_846 });

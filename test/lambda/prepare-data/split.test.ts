@@ -7,7 +7,15 @@ function grid(): string {
     for (let i = 0; i < 12; i++) {
       if ((c + i) % 3 === 0) continue;
       const day = 1 + ((c * 7 + i * 3) % 28);
-      lines.push(line(String(1000 + c), `2${String(i).padStart(4, '0')}`, 1, `2010-03-${String(day).padStart(2, '0')} 10:00:00`, `${12000 + c}.0`));
+      lines.push(
+        line(
+          String(1000 + c),
+          `2${String(i).padStart(4, '0')}`,
+          1,
+          `2010-03-${String(day).padStart(2, '0')} 10:00:00`,
+          `${12000 + c}.0`,
+        ),
+      );
     }
   }
   return lines.join('\n');
@@ -28,7 +36,9 @@ describe('random split', () => {
     const pairs = a.stats.pairs;
     expect(pairs).toBe(320);
     expect(a.stats.split.trainPairs).toBe(Math.round(pairs * 0.7));
-    expect(test.length + a.stats.split.testPairsDroppedUnknownUser + a.stats.split.testPairsDroppedUnknownItem).toBe(pairs - train.length);
+    expect(test.length + a.stats.split.testPairsDroppedUnknownUser + a.stats.split.testPairsDroppedUnknownItem).toBe(
+      pairs - train.length,
+    );
     expect(train.filter((p) => test.includes(p))).toEqual([]);
     expect(new Set(train).size).toBe(train.length);
     expect(await b.file('training/train.csv')).toBe(await a.file('training/train.csv'));
@@ -38,7 +48,14 @@ describe('random split', () => {
 
   it('keeps in test only users and items known to training, and counts the rest', async () => {
     // user 9 bought only one item, item Z was bought once: with testFraction 0.5 either may land in test
-    const csv = [HEADER, line('1', 'P1', 1, '2010-01-01 10:00', '1'), line('1', 'P2', 1, '2010-01-01 10:00', '1'), line('2', 'P1', 1, '2010-01-01 10:00', '2'), line('2', 'Z9', 1, '2010-01-01 10:00', '2'), line('3', 'P2', 1, '2010-01-01 10:00', '9')];
+    const csv = [
+      HEADER,
+      line('1', 'P1', 1, '2010-01-01 10:00', '1'),
+      line('1', 'P2', 1, '2010-01-01 10:00', '1'),
+      line('2', 'P1', 1, '2010-01-01 10:00', '2'),
+      line('2', 'Z9', 1, '2010-01-01 10:00', '2'),
+      line('3', 'P2', 1, '2010-01-01 10:00', '9'),
+    ];
     for (let seed = 0; seed < 6; seed++) {
       const r = await run(csv.join('\n'), { seed, testFraction: 0.5 });
       roots.push(r.root);
@@ -82,10 +99,22 @@ describe('temporal split', () => {
   });
 
   it('drops and counts test users that never bought before the cut-off', async () => {
-    const csv = [HEADER, line('1', 'P1', 1, '2010-01-01 10:00', '1'), line('2', 'P2', 1, '2010-01-01 11:00', '3'), line('2', 'P2', 1, '2010-02-01 10:00', '1'), line('3', 'P1', 1, '2010-02-02 10:00', '2'), line('4', 'P2', 1, '2010-02-03 10:00', '1')];
+    const csv = [
+      HEADER,
+      line('1', 'P1', 1, '2010-01-01 10:00', '1'),
+      line('2', 'P2', 1, '2010-01-01 11:00', '3'),
+      line('2', 'P2', 1, '2010-02-01 10:00', '1'),
+      line('3', 'P1', 1, '2010-02-02 10:00', '2'),
+      line('4', 'P2', 1, '2010-02-03 10:00', '1'),
+    ];
     const r = await run(csv.join('\n'), { split: 'temporal', cutoffDate: '2010-01-15' });
     roots.push(r.root);
-    expect(r.stats.split).toMatchObject({ trainPairs: 2, testPairs: 1, testPairsDroppedUnknownUser: 1, testPairsDroppedUnknownItem: 0 });
+    expect(r.stats.split).toMatchObject({
+      trainPairs: 2,
+      testPairs: 1,
+      testPairsDroppedUnknownUser: 1,
+      testPairsDroppedUnknownItem: 0,
+    });
     expect(await r.file('testing/test.csv')).toBe('user_id,item_id\n1,P2\n');
   });
 });
@@ -93,7 +122,12 @@ describe('temporal split', () => {
 describe('minimum interactions', () => {
   it('removes users and items below the minimum until none is left below it', async () => {
     const csv = [HEADER];
-    for (const [u, items] of [['1', 'PQR'], ['2', 'PQR'], ['3', 'PQ'], ['4', 'W']] as const) {
+    for (const [u, items] of [
+      ['1', 'PQR'],
+      ['2', 'PQR'],
+      ['3', 'PQ'],
+      ['4', 'W'],
+    ] as const) {
       for (const i of items) csv.push(line('1', `${i}1`, 1, '2010-01-01 10:00', u));
     }
     const r = await run(csv.join('\n'), { minUserInteractions: 2, minItemInteractions: 3, testFraction: 0.01 });

@@ -8,15 +8,69 @@ async function workbook(): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   const y1 = wb.addWorksheet('Year 2009-2010');
   y1.addRow(COLUMNS);
-  y1.addRow([489434, 85048, '15CM CHRISTMAS GLASS BALL 20 LIGHTS', 12, new Date(Date.UTC(2009, 11, 1, 7, 45)), 6.95, 13085, 'United Kingdom']);
-  y1.addRow([489434, '85123A', 'WHITE HANGING HEART T-LIGHT HOLDER', 6, new Date(Date.UTC(2009, 11, 1, 7, 45)), 2.55, 13085, 'United Kingdom']);
-  y1.addRow(['C489449', 22087, 'PAPER BUNTING WHITE LACE', -12, new Date(Date.UTC(2009, 11, 1, 10, 33)), 2.95, 16321, 'Australia']);
-  y1.addRow([489450, 22087, { richText: [{ text: 'PAPER BUNTING ' }, { text: 'WHITE LACE' }] }, 12, new Date(Date.UTC(2009, 11, 1, 10, 40)), 2.95, null, 'United Kingdom']);
+  y1.addRow([
+    489434,
+    85048,
+    '15CM CHRISTMAS GLASS BALL 20 LIGHTS',
+    12,
+    new Date(Date.UTC(2009, 11, 1, 7, 45)),
+    6.95,
+    13085,
+    'United Kingdom',
+  ]);
+  y1.addRow([
+    489434,
+    '85123A',
+    'WHITE HANGING HEART T-LIGHT HOLDER',
+    6,
+    new Date(Date.UTC(2009, 11, 1, 7, 45)),
+    2.55,
+    13085,
+    'United Kingdom',
+  ]);
+  y1.addRow([
+    'C489449',
+    22087,
+    'PAPER BUNTING WHITE LACE',
+    -12,
+    new Date(Date.UTC(2009, 11, 1, 10, 33)),
+    2.95,
+    16321,
+    'Australia',
+  ]);
+  y1.addRow([
+    489450,
+    22087,
+    { richText: [{ text: 'PAPER BUNTING ' }, { text: 'WHITE LACE' }] },
+    12,
+    new Date(Date.UTC(2009, 11, 1, 10, 40)),
+    2.95,
+    null,
+    'United Kingdom',
+  ]);
   const y2 = wb.addWorksheet('Year 2010-2011');
   y2.addRow(COLUMNS);
-  y2.addRow([536365, '85123A', 'WHITE HANGING HEART T-LIGHT HOLDER', 6, new Date(Date.UTC(2010, 11, 1, 8, 26)), 2.55, 17850, 'United Kingdom']);
+  y2.addRow([
+    536365,
+    '85123A',
+    'WHITE HANGING HEART T-LIGHT HOLDER',
+    6,
+    new Date(Date.UTC(2010, 11, 1, 8, 26)),
+    2.55,
+    17850,
+    'United Kingdom',
+  ]);
   y2.addRow([536366, 'POST', 'POSTAGE', 1, new Date(Date.UTC(2010, 11, 1, 8, 28)), 18, 17850, 'United Kingdom']);
-  y2.addRow([536367, 85048, '15CM CHRISTMAS GLASS BALL 20 LIGHTS', 1, new Date(Date.UTC(2010, 11, 2, 9, 0)), 6.95, 13085, 'United Kingdom']);
+  y2.addRow([
+    536367,
+    85048,
+    '15CM CHRISTMAS GLASS BALL 20 LIGHTS',
+    1,
+    new Date(Date.UTC(2010, 11, 2, 9, 0)),
+    6.95,
+    13085,
+    'United Kingdom',
+  ]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

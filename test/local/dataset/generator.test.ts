@@ -34,7 +34,8 @@ describe('synthetic Online Retail II generator', () => {
     const lines = csv.split('\n');
     expect(lines.some((l, k) => k > 0 && l === lines[k - 1])).toBe(true);
     const descriptions = new Map<string, Set<string>>();
-    for (const r of records) (descriptions.get(r.StockCode) ?? descriptions.set(r.StockCode, new Set()).get(r.StockCode)!).add(r.Description);
+    for (const r of records)
+      (descriptions.get(r.StockCode) ?? descriptions.set(r.StockCode, new Set()).get(r.StockCode)!).add(r.Description);
     expect([...descriptions.values()].some((d) => d.size > 1)).toBe(true);
     const days = records.map((r) => r.InvoiceDate.slice(0, 10));
     expect(days[0]).toBe('2009-12-01');
@@ -54,12 +55,24 @@ describe('synthetic Online Retail II generator', () => {
 
   it('concentrates each customer on a few item groups (planted taste structure)', () => {
     // items bought by the same customer share the theme word far more often than random pairs do
-    const theme = (d: string) => d.split(' ').find((w) => /^[A-Z]{4,}$/.test(w) && !['SMALL', 'LARGE', 'JUMBO', 'WHITE', 'IVORY', 'CREAM', 'GREEN', 'ASSORTED', 'PACK'].includes(w));
+    const theme = (d: string) =>
+      d
+        .split(' ')
+        .find(
+          (w) =>
+            /^[A-Z]{4,}$/.test(w) &&
+            !['SMALL', 'LARGE', 'JUMBO', 'WHITE', 'IVORY', 'CREAM', 'GREEN', 'ASSORTED', 'PACK'].includes(w),
+        );
     const byCustomer = new Map<string, string[]>();
-    for (const r of records) if (r['Customer ID'] && !r.Invoice.startsWith('C')) (byCustomer.get(r['Customer ID']) ?? byCustomer.set(r['Customer ID'], []).get(r['Customer ID'])!).push(theme(r.Description) ?? '');
+    for (const r of records)
+      if (r['Customer ID'] && !r.Invoice.startsWith('C'))
+        (byCustomer.get(r['Customer ID']) ?? byCustomer.set(r['Customer ID'], []).get(r['Customer ID'])!).push(
+          theme(r.Description) ?? '',
+        );
     let same = 0;
     let total = 0;
-    for (const themes of byCustomer.values()) for (let k = 1; k < themes.length; k++, total++) if (themes[k] === themes[k - 1]) same++;
+    for (const themes of byCustomer.values())
+      for (let k = 1; k < themes.length; k++, total++) if (themes[k] === themes[k - 1]) same++;
     const all = records.map((r) => theme(r.Description) ?? '');
     let randomSame = 0;
     for (let k = 1; k < all.length; k += 7) if (all[k] === all[(k * 7919) % all.length]) randomSame++;
@@ -69,20 +82,28 @@ describe('synthetic Online Retail II generator', () => {
   it('feeds the data preparation directly and writes .gz files through the CLI helper', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gen-test-'));
     try {
-      const { stats } = await prepareData(generateRetailCsv(OPTIONS), new LocalDirSink(join(dir, 'out')), PrepareOptionsSchema.parse({}));
+      const { stats } = await prepareData(
+        generateRetailCsv(OPTIONS),
+        new LocalDirSink(join(dir, 'out')),
+        PrepareOptionsSchema.parse({}),
+      );
       expect(stats.rowsRead).toBe(OPTIONS.rows);
       expect(stats.rowsDropped.missingCustomer).toBeGreaterThan(0);
       expect(stats.rowsDropped.cancellation).toBeGreaterThan(0);
       expect(stats.rowsDropped.nonProduct).toBeGreaterThan(0);
       expect(stats.pairs).toBeLessThan(stats.afterNonProductRule.rows);
       // counted independently: the kept lines, exact duplicates included, and their distinct (customer, item) pairs
-      const kept = records.filter((r) => r['Customer ID'] !== '' && !r.Invoice.startsWith('C') && Number(r.Quantity) > 0 && r.StockCode !== '');
+      const kept = records.filter(
+        (r) => r['Customer ID'] !== '' && !r.Invoice.startsWith('C') && Number(r.Quantity) > 0 && r.StockCode !== '',
+      );
       const lines = kept.map((r) => Object.values(r).join('\u0000'));
       expect(lines.length - new Set(lines).size).toBeGreaterThan(100); // planted exact duplicates survive the basic rules
       const pairs = new Set(kept.map((r) => `${r['Customer ID'].replace(/\.0$/, '')}|${r.StockCode.toUpperCase()}`));
       expect(stats.afterBasicRules).toMatchObject({ rows: kept.length, pairs: pairs.size });
       await writeGeneratedCsv(join(dir, 'small.csv.gz'), { ...OPTIONS, rows: 500 });
-      expect(gunzipSync(await readFile(join(dir, 'small.csv.gz'))).toString()).toBe([...generateRetailCsv({ ...OPTIONS, rows: 500 })].join(''));
+      expect(gunzipSync(await readFile(join(dir, 'small.csv.gz'))).toString()).toBe(
+        [...generateRetailCsv({ ...OPTIONS, rows: 500 })].join(''),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
