@@ -72,8 +72,8 @@ describe('parseHyperparameters', () => {
     expect(() => parseHyperparameters(['factors'])).toThrow(HyperparameterError);
   });
 
-  it("the README's hyperparameter table lists every hyperparameter with its real default", () => {
-    const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+  it("docs/training.md's hyperparameter table lists every hyperparameter with its real default", () => {
+    const readme = readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'training.md'), 'utf8');
     for (const name of Object.keys(HYPERPARAMETER_DOCS) as Array<keyof typeof HYPERPARAMETER_DOCS>) {
       const shown = name === 'threads' ? 'all cores' : `\`${String(HYPERPARAMETER_DEFAULTS[name])}\``;
       expect(readme).toContain(`| \`${name}\` | ${shown} |`);
