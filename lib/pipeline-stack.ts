@@ -237,7 +237,14 @@ export class PipelineStack extends Stack {
       logGroup,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: { forceDockerBundling: false, externalModules: [], minify: true, keepNames: true, sourceMap: false, target: 'node24' },
+      bundling: {
+        forceDockerBundling: false,
+        externalModules: [],
+        minify: true,
+        keepNames: true,
+        sourceMap: false,
+        target: 'node24',
+      },
     });
   }
 }

@@ -198,28 +198,24 @@ describe('start', () => {
       trace: ['InputValidationError: x', '    at secret (/var/task/index.js:1:1)'],
     });
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
-    sfn
-      .on(GetExecutionHistoryCommand)
-      .resolves({
-        events: [
-          {
-            id: 1,
-            timestamp: new Date(),
-            type: 'TaskFailed',
-            taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'InputValidationError', cause },
-          },
-        ],
-      });
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves({
-        status: 'FAILED',
-        executionArn: EXEC,
-        stateMachineArn: SM,
-        startDate: new Date(),
-        error: 'InputValidationError',
-        cause,
-      });
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 1,
+          timestamp: new Date(),
+          type: 'TaskFailed',
+          taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'InputValidationError', cause },
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      executionArn: EXEC,
+      stateMachineArn: SM,
+      startDate: new Date(),
+      error: 'InputValidationError',
+      cause,
+    });
     expect(await runStart(parseStartArgs(['start', '--state-machine-arn', SM, '--wait']), deps())).toBe(ExitCode.Failed);
     expect(lines).toContain('  !! TaskFailed: InputValidationError missing column(s) StockCode; found columns: "a"');
     expect(lines[lines.length - 1]).toBe('FAILED: InputValidationError missing column(s) StockCode; found columns: "a"');
