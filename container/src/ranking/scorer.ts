@@ -3,15 +3,7 @@
  * computed by the WebAssembly module's scoreItems (container/assembly/bpr.ts): the one scoring code
  * of the model server, of training's validation checks and of the test evaluation that the gate reads.
  */
-import {
-  instantiate,
-  kernelModule,
-  layoutRegions,
-  MAX_PAGES,
-  sharedMemory,
-  type KernelExports,
-  type WasmMemory,
-} from '../wasm/module';
+import { instantiate, layoutRegions, sharedMemory, type KernelExports, type WasmMemory } from '../wasm/module';
 import { ModelTooLargeError } from './errors';
 
 /** A factor model's arrays, row-major: userFactors is users x factors, itemFactors items x factors. */
@@ -62,13 +54,13 @@ export class ItemScorer implements ItemScores {
   static forModel(model: FactorModel): ItemScorer {
     const F = model.factors;
     const n = model.itemBias.length;
-    const layout = layoutRegions({ itemFactors: 4 * n * F, itemBias: 4 * n, users: 4 * F, scores: 4 * n });
-    if (layout.pages > MAX_PAGES) throw new ModelTooLargeError(layout.bytes);
+    const sizes = { itemFactors: 4 * n * F, itemBias: 4 * n, users: 4 * F, scores: 4 * n };
+    const layout = layoutRegions(sizes, (mib) => new ModelTooLargeError(mib));
     const memory = sharedMemory(layout.pages);
     const o = layout.offsets;
     new Float32Array(memory.buffer, o.itemFactors, n * F).set(model.itemFactors);
     new Float32Array(memory.buffer, o.itemBias, n).set(model.itemBias);
-    return new ItemScorer(instantiate(memory, kernelModule()), memory, o, n, F, model.userFactors);
+    return new ItemScorer(instantiate(memory), memory, o, n, F, model.userFactors);
   }
 
   /** Scores every item for user u; the result is a view into WebAssembly memory that the next call overwrites. */

@@ -7,16 +7,7 @@
  */
 import type { Csr } from '../ranking/rank';
 import { ItemScorer } from '../ranking/scorer';
-import {
-  instantiate,
-  kernelModule,
-  layoutRegions,
-  MAX_PAGES,
-  sharedMemory,
-  type KernelExports,
-  type WasmMemory,
-  type WasmModule,
-} from '../wasm/module';
+import { instantiate, layoutRegions, sharedMemory, type KernelExports, type WasmMemory, type WasmModule } from '../wasm/module';
 import { TrainError } from './errors';
 
 export interface EpochParams {
@@ -86,9 +77,10 @@ export function kernelLayout(s: KernelSizes): KernelLayout {
   };
   const bytes = {} as Record<Region, number>;
   for (const r of Object.keys(lengths) as Region[]) bytes[r] = lengths[r] * (r === 'stats' ? 8 : 4);
-  const { offsets, pages, bytes: total } = layoutRegions(bytes);
-  if (pages > MAX_PAGES)
-    throw new TrainError(`the model needs ${Math.round(total / 2 ** 20)} MiB of kernel memory, more than WebAssembly's 4 GiB`);
+  const { offsets, pages } = layoutRegions(
+    bytes,
+    (mib) => new TrainError(`the model needs ${mib} MiB of kernel memory, more than WebAssembly's 4 GiB`),
+  );
   return { ...s, offsets, lengths, pages };
 }
 
@@ -149,7 +141,7 @@ export class Kernel {
   constructor(
     readonly mem: KernelMemory,
     readonly thread: number,
-    module: WasmModule = kernelModule(),
+    module?: WasmModule,
   ) {
     const l = mem.layout;
     const o = l.offsets;

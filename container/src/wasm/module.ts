@@ -29,9 +29,9 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-export const PAGE_BYTES = 65536;
+const PAGE_BYTES = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory holds. */
-export const MAX_PAGES = 65536;
+const MAX_PAGES = 65536;
 
 let compiled: WasmModule | null = null;
 export function kernelModule(): WasmModule {
@@ -43,25 +43,29 @@ export function sharedMemory(pages: number): WasmMemory {
   return new WA.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-export function instantiate(memory: WasmMemory, module: WasmModule = kernelModule()): KernelExports {
-  return new WA.Instance(module, { env: { memory } }).exports as KernelExports;
+export function instantiate(memory: WasmMemory, module?: WasmModule): KernelExports {
+  return new WA.Instance(module ?? kernelModule(), { env: { memory } }).exports as KernelExports;
 }
 
 export interface RegionLayout<R extends string> {
   /** Byte offset of each region. */
   readonly offsets: Record<R, number>;
-  /** Pages the memory needs (may exceed MAX_PAGES: the caller reports that). */
+  /** Pages the memory needs. */
   readonly pages: number;
-  readonly bytes: number;
 }
 
-/** Lays regions (sizes in bytes) out back to back, 16-byte aligned, after the first page (the AssemblyScript runtime's). */
-export function layoutRegions<R extends string>(sizes: Record<R, number>): RegionLayout<R> {
+/**
+ * Lays regions (sizes in bytes) out back to back, 16-byte aligned, after the first page (the
+ * AssemblyScript runtime's). Beyond 4 GiB it throws the caller's error, given the MiB needed.
+ */
+export function layoutRegions<R extends string>(sizes: Record<R, number>, tooLarge: (mib: number) => Error): RegionLayout<R> {
   let offset = PAGE_BYTES;
   const offsets = {} as Record<R, number>;
   for (const r of Object.keys(sizes) as R[]) {
     offsets[r] = offset;
     offset += Math.ceil(sizes[r] / 16) * 16;
   }
-  return { offsets, pages: Math.ceil(offset / PAGE_BYTES), bytes: offset };
+  const pages = Math.ceil(offset / PAGE_BYTES);
+  if (pages > MAX_PAGES) throw tooLarge(Math.round(offset / 2 ** 20));
+  return { offsets, pages };
 }
