@@ -192,28 +192,32 @@ export function runSamples(
  * the rows were zero-padded to 16 floats, so the order of additions depends only on the factor count.
  */
 export function scoreItems(user: usize, I: usize, B: usize, nItems: i32, F: i32, out: usize): void {
-  const rowBytes = (<usize>F) << 2;
-  const F16 = F & ~15;
+  const blockBytes = (<usize>(F & ~15)) << 2;
+  const rest = F & 15;
+  let row = I;
   for (let i = 0; i < nItems; i++) {
-    const row = I + <usize>i * rowBytes;
     let a0 = f32x4.splat(0);
     let a1 = f32x4.splat(0);
     let a2 = f32x4.splat(0);
     let a3 = f32x4.splat(0);
-    let f = 0;
-    for (; f < F16; f += 16) {
-      const o = (<usize>f) << 2;
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(row + o), v128.load(user + o)));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(row + o, 16), v128.load(user + o, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(row + o, 32), v128.load(user + o, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(row + o, 48), v128.load(user + o, 48)));
+    let u = user;
+    const end = row + blockBytes;
+    if (row < end) {
+      do {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(row), v128.load(u)));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(row, 16), v128.load(u, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(row, 32), v128.load(u, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(row, 48), v128.load(u, 48)));
+        row += 64;
+        u += 64;
+      } while (row < end);
     }
-    if (f < F) {
-      const o = (<usize>f) << 2;
-      a0 = f32x4.add(a0, f32x4.mul(lanes(row + o, F - f), lanes(user + o, F - f)));
-      if (f + 4 < F) a1 = f32x4.add(a1, f32x4.mul(lanes(row + o + 16, F - f - 4), lanes(user + o + 16, F - f - 4)));
-      if (f + 8 < F) a2 = f32x4.add(a2, f32x4.mul(lanes(row + o + 32, F - f - 8), lanes(user + o + 32, F - f - 8)));
-      if (f + 12 < F) a3 = f32x4.add(a3, f32x4.mul(lanes(row + o + 48, F - f - 12), lanes(user + o + 48, F - f - 12)));
+    if (rest != 0) {
+      a0 = f32x4.add(a0, f32x4.mul(lanes(row, rest), lanes(u, rest)));
+      if (rest > 4) a1 = f32x4.add(a1, f32x4.mul(lanes(row + 16, rest - 4), lanes(u + 16, rest - 4)));
+      if (rest > 8) a2 = f32x4.add(a2, f32x4.mul(lanes(row + 32, rest - 8), lanes(u + 32, rest - 8)));
+      if (rest > 12) a3 = f32x4.add(a3, f32x4.mul(lanes(row + 48, rest - 12), lanes(u + 48, rest - 12)));
+      row += (<usize>rest) << 2;
     }
     const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
     const s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
