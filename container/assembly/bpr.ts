@@ -188,8 +188,9 @@ export function runSamples(
 /**
  * Ranking scores: out[i] = bias[i] + dot(user, item row i) for every item, the one scoring code of
  * serving and evaluation. Four accumulators over blocks of 16 floats keep four independent add
- * chains in flight (about 3x the one-accumulator dot above); the last partial block adds as if
- * the rows were zero-padded to 16 floats, so the order of additions depends only on the factor count.
+ * chains in flight (about 1.4x the one-accumulator dot above at 64 factors); the last partial
+ * block adds as if the rows were zero-padded to 16 floats, so the order of additions depends only
+ * on the factor count. The do-while over whole blocks keeps one branch per block.
  */
 export function scoreItems(user: usize, I: usize, B: usize, nItems: i32, F: i32, out: usize): void {
   const blockBytes = (<usize>(F & ~15)) << 2;
