@@ -55,10 +55,13 @@ async function main(): Promise<void> {
   const run = async (label: string, raw: Record<string, string>) => {
     const hp = parseHyperparameters({ ...extra, ...raw });
     const r = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
+    const t = performance.now();
     const ev = evaluateOnTest(data, { ...r, factors: hp.factors }, popularity, hp.eval_k)!;
+    const evalSeconds = (performance.now() - t) / 1000;
     const sps = r.samples / r.seconds;
     console.log(
       `${label}: fit ${fmt(r.seconds, 1)} s, ${r.epochsRun} epochs (kept ${r.bestEpoch}), ${fmt(sps / 1e6, 2)} M samples/s incl. validation checks, ` +
+        `test evaluation (model and baseline, with AUC) ${fmt(evalSeconds, 2)} s | ` +
         `peak epoch ${fmt(Math.max(...r.history.map((e) => e.samplesPerSecond)) / 1e6, 2)} M samples/s | ` +
         `p@k(10) ${fmt(ev.model.pAtK)} precision@10 ${fmt(ev.model.precision)} recall@10 ${fmt(ev.model.recall)} ndcg@10 ${fmt(ev.model.ndcg)} auc ${fmt(ev.model.auc)} coverage ${fmt(ev.model.coverage, 3)}`,
     );

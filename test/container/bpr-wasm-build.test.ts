@@ -1,8 +1,8 @@
-/** The embedded kernel (container/src/train/kernel-wasm.ts) must be the compile of container/assembly/bpr.ts. */
+/** The embedded module (container/src/wasm/kernel.generated.ts) must be the compile of container/assembly/bpr.ts. */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-it('kernel-wasm.ts is generated from the current AssemblyScript source', () => {
+it('kernel.generated.ts is generated from the current AssemblyScript source', () => {
   const root = path.resolve(__dirname, '..', '..');
   const r = spawnSync(process.execPath, [path.join(root, 'container', 'assembly', 'build.mjs'), '--check'], {
     cwd: root,

@@ -1,4 +1,5 @@
-import { evaluateRanking, factorScorer, popularityScorer, type Scorer } from '../../container/src/train/evaluation';
+import { evaluateRanking } from '../../container/src/train/evaluation';
+import { popularityScores, type ItemScores } from '../../container/src/ranking/scorer';
 import { buildCsr } from '../../container/src/train/data';
 
 // 6 items, K = 2. User 0: train {0}, test {1, 2}. User 1: train {1, 2}, test {0}. User 2: no test.
@@ -7,7 +8,7 @@ const SCORES = [
   [3, 10, 10, 1, 4, 0],
   [1, 1, 1, 1, 1, 1],
 ];
-const scorer: Scorer = (u, out) => out.set(SCORES[u]);
+const scorer: ItemScores = { score: (u) => Float32Array.from(SCORES[u]) };
 const exclude = buildCsr(3, [0, 1, 1, 2], [0, 1, 2, 3]);
 const test = buildCsr(3, [0, 0, 1], [2, 1, 0]);
 
@@ -58,22 +59,15 @@ describe('evaluateRanking on a hand-computed example', () => {
   });
 
   it('counts ties in auc as one half', () => {
-    const flat: Scorer = (_u, out) => out.fill(1);
+    const flat: ItemScores = { score: () => new Float32Array(6).fill(1) };
     expect(evaluateRanking({ nItems: 6, k: 2, exclude, test }, flat).auc).toBeCloseTo(0.5, 10);
   });
 });
 
-describe('scorers', () => {
-  it('factorScorer is dot(user, item) + item bias', () => {
-    const s = factorScorer(new Float32Array([1, 2]), new Float32Array([3, 4, -1, 0.5]), new Float32Array([0.5, -2]), 2);
-    const out = new Float32Array(2);
-    s(0, out);
-    expect(Array.from(out)).toEqual([11.5, -2]);
-  });
-
-  it('the popularity baseline recommends the most popular items the user does not have', () => {
+describe('the popularity baseline', () => {
+  it('recommends the most popular items the user does not have', () => {
     const pop = [5, 4, 3, 2, 1, 0];
-    const m = evaluateRanking({ nItems: 6, k: 2, exclude, test, users: [0] }, popularityScorer(pop));
+    const m = evaluateRanking({ nItems: 6, k: 2, exclude, test, users: [0] }, popularityScores(pop));
     // user 0 has item 0: gets items 1 and 2, both test items
     expect(m.hits).toBe(2);
     expect(m.precision).toBe(1);

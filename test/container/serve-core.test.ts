@@ -1,7 +1,4 @@
 /** The server's pure core: ranking, exclusion, fallback, request parsing and output formats. */
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-import { SCORE_WASM_BASE64 } from '../../container/src/serve/score-wasm.generated';
 import { formatCsv, formatJson } from '../../container/src/serve/format';
 import { POPULARITY_FALLBACK, Recommender } from '../../container/src/serve/recommend';
 import { parseBody } from '../../container/src/serve/request';
@@ -28,11 +25,9 @@ function bruteForce(m: LoadedModel, u: number, topN: number, exclude: boolean): 
 
 const PLANTED: FixtureOptions = { users: 40, items: 200, factors: 8, groups: 4, trainedPerUser: 3, catalog: true, seed: 3 };
 
-describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel) => {
+describe('Recommender', () => {
   const model = loadedModel(PLANTED);
-  const rec = new Recommender(model, { kernel });
-
-  it('runs the kernel asked for', () => expect(rec.kernel).toBe(kernel));
+  const rec = new Recommender(model);
 
   it("ranks the best items of the user's group first, leaving out what the user bought", () => {
     const u = 5; // group 1
@@ -50,7 +45,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 
   it('matches a brute-force full sort on random factors, for any top_n', () => {
     const m = loadedModel({ users: 30, items: 500, factors: 13, groups: 0, trainedPerUser: 20, catalog: false, seed: 11 });
-    const r = new Recommender(m, { kernel });
+    const r = new Recommender(m);
     for (const u of [0, 7, 29]) {
       for (const n of [1, 10, 100]) {
         for (const exclude of [true, false]) {
@@ -62,10 +57,10 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
     }
   });
 
-  it('answers a batch in request order, scoring users four at a time, as one-by-one would', () => {
+  it('answers a batch in request order, as one-by-one would', () => {
     for (const factors of [13, 64]) {
       const m = loadedModel({ users: 30, items: 400, factors, groups: 0, trainedPerUser: 15, catalog: false, seed: factors });
-      const r = new Recommender(m, { kernel });
+      const r = new Recommender(m);
       const reqs = [3, 8, -1, 3, 29, 0, 11, 12, 13, 14, 15].map((u, k) => ({
         userId: u < 0 ? 'stranger' : userId(u),
         topN: 1 + (k % 3) * 7,
@@ -82,7 +77,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 
   it('gives the same answers from its cache, and a longer list when a larger top_n is asked', () => {
     const m = loadedModel({ users: 10, items: 300, factors: 16, groups: 0, trainedPerUser: 5, catalog: false, seed: 5 });
-    const cached = new Recommender(m, { cacheSize: 4, kernel });
+    const cached = new Recommender(m, { cacheSize: 4 });
     for (let round = 0; round < 3; round++) {
       for (let u = 0; u < 10; u++) {
         for (const [n, exclude] of [
@@ -101,7 +96,7 @@ describe.each(['wasm', 'js'] as const)('Recommender with the %s kernel', (kernel
 
   it('returns fewer items when the user bought nearly everything', () => {
     const m = loadedModel({ users: 2, items: 6, factors: 4, groups: 0, trainedPerUser: 4, catalog: false, seed: 2 });
-    const r = new Recommender(m, { cacheSize: 10, kernel });
+    const r = new Recommender(m, { cacheSize: 10 });
     expect(r.recommend(userId(0), { topN: 10, excludeTrained: true }).items).toHaveLength(2);
     expect(r.recommend(userId(0), { topN: 10, excludeTrained: true }).items).toHaveLength(2);
     expect(r.recommend(userId(0), { topN: 10, excludeTrained: false }).items).toHaveLength(6);
@@ -202,23 +197,5 @@ describe('formats', () => {
     expect(rows.map((r) => r[1])).toEqual(Array.from(r.items, (i) => model.manifest.items[i]));
     expect(rows.map((r) => r[1])).toContain('SKU,"0"');
     expect(rows.map((r) => Number(r[2]))).toEqual([...rows.map((r) => Number(r[2]))].sort((a, b) => b - a));
-  });
-});
-
-describe('the SIMD kernel binary', () => {
-  // binaryen comes with assemblyscript (a repository devDependency); the container itself only ships the bytes.
-  const hasBinaryen = (() => {
-    try {
-      require.resolve('binaryen');
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  (hasBinaryen ? it : it.skip)('is what wasm/score.wat compiles to (run wasm/build.mjs after editing it)', () => {
-    const build = path.resolve(__dirname, '../../container/src/serve/wasm/build.mjs');
-    const r = spawnSync(process.execPath, [build, '--print'], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(SCORE_WASM_BASE64);
   });
 });

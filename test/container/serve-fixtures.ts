@@ -113,6 +113,8 @@ export interface ServeProcess {
   output(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   readonly exited: Promise<number | string>;
+  /** `exited`, or a rejection with the server's output when it has not ended within ms. */
+  waitExit(ms?: number): Promise<number | string>;
 }
 
 export const MAIN_JS = path.resolve(__dirname, '../../container/dist/main.js');
@@ -146,24 +148,49 @@ export async function spawnServe(baseDir: string, env: Record<string, string> = 
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+  const waitExit = (ms = 10_000) => within(exited, ms, () => `the server did not exit; its output:\n${out}`);
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited, waitExit };
+}
+
+/**
+ * Settles as `promise` does, or rejects with `what` once ms have passed: a test that waits for
+ * something that never happens fails with the reason instead of jest's timeout.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${typeof what === 'string' ? what : what()} (waited ${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls check every 20 ms until it holds; rejects with failure() when it still does not after ms. */
+export async function until(check: () => boolean | Promise<boolean>, ms: number, failure: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${failure()} (waited ${ms} ms)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Polls /ping until it answers 200; the statuses seen on the way are returned. */
 export async function waitReady(url: string, timeoutMs = 10_000): Promise<number[]> {
   const seen: number[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const ready = async (): Promise<boolean> => {
     try {
-      const r = await fetch(`${url}/ping`);
+      const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) });
       seen.push(r.status);
-      if (r.status === 200) return seen;
+      return r.status === 200;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`server at ${url} not ready after ${timeoutMs} ms; /ping statuses: ${seen.join(',')}`);
+  };
+  await until(ready, timeoutMs, () => `server at ${url} not ready; /ping statuses: ${seen.join(',')}`);
+  return seen;
 }
 
 /** The generated model as loadModel() would return it, without a round trip through disk. */

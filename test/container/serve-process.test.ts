@@ -1,6 +1,7 @@
 /**
  * The real program: `node container/dist/main.js serve` as a child process (build it first with
- * `npx tsc -p container`; `npm test` does). Loading, readiness, SIGTERM, cluster workers.
+ * `npx tsc -p container`; `npm test` does). Loading, readiness, SIGTERM, cluster workers. Every wait
+ * is bounded and fails with what did not happen (and the server's output), never with jest's timeout.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,7 +16,9 @@ import {
   killLeftoverServers,
   MAIN_JS,
   spawnServe,
+  until,
   waitReady,
+  within,
   writeModel,
   type FixtureOptions,
 } from './serve-fixtures';
@@ -47,6 +50,7 @@ const seedRequest = (url: string): Promise<Response> =>
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{"user_id": "17519", "top_n": "10"}',
+    signal: AbortSignal.timeout(5000),
   });
 
 it('answers /ping 503 while the model loads, 200 once loaded, and serves it', async () => {
@@ -63,7 +67,7 @@ it('answers /ping 503 while the model loads, 200 once loaded, and serves it', as
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 503)).toBe(true);
     expect((await seedRequest(srv.url)).status).toBe(503);
-    fs.writeFileSync(bin, bytes);
+    await writeFifo(bin, bytes, 5000);
     await waitReady(srv.url);
     const recs = (await (await seedRequest(srv.url)).json()) as Array<{ user_id: string; item_id: string }>;
     expect(recs.map((r) => r.item_id)).toEqual(
@@ -73,7 +77,7 @@ it('answers /ping 503 while the model loads, 200 once loaded, and serves it', as
     );
     expect(srv.output()).toMatch(/serve: ready on port \d+: model with 30 users, 90 items, 8 factors/);
     srv.child.kill('SIGTERM');
-    expect(await srv.exited).toBe(0);
+    expect(await srv.waitExit()).toBe(0);
   } finally {
     fs.rmSync(slow, { recursive: true, force: true });
   }
@@ -83,32 +87,34 @@ it('finishes a request in flight on SIGTERM, refuses new connections, exits 0', 
   const srv = await spawnServe(base);
   await waitReady(srv.url);
   const body = JSON.stringify({ user_id: '17519', top_n: '5' });
-  let status = 0;
-  let text = '';
-  const done = new Promise<void>((resolve, reject) => {
-    const req = http.request(
-      `${srv.url}/invocations`,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
-      (res) => {
-        status = res.statusCode ?? 0;
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', resolve);
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, 10)); // half a request: in flight when SIGTERM arrives
-    setTimeout(() => {
-      srv.child.kill('SIGTERM');
-      setTimeout(async () => {
-        await expect(fetch(`${srv.url}/ping`)).rejects.toThrow();
-        req.end(body.slice(10));
-      }, 200);
-    }, 200);
+  // Expect: 100-continue makes the server say when it has the request's headers: then it is in flight.
+  const req = http.request(`${srv.url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue' },
   });
-  await done;
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+  });
+  response.catch(() => {}); // awaited below; this keeps an early failure from counting as unhandled meanwhile
+  const accepted = new Promise<void>((resolve, reject) => {
+    req.on('continue', resolve);
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  await within(accepted, 5000, 'the server never acknowledged the request headers (100 Continue)');
+  req.write(body.slice(0, 10)); // half a request: in flight when SIGTERM arrives
+  srv.child.kill('SIGTERM');
+  await until(refusesConnections(srv.port), 5000, () => `new connections still accepted after SIGTERM; output:\n${srv.output()}`);
+  req.end(body.slice(10));
+  const { status, text } = await within(response, 5000, () => `no response to the request in flight; output:\n${srv.output()}`);
   expect(status).toBe(200);
   expect(JSON.parse(text)).toHaveLength(5);
-  expect(await srv.exited).toBe(0);
+  expect(await srv.waitExit()).toBe(0);
 });
 
 it('serves from two cluster workers, ready only when both are, replaces a dead one, stops both on SIGTERM', async () => {
@@ -125,8 +131,12 @@ it('serves from two cluster workers, ready only when both are, replaces a dead o
       .map(Number);
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
-    for (let k = 0; k < 250 && !/starting a replacement/.test(srv.output()); k++) await new Promise((r) => setTimeout(r, 20));
-    expect(srv.output()).toContain(`worker ${workers[0]} exited (SIGKILL); starting a replacement`);
+    const replaced = `worker ${workers[0]} exited (SIGKILL); starting a replacement`;
+    await until(
+      () => srv.output().includes(replaced),
+      5000,
+      () => `no replacement worker started; output:\n${srv.output()}`,
+    );
     const statuses = await Promise.all(
       Array.from({ length: 20 }, (_, k) => freshGet(`${srv.url}${k % 2 ? '/ping' : '/execution-parameters'}`)),
     );
@@ -134,7 +144,7 @@ it('serves from two cluster workers, ready only when both are, replaces a dead o
   } finally {
     srv.child.kill('SIGTERM');
   }
-  expect(await srv.exited).toBe(0);
+  expect(await srv.waitExit()).toBe(0);
 });
 
 it('exits 1 with a clear message when there is no model', async () => {
@@ -142,7 +152,7 @@ it('exits 1 with a clear message when there is no model', async () => {
   try {
     for (const workers of ['1', '2']) {
       const srv = await spawnServe(empty, { SERVE_WORKERS: workers });
-      expect(await srv.exited).toBe(1);
+      expect(await srv.waitExit()).toBe(1);
       expect(srv.output()).toMatch(/cannot load the model: cannot read manifest\.json/);
       expect(srv.output()).not.toMatch(/\n\s+at /);
     }
@@ -159,7 +169,7 @@ it('exits 1 when its port is taken, with one or two workers', async () => {
   try {
     for (const workers of ['1', '2']) {
       const srv = await spawnServe(base, { SERVE_WORKERS: workers, SAGEMAKER_BIND_TO_PORT: port });
-      expect(await srv.exited).toBe(1);
+      expect(await srv.waitExit()).toBe(1);
       expect(srv.output()).toMatch(/EADDRINUSE/);
     }
   } finally {
@@ -169,7 +179,7 @@ it('exits 1 when its port is taken, with one or two workers', async () => {
 
 /** GET on a new connection (no pooled one that may have belonged to a killed worker). */
 function freshGet(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const status = new Promise<number>((resolve, reject) => {
     http
       .get(url, { agent: false }, (res) => {
         res.resume();
@@ -177,6 +187,44 @@ function freshGet(url: string): Promise<number> {
       })
       .on('error', reject);
   });
+  return within(status, 5000, `no answer from ${url}`);
+}
+
+/** A check that holds once a new TCP connection to the port is refused. */
+function refusesConnections(port: number): () => Promise<boolean> {
+  return () =>
+    new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+}
+
+/**
+ * Writes a FIFO once the server has opened it for reading, without blocking the test process: the
+ * non-blocking open fails (ENXIO) until a reader is there.
+ */
+async function writeFifo(file: string, bytes: Buffer, ms: number): Promise<void> {
+  let fd = -1;
+  const opened = (): boolean => {
+    try {
+      fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENXIO') return false;
+      throw err;
+    }
+  };
+  await until(opened, ms, () => `the server never opened ${path.basename(file)} to load the model`);
+  try {
+    // The model is a few KB: it fits the pipe's buffer, so a non-blocking write takes it whole.
+    expect(fs.writeSync(fd, bytes)).toBe(bytes.length);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** /ping statuses seen over ~300 ms once the server listens. */
@@ -185,7 +233,7 @@ async function pollWhileLoading(url: string): Promise<number[]> {
   const until = Date.now() + 5000;
   while (Date.now() < until && seen.length < 5) {
     try {
-      seen.push((await fetch(`${url}/ping`)).status);
+      seen.push((await fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) })).status);
     } catch {
       // not listening yet
     }

@@ -73,6 +73,6 @@ it('serves a model trained by `main.js train`: seed payloads, exclusion, descrip
     for (const [u, item] of rows) if (u !== 'new-customer') expect(bought.get(u!)!.has(item!)).toBe(false);
   } finally {
     srv.child.kill('SIGTERM');
-    expect(await srv.exited).toBe(0);
+    expect(await srv.waitExit()).toBe(0);
   }
 });

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ModelFormatError } from './errors';
 
 /** Bumped on any incompatible change to the layout below. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -56,13 +57,6 @@ export interface LoadedModel extends ModelArrays {
   readonly manifest: ModelManifest;
   readonly userIndex: Map<string, number>;
   readonly itemIndex: Map<string, number>;
-}
-
-export class ModelFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelFormatError';
-  }
 }
 
 /** Writes a model into dir: binary first, manifest last, each via a temporary file and a rename. */

@@ -1,13 +1,13 @@
 /** Named errors of the model server. Each request error carries the HTTP status it maps to. */
+import { NamedError } from '../errors';
 
 /** A request the server refuses; `message` is safe to send to the client (no internals). */
-export class RequestError extends Error {
+export class RequestError extends NamedError {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
-    this.name = 'RequestError';
   }
 }
 
@@ -15,7 +15,6 @@ export class RequestError extends Error {
 export class BadRequestError extends RequestError {
   constructor(message: string) {
     super(400, message);
-    this.name = 'BadRequestError';
   }
 }
 
@@ -23,7 +22,6 @@ export class BadRequestError extends RequestError {
 export class PayloadTooLargeError extends RequestError {
   constructor(limitBytes: number) {
     super(413, `request body exceeds the limit of ${limitBytes} bytes`);
-    this.name = 'PayloadTooLargeError';
   }
 }
 
@@ -31,7 +29,6 @@ export class PayloadTooLargeError extends RequestError {
 export class UnsupportedMediaTypeError extends RequestError {
   constructor(contentType: string | undefined, supported: readonly string[]) {
     super(415, `unsupported Content-Type ${contentType ? `"${contentType}"` : '(none)'}; use one of ${supported.join(', ')}`);
-    this.name = 'UnsupportedMediaTypeError';
   }
 }
 
@@ -39,14 +36,8 @@ export class UnsupportedMediaTypeError extends RequestError {
 export class NotAcceptableError extends RequestError {
   constructor(accept: string, supported: readonly string[]) {
     super(406, `cannot produce Accept "${accept}"; use one of ${supported.join(', ')}`);
-    this.name = 'NotAcceptableError';
   }
 }
 
 /** A server setting (environment variable) is invalid: the server refuses to start. */
-export class ServeConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServeConfigError';
-  }
-}
+export class ServeConfigError extends NamedError {}

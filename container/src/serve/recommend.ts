@@ -1,12 +1,12 @@
 /**
- * The I/O-free core: ranks items for users. A Recommender wraps a loaded model with buffers it
- * reuses across calls (scores, heap), so a request allocates only its result. It is not reentrant,
- * which is safe because requests run one at a time on the event loop.
+ * The I/O-free core: ranks items for users. A Recommender wraps a loaded model in the Ranker that
+ * evaluation also uses, whose buffers (scores, heap) are reused across calls, so a request allocates
+ * only its result. It is not reentrant, which is safe because requests run one at a time on the event loop.
  */
 import type { LoadedModel } from '../model/store';
-import { WasmScorer } from './score-wasm';
-import { scoreFourUsers, scoreUser } from './scoring';
-import { TopN } from './topn';
+import { Ranker } from '../ranking/rank';
+import { ItemScorer, popularityScores } from '../ranking/scorer';
+import { TopN } from '../ranking/topn';
 
 /** Value of the `fallback` field on records ranked by popularity instead of by the model. */
 export const POPULARITY_FALLBACK = 'popularity';
@@ -17,14 +17,9 @@ export interface RecommendOptions {
   readonly excludeTrained: boolean;
 }
 
-/** Which score kernel runs: WebAssembly SIMD where available, else the scalar JavaScript ones. */
-export type Kernel = 'wasm' | 'js';
-
 export interface RecommenderOptions {
   /** Users whose ranked lists are kept (the model never changes while serving); 0 (default) disables. */
   readonly cacheSize?: number;
-  /** Default: 'wasm' when it can run here. */
-  readonly kernel?: Kernel;
 }
 
 export interface RecommendRequest extends RecommendOptions {
@@ -54,11 +49,7 @@ export class Recommender {
   readonly nItems: number;
   /** Item indices by descending popularity, ties by index: the cold-start ranking. */
   readonly popularityOrder: Int32Array;
-  readonly kernel: Kernel;
-  private readonly wasm: WasmScorer | null;
-  private readonly scores: Float32Array;
-  private readonly uvecs: Float64Array;
-  private readonly topn = new TopN();
+  private readonly ranker: Ranker;
   private readonly cacheSize: number;
   /** LRU (Map insertion order) of ranked lists, keyed u (training items excluded) or -1-u (included). */
   private readonly cache = new Map<number, Cached>();
@@ -67,14 +58,10 @@ export class Recommender {
     this.model = model;
     this.cacheSize = options.cacheSize ?? 0;
     this.nItems = model.manifest.items.length;
-    this.wasm = options.kernel === 'js' ? null : WasmScorer.create(model);
-    this.kernel = this.wasm ? 'wasm' : 'js';
-    this.scores = this.wasm ? this.wasm.scores : new Float32Array(4 * this.nItems);
-    this.uvecs = new Float64Array(4 * model.manifest.factors);
-    const pop = model.manifest.itemPopularity;
-    const order = Array.from({ length: this.nItems }, (_, i) => i);
-    order.sort((a, b) => pop[b]! - pop[a]! || a - b);
-    this.popularityOrder = Int32Array.from(order);
+    const scorer = ItemScorer.forModel({ ...model, factors: model.manifest.factors });
+    this.ranker = new Ranker(scorer, { indptr: model.userItemsIndptr, indices: model.userItemsIndices });
+    const pop = popularityScores(model.manifest.itemPopularity).score(0);
+    this.popularityOrder = new TopN().select(pop, this.nItems).items;
   }
 
   /** Index of a user id, also matching ids written as floats ("13085.0") by pandas exports. */
@@ -89,52 +76,18 @@ export class Recommender {
     return this.recommendMany([{ userId, ...options }])[0]!;
   }
 
-  /** Answers in request order; without SIMD, known users missing from the cache are scored four at a time. */
+  /** Answers in request order. */
   recommendMany(requests: readonly RecommendRequest[]): Recommendations[] {
-    const out = new Array<Recommendations>(requests.length);
-    const todo: number[] = [];
-    const users: number[] = [];
-    for (let r = 0; r < requests.length; r++) {
-      const req = requests[r]!;
+    return requests.map((req) => {
       const u = this.userIndex(req.userId);
-      if (u === undefined) {
-        out[r] = this.popular(req.userId, req.topN);
-        continue;
-      }
-      const hit = this.fromCache(u, req);
-      if (hit) out[r] = hit;
-      else {
-        todo.push(r);
-        users.push(u);
-      }
-    }
-    let k = 0;
-    if (this.wasm) {
-      for (; k < todo.length; k++) {
-        this.wasm.score(users[k]!);
-        out[todo[k]!] = this.rank(users[k]!, requests[todo[k]!]!, 0);
-      }
-    }
-    for (; k + 4 <= todo.length; k += 4) {
-      scoreFourUsers(this.model, users.slice(k, k + 4), this.uvecs, this.scores);
-      for (let j = 0; j < 4; j++) out[todo[k + j]!] = this.rank(users[k + j]!, requests[todo[k + j]!]!, j * this.nItems);
-    }
-    for (; k < todo.length; k++) {
-      scoreUser(this.model, users[k]!, this.uvecs, this.scores);
-      out[todo[k]!] = this.rank(users[k]!, requests[todo[k]!]!, 0);
-    }
-    return out;
+      if (u === undefined) return this.popular(req.userId, req.topN);
+      return this.fromCache(u, req) ?? this.rank(u, req);
+    });
   }
 
-  /** Ranks the scores at offset for user u, leaving out its training items when asked, and caches the list. */
-  private rank(u: number, req: RecommendRequest, offset: number): Recommendations {
-    const scores = this.scores;
-    if (req.excludeTrained) {
-      const ind = this.model.userItemsIndices;
-      for (let p = this.model.userItemsIndptr[u]!, end = this.model.userItemsIndptr[u + 1]!; p < end; p++)
-        scores[offset + ind[p]!] = -Infinity;
-    }
-    const top = this.topn.select(scores, offset, this.nItems, req.topN);
+  /** Ranks the items for user u, leaving out its training items when asked, and caches the list. */
+  private rank(u: number, req: RecommendRequest): Recommendations {
+    const top = this.ranker.rank(u, req.topN, req.excludeTrained);
     if (this.cacheSize > 0) {
       const key = req.excludeTrained ? u : -1 - u;
       this.cache.delete(key);

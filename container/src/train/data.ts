@@ -1,5 +1,5 @@
 /** Interaction data in index form: id maps and per-user item rows (CSR), deduplicated and sorted. */
-import type { Csr } from './evaluation';
+import type { Csr } from '../ranking/rank';
 
 /** Assigns dense indices to string ids in first-seen order. */
 export class IdIndex {

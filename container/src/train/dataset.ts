@@ -5,7 +5,7 @@
  * present in training are dropped (they can never be recommended).
  */
 import { IdIndex, IntList, buildCsr } from './data';
-import type { Csr } from './evaluation';
+import type { Csr } from '../ranking/rank';
 import { EvaluationDataError } from './errors';
 
 export interface TestStats {

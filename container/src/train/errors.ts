@@ -1,12 +1,8 @@
 /** Errors of the training program. Each one's message is what output/failure shows. */
+import { NamedError } from '../errors';
 
 /** Base class: an error whose message is safe and useful to show the user as the failure reason. */
-export class TrainError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export class TrainError extends NamedError {}
 
 /** A hyperparameter is unknown or has a bad value. */
 export class HyperparameterError extends TrainError {}

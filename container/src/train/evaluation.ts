@@ -1,7 +1,7 @@
 /**
- * Ranking evaluation, pure and independent of the SGD kernel. Each evaluated user's items are
- * scored by a Scorer, the user's training items are excluded, and the top K is compared with
- * the user's test items. Definitions:
+ * Ranking evaluation, pure and independent of the SGD kernel. Each evaluated user's top K comes
+ * from the Ranker the model server uses (its training items left out), and is compared with the
+ * user's test items. Definitions:
  * - precision@K = hits / (K x evaluated users)
  * - p@k(K) (implicit's definition) = hits / sum over users of min(K, |test items|)
  * - recall@K = mean over users of hits / |test items|
@@ -11,15 +11,8 @@
  *   the full ranking of every item not in the user's training set (ties count one half)
  * - coverage = distinct items appearing in any top K / number of items
  */
-
-/** Compressed rows: the items of user u are indices[indptr[u] .. indptr[u+1]). */
-export interface Csr {
-  readonly indptr: Int32Array;
-  readonly indices: Int32Array;
-}
-
-/** Writes the score of every item for user u into out (length nItems). */
-export type Scorer = (user: number, out: Float32Array) => void;
+import { Ranker, type Csr } from '../ranking/rank';
+import type { ItemScores } from '../ranking/scorer';
 
 export interface EvaluationInput {
   readonly nItems: number;
@@ -49,15 +42,13 @@ export interface RankingMetrics {
   readonly hits: number;
 }
 
-export function evaluateRanking(input: EvaluationInput, scorer: Scorer): RankingMetrics {
+export function evaluateRanking(input: EvaluationInput, scores: ItemScores): RankingMetrics {
   const { nItems, k, exclude, test } = input;
   const nUsers = test.indptr.length - 1;
   const unknown = input.unknownTestItems;
   const candidates = input.users ?? range(nUsers);
-  const scores = new Float32Array(nItems);
+  const ranker = new Ranker(scores, exclude);
   const mask = new Uint8Array(nItems); // 1 = training item, 2 = test item
-  const topItems = new Int32Array(k);
-  const topScores = new Float64Array(k);
   const recommended = new Uint8Array(nItems);
   const negScores = new Float32Array(nItems);
   let users = 0,
@@ -76,17 +67,16 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
     const nTest = t1 - t0 + (unknown ? unknown[u] : 0);
     if (nTest === 0) continue;
     users++;
-    scorer(u, scores);
+    const top = ranker.rank(u, k, true).items;
     for (let p = exclude.indptr[u]; p < exclude.indptr[u + 1]; p++) mask[exclude.indices[p]] = 1;
     for (let p = t0; p < t1; p++) if (mask[test.indices[p]] === 0) mask[test.indices[p]] = 2;
 
-    const n = topK(scores, mask, k, topItems, topScores);
     let userHits = 0,
       dcg = 0,
       ap = 0;
-    for (let r = 0; r < n; r++) {
-      recommended[topItems[r]] = 1;
-      if (mask[topItems[r]] === 2) {
+    for (let r = 0; r < top.length; r++) {
+      recommended[top[r]] = 1;
+      if (mask[top[r]] === 2) {
         userHits++;
         dcg += 1 / Math.log2(r + 2);
         ap += userHits / (r + 1);
@@ -101,7 +91,7 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
     ndcgSum += dcg / idcg;
     mapSum += ap / ideal;
 
-    const auc = input.auc === false ? NaN : userAuc(scores, mask, negScores);
+    const auc = input.auc === false ? NaN : userAuc(ranker.scores, mask, negScores);
     if (!Number.isNaN(auc)) {
       aucSum += auc;
       aucUsers++;
@@ -122,25 +112,6 @@ export function evaluateRanking(input: EvaluationInput, scorer: Scorer): Ranking
     users,
     hits,
   };
-}
-
-/** Top k items with mask != 1, best first; ties keep the lower item index first. Returns the count. */
-function topK(scores: Float32Array, mask: Uint8Array, k: number, items: Int32Array, best: Float64Array): number {
-  let n = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (mask[i] === 1) continue;
-    const s = scores[i];
-    if (n === k && s <= best[k - 1]) continue;
-    let pos = n < k ? n++ : k - 1;
-    while (pos > 0 && best[pos - 1] < s) {
-      best[pos] = best[pos - 1];
-      items[pos] = items[pos - 1];
-      pos--;
-    }
-    best[pos] = s;
-    items[pos] = i;
-  }
-  return n;
 }
 
 /** Share of (test, non-test) pairs among non-training items where the test item scores higher. */
@@ -185,28 +156,4 @@ function range(n: number): Int32Array {
   const r = new Int32Array(n);
   for (let i = 0; i < n; i++) r[i] = i;
   return r;
-}
-
-/** Scores of a factor model: dot(userFactors[u], itemFactors[i]) + itemBias[i]. */
-export function factorScorer(
-  userFactors: Float32Array,
-  itemFactors: Float32Array,
-  itemBias: Float32Array,
-  factors: number,
-): Scorer {
-  return (u, out) => {
-    const uo = u * factors;
-    for (let i = 0, io = 0; i < out.length; i++, io += factors) {
-      let s = itemBias[i];
-      for (let f = 0; f < factors; f++) s += userFactors[uo + f] * itemFactors[io + f];
-      out[i] = s;
-    }
-  };
-}
-
-/** The popularity baseline: every user gets the item popularity (distinct training users per item). */
-export function popularityScorer(popularity: ArrayLike<number>): Scorer {
-  return (_u, out) => {
-    for (let i = 0; i < out.length; i++) out[i] = popularity[i];
-  };
 }

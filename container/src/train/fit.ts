@@ -4,7 +4,8 @@
  * learning-rate schedule, checks validation p@k every `eval_every` epochs and keeps the best model.
  */
 import { buildCsr } from './data';
-import { evaluateRanking, type Csr, type Scorer } from './evaluation';
+import type { Csr } from '../ranking/rank';
+import { evaluateRanking } from './evaluation';
 import type { Hyperparameters } from './hyperparameters';
 import { KernelMemory, bitsetFits, kernelLayout } from './kernel';
 import { Rng } from './rng';
@@ -38,8 +39,6 @@ export interface FitResult {
   readonly bestEpoch: number;
   readonly bestValidation: number | null;
   readonly history: EpochLog[];
-  /** Scores of the kept model, computed with the SIMD kernel. */
-  readonly scorer: Scorer;
   readonly seconds: number;
   readonly samples: number;
 }
@@ -128,9 +127,8 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       let value: number | undefined;
       const last = epoch === hp.epochs - 1;
       if (validation && valUsers && ((epoch + 1) % hp.eval_every === 0 || last)) {
-        value = evaluateRanking({ nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false }, (u, out) =>
-          runner.scoreUser(u, out),
-        ).pAtK;
+        const input = { nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false };
+        value = evaluateRanking(input, runner.scorer).pAtK;
         if (!best || value > best.value) {
           best = { epoch: epoch + 1, value, u: userFactors.slice(), i: itemFactors.slice(), b: itemBias.slice() };
           sinceBest = 0;
@@ -165,7 +163,6 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
     userFactors: userFactors.slice(),
     itemFactors: itemFactors.slice(),
     itemBias: itemBias.slice(),
-    scorer: (u, out) => runner.scoreUser(u, out),
     epochsRun: epoch,
     bestEpoch: keep ? keep.epoch : epoch,
     bestValidation: best ? best.value : null,

@@ -1,13 +1,14 @@
 /**
  * The BPR-Opt SGD kernel (Rendle et al. 2009) with item bias and "hardest of N" negatives
  * (dynamic negative sampling, Zhang et al. 2013) drawn uniformly or by popularity, run as WebAssembly with 128-bit SIMD (source:
- * container/assembly/bpr.ts, embedded as base64 in kernel-wasm.ts). Every array SGD touches lives
+ * container/assembly/bpr.ts, loaded by ../wasm/module.ts). Every array SGD touches lives
  * in one shared WebAssembly.Memory, so worker threads update the same factors without locks
  * (Hogwild). Each thread has its own PRNG state (xoshiro128**) and statistics slot in that memory.
  */
-import { KERNEL_WASM_BASE64 } from './kernel-wasm';
+import type { Csr } from '../ranking/rank';
+import { ItemScorer } from '../ranking/scorer';
+import { instantiate, layoutRegions, sharedMemory, type KernelExports, type WasmMemory, type WasmModule } from '../wasm/module';
 import { TrainError } from './errors';
-import type { Csr } from './evaluation';
 
 export interface EpochParams {
   readonly factors: number;
@@ -54,29 +55,6 @@ export type KernelLayout = KernelSizes & {
   readonly pages: number;
 };
 
-/*
- * The container's TypeScript libs (ES2023 + node 20 types) do not declare WebAssembly, so the
- * little this file uses is typed here instead of pulling in the DOM lib.
- */
-/** A compiled module (opaque; structured-cloneable to workers). */
-export interface WasmModule {
-  readonly __wasmModule?: never;
-}
-/** A shared WebAssembly.Memory. */
-export interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (
-    module: WasmModule,
-    imports: Record<string, Record<string, unknown>>,
-  ) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
 /** The bit matrix is used while it stays this small. */
 export const MAX_BITSET_BYTES = 64 * 2 ** 20;
 
@@ -97,22 +75,13 @@ export function kernelLayout(s: KernelSizes): KernelLayout {
     stats: 4 * s.threads,
     scores: s.nItems,
   };
-  // The first page stays free for the AssemblyScript runtime's own data.
-  let offset = PAGE;
-  const offsets = {} as Record<Region, number>;
-  for (const r of Object.keys(lengths) as Region[]) {
-    offsets[r] = offset;
-    offset += Math.ceil((lengths[r] * (r === 'stats' ? 8 : 4)) / 16) * 16;
-  }
-  const pages = Math.ceil(offset / PAGE);
-  if (pages > 65536)
-    throw new TrainError(`the model needs ${Math.round(offset / 2 ** 20)} MiB of kernel memory, more than WebAssembly's 4 GiB`);
+  const bytes = {} as Record<Region, number>;
+  for (const r of Object.keys(lengths) as Region[]) bytes[r] = lengths[r] * (r === 'stats' ? 8 : 4);
+  const { offsets, pages } = layoutRegions(
+    bytes,
+    (mib) => new TrainError(`the model needs ${mib} MiB of kernel memory, more than WebAssembly's 4 GiB`),
+  );
   return { ...s, offsets, lengths, pages };
-}
-
-let compiled: WasmModule | null = null;
-export function kernelModule(): WasmModule {
-  return (compiled ??= new WA.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64')));
 }
 
 /** Typed views of the kernel memory. */
@@ -127,7 +96,7 @@ export class KernelMemory {
 
   constructor(
     readonly layout: KernelLayout,
-    readonly memory: WasmMemory = new WA.Memory({ initial: layout.pages, maximum: layout.pages, shared: true }),
+    readonly memory: WasmMemory = sharedMemory(layout.pages),
   ) {
     const f32 = (r: Region) => new Float32Array(memory.buffer, layout.offsets[r], layout.lengths[r]);
     const i32 = (r: Region) => new Int32Array(memory.buffer, layout.offsets[r], layout.lengths[r]);
@@ -163,30 +132,35 @@ export class KernelMemory {
 
 /** One thread's instance of the kernel over the shared memory. */
 export class Kernel {
-  private readonly run: (...args: number[]) => void;
-  private readonly score: (...args: number[]) => void;
+  /** Scores with the current factors (for validation; single-threaded use only: the output region is shared). */
+  readonly scorer: ItemScorer;
+  private readonly exports: KernelExports;
   private readonly stats: Float64Array;
   private readonly rngPtr: number;
 
   constructor(
     readonly mem: KernelMemory,
     readonly thread: number,
-    module: WasmModule = kernelModule(),
+    module?: WasmModule,
   ) {
-    const abort = () => {
-      throw new TrainError('the SGD kernel aborted');
-    };
-    const instance = new WA.Instance(module, { env: { memory: mem.memory, abort } });
-    this.run = instance.exports.runSamples as (...args: number[]) => void;
-    this.score = instance.exports.scoreItems as (...args: number[]) => void;
-    this.stats = new Float64Array(mem.memory.buffer, mem.layout.offsets.stats + thread * 32, 4);
-    this.rngPtr = mem.layout.offsets.rng + thread * 16;
+    const l = mem.layout;
+    const o = l.offsets;
+    this.exports = instantiate(mem.memory, module);
+    this.scorer = ItemScorer.inMemory(
+      this.exports,
+      mem.memory,
+      { itemFactors: o.itemFactors, itemBias: o.itemBias, scores: o.scores, users: o.userFactors },
+      l.nItems,
+      l.factors,
+    );
+    this.stats = new Float64Array(mem.memory.buffer, o.stats + thread * 32, 4);
+    this.rngPtr = o.rng + thread * 16;
   }
 
   /** Runs p.samples SGD steps with this thread's PRNG stream. */
   runSamples(p: EpochParams): EpochStats {
     const o = this.mem.layout.offsets;
-    this.run(
+    this.exports.runSamples(
       o.userFactors,
       o.itemFactors,
       o.itemBias,
@@ -208,16 +182,5 @@ export class Kernel {
       o.stats + this.thread * 32,
     );
     return { lossSum: this.stats[0], correct: this.stats[1], used: this.stats[2], skipped: this.stats[3] };
-  }
-
-  /**
-   * Scores every item for user u with the current factors (dot + bias, SIMD), for evaluation
-   * during training. Single-threaded use only: the output region is shared.
-   */
-  scoreUser(u: number, out: Float32Array): void {
-    const l = this.mem.layout;
-    const o = l.offsets;
-    this.score(o.userFactors + u * l.factors * 4, o.itemFactors, o.itemBias, l.nItems, l.factors, o.scores);
-    out.set(new Float32Array(this.mem.memory.buffer, o.scores, l.nItems));
   }
 }

@@ -1,16 +1,11 @@
-/** Evaluates a fitted model and the popularity baseline on the test data, keyed by metric name. */
+/**
+ * Evaluates a fitted model and the popularity baseline on the test data, keyed by metric name. The
+ * model is scored as the model server scores it: an ItemScorer built from the same arrays.
+ */
 import { BASELINE_PREFIX, metricName } from '../metrics/definitions';
 import type { Dataset } from './dataset';
-import { evaluateRanking, factorScorer, popularityScorer, type RankingMetrics, type Scorer } from './evaluation';
-
-export interface FactorModel {
-  readonly userFactors: Float32Array;
-  readonly itemFactors: Float32Array;
-  readonly itemBias: Float32Array;
-  readonly factors: number;
-  /** A faster scorer of the same model (the SIMD kernel's); default: factorScorer of the arrays. */
-  readonly scorer?: Scorer;
-}
+import { ItemScorer, popularityScores, type FactorModel } from '../ranking/scorer';
+import { evaluateRanking, type RankingMetrics } from './evaluation';
 
 /** Metric name to value for one evaluation, named as definitions.ts names them. */
 export function namedMetrics(m: RankingMetrics, k: number, prefix = ''): Record<string, number> {
@@ -46,10 +41,7 @@ export function evaluateOnTest(
     test: data.test.csr,
     unknownTestItems: data.test.unknownItems,
   };
-  const m = evaluateRanking(
-    input,
-    model.scorer ?? factorScorer(model.userFactors, model.itemFactors, model.itemBias, model.factors),
-  );
-  const b = evaluateRanking(input, popularityScorer(popularity));
+  const m = evaluateRanking(input, ItemScorer.forModel(model));
+  const b = evaluateRanking(input, popularityScores(popularity));
   return { model: m, baseline: b, metrics: { ...namedMetrics(m, k), ...namedMetrics(b, k, BASELINE_PREFIX) } };
 }

@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Kernel, kernelModule, type EpochParams, type EpochStats, type KernelMemory } from './kernel';
+import type { ItemScores } from '../ranking/scorer';
+import { kernelModule } from '../wasm/module';
+import { Kernel, type EpochParams, type EpochStats, type KernelMemory } from './kernel';
 import { seedState } from './rng';
 import { TrainError } from './errors';
 import type { WorkerInit } from './worker';
@@ -59,9 +61,9 @@ export class SgdRunner {
     return own;
   }
 
-  /** Scores every item for user u with the current factors (SIMD); call between epochs only. */
-  scoreUser(u: number, out: Float32Array): void {
-    this.kernel.scoreUser(u, out);
+  /** Scores every item with the current factors; use between epochs only. */
+  get scorer(): ItemScores {
+    return this.kernel.scorer;
   }
 
   async close(): Promise<void> {

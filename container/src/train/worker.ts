@@ -3,7 +3,8 @@
  * and runs its share of each epoch, posting the statistics back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Kernel, KernelMemory, type EpochParams, type KernelLayout, type WasmMemory, type WasmModule } from './kernel';
+import type { WasmMemory, WasmModule } from '../wasm/module';
+import { Kernel, KernelMemory, type EpochParams, type KernelLayout } from './kernel';
 
 export interface WorkerInit {
   readonly module: WasmModule;

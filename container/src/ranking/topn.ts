@@ -1,14 +1,22 @@
+/** The one top-n selection of the container: served lists, evaluated lists, the popularity order. */
+
+/** A ranked list: item indices and their scores, best first. */
+export interface TopItems {
+  readonly items: Int32Array;
+  readonly scores: Float64Array;
+}
+
 /**
  * Top-n of a score buffer with a bounded min-heap (worst kept item at the root): one pass,
  * O(items log n), no sort of the whole catalogue. -Infinity (excluded) and NaN never enter.
- * Ties go to the lower item index so that results are deterministic.
+ * Ties go to the lower item index so that results are deterministic. Reuses its heap across calls.
  */
 export class TopN {
   private heapItems = new Int32Array(16);
   private heapScores = new Float64Array(16);
 
-  /** Best n of scores[offset .. offset+count), as item indices (relative to offset) and scores, best first. */
-  select(scores: Float32Array, offset: number, count: number, n: number): { items: Int32Array; scores: Float64Array } {
+  /** Best n of scores, as item indices and scores, best first. */
+  select(scores: Float32Array, n: number): TopItems {
     if (this.heapItems.length < n) {
       this.heapItems = new Int32Array(n);
       this.heapScores = new Float64Array(n);
@@ -16,8 +24,8 @@ export class TopN {
     const hi = this.heapItems;
     const hs = this.heapScores;
     let size = 0;
-    for (let i = 0; i < count; i++) {
-      const s = scores[offset + i]!;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]!;
       if (!(s > -Infinity)) continue;
       if (size < n) {
         // Sift up: the new entry climbs while it is worse than its parent.
