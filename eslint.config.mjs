@@ -13,8 +13,6 @@ export default tseslint.config(
       '.local/',
       'coverage/',
       '**/*.generated.ts',
-      // AssemblyScript, not TypeScript: its decorators on functions do not parse; asc type-checks it.
-      'container/assembly/*.ts',
     ],
   },
   js.configs.recommended,
