@@ -6,19 +6,19 @@
  * Targets: year-1 <= 3 s, generated CSV <= 5 s, each < 500 MB peak.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
-import { writeGeneratedCsv } from '../bin/generate-data';
+import { writeGeneratedCsv } from '../local/dataset/write';
 import { GENERATOR_DEFAULTS, generateRetailRows, RETAIL_HEADER } from '../local/dataset/generator';
+import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../local/dataset/year1';
 import { PrepareOptionsSchema } from '../lambda/prepare-data/options';
 import { prepareData } from '../lambda/prepare-data/prepare';
 import { LocalDirSink } from '../lambda/prepare-data/sinks';
 
-const YEAR1 = join(__dirname, '../../shared/data/online_retail_II_2009-2010.csv.gz');
 const MB = 1024 * 1024;
 
 interface Figure {
@@ -100,12 +100,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(os.tmpdir(), 'data-bench-'));
   let over = false;
   try {
-    if (existsSync(YEAR1)) {
-      const f = measure(YEAR1, join(dir, 'year1'));
+    const year1 = year1Csv();
+    if (year1) {
+      const f = measure(year1, join(dir, 'year1'));
       over ||= f.seconds > 3 || f.peakMB >= 500;
       console.log(line('UCI year-1 csv.gz', f, 3));
     } else {
-      console.log(`UCI year-1 file absent (${YEAR1}): skipped`);
+      console.log(`UCI year-1 file absent (${year1CsvPath()}; set ${YEAR1_CSV_ENV}): skipped`);
     }
     const csv = join(dir, 'generated.csv');
     let t = performance.now();

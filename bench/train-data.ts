@@ -1,27 +1,27 @@
 /**
- * Minimal year-1 split for the training benchmark (REFERENCE section 2): drop rows without a
- * customer, cancellations and Quantity <= 0, normalise "13085.0" to "13085", deduplicate the
+ * Minimal year-1 split for the training benchmark: drop rows without a customer, cancellations
+ * and Quantity <= 0, normalise "13085.0" to "13085" (as data preparation does), deduplicate the
  * (customer, StockCode) pairs and split them 70/30 with a seeded shuffle. The project's real
  * data preparation lives in lambda/prepare-data; this keeps the benchmark independent of it.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import * as path from 'node:path';
 import { parse } from 'csv-parse';
 import { Rng } from '../container/src/train/rng';
-
-export const YEAR1_FILE = path.resolve(__dirname, '..', '..', 'shared', 'data', 'online_retail_II_2009-2010.csv.gz');
+import { normaliseUserId } from '../lambda/prepare-data/clean';
+import { year1Csv } from '../local/dataset/year1';
 
 export interface Pair {
   readonly user: string;
   readonly item: string;
 }
 
+/** The split of the year-1 file, or null when the file is absent. */
 export async function loadYear1Split(
-  file = YEAR1_FILE,
+  file = year1Csv(),
   seed = 42,
 ): Promise<{ train: Pair[]; test: Pair[]; rows: number } | null> {
-  if (!existsSync(file)) return null;
+  if (!file) return null;
   const seen = new Set<string>();
   const pairs: Pair[] = [];
   let rows = 0;
@@ -32,7 +32,7 @@ export async function loadYear1Split(
     rows++;
     const customer = r['Customer ID'];
     if (!customer || r.Invoice.startsWith('C') || !(Number(r.Quantity) > 0)) continue;
-    const user = customer.replace(/\.0+$/, '');
+    const user = normaliseUserId(customer);
     const key = `${user}\u0000${r.StockCode}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -1,5 +1,5 @@
 /**
- * Training benchmark on the year-1 split of REFERENCE section 2 (skipped when the data file is
+ * Training benchmark on the year-1 split of bench/train-data.ts (skipped when the data file, BPR_YEAR1_CSV, is
  * absent): fit time, samples/s on one and two threads, and test metrics of the default model and
  * the popularity baseline, beside the reference numbers (implicit 0.7.3 BPR: p@k(10) 0.164,
  * precision@10 0.128, 4-6 s, 3.5-4.5 M samples/s per thread; ALS 0.249; popularity 0.080).
@@ -14,7 +14,8 @@ import { itemPopularity } from '../container/src/train/data';
 import { fit } from '../container/src/train/fit';
 import { parseHyperparameters } from '../container/src/train/hyperparameters';
 import { evaluateOnTest } from '../container/src/train/report';
-import { loadYear1Split, validationSplit, YEAR1_FILE, type Pair } from './train-data';
+import { YEAR1_CSV_ENV, year1CsvPath } from '../local/dataset/year1';
+import { loadYear1Split, validationSplit, type Pair } from './train-data';
 
 const fmt = (x: number, d = 4) => x.toFixed(d);
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   );
   const split = await loadYear1Split();
   if (!split) {
-    console.log(`skipped: ${YEAR1_FILE} not found`);
+    console.log(`skipped: ${year1CsvPath()} not found (set ${YEAR1_CSV_ENV})`);
     return;
   }
   const args = process.argv.slice(2);

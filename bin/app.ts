@@ -3,6 +3,8 @@
 import { App } from 'aws-cdk-lib';
 import { createPipelineApp } from '../lib/app';
 
-const app = new App();
-createPipelineApp(app);
-app.synth();
+if (require.main === module) {
+  const app = new App();
+  createPipelineApp(app);
+  app.synth();
+}

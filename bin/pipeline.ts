@@ -25,6 +25,8 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}

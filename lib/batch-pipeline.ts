@@ -3,7 +3,7 @@
  * from the SSM record the training pipeline writes, runs a .sync transform job over it and writes
  * headerless CSV to s3://<artifacts>/batch/<date>/<execution name>/.
  */
-import { Duration, Size, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,16 +13,22 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import { BatchStates as S, ExecutionStatus, PipelineErrors, resourceNames, ROLE_TAG, StateMachineIds } from './pipeline-names';
+import type { BatchOutput } from './contracts';
+import { BatchStates as S, DataPaths, ExecutionStatus, PipelineErrors, resourceNames, StateMachineIds } from './pipeline-names';
 import {
   failurePath,
   guard,
   instanceType,
+  jsonPaths,
   passRoleStatement,
+  pipelineStateMachine,
+  publishOutput,
   sagemakerArn,
   scopeTaskPolicies,
   syncRuleStatement,
 } from './task-helpers';
+
+const { record } = DataPaths;
 
 /** Properties of the batch pipeline. */
 export interface BatchPipelineProps {
@@ -98,7 +104,7 @@ export class BatchPipeline extends Construct {
     const transform = new tasks.SageMakerCreateTransformJob(this, S.RunBatchTransform, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       transformJobName: sfn.JsonPath.stringAt('$.names.transformJobName'),
-      modelName: sfn.JsonPath.stringAt('$.deployment.record.modelName'),
+      modelName: sfn.JsonPath.stringAt(record('modelName')),
       role: props.sagemakerRole,
       batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
       maxPayload: Size.mebibytes(6),
@@ -108,7 +114,7 @@ export class BatchPipeline extends Construct {
         transformDataSource: {
           s3DataSource: {
             s3DataType: tasks.S3DataType.S3_PREFIX,
-            s3Uri: sfn.JsonPath.stringAt('$.deployment.record.batchInputUri'),
+            s3Uri: sfn.JsonPath.stringAt(record('batchInputUri')),
           },
         },
       },
@@ -145,51 +151,41 @@ export class BatchPipeline extends Construct {
     ]);
     guard(transform, failure);
 
-    const done = new sfn.Pass(this, S.BuildBatchOutput, {
-      parameters: {
+    const done = publishOutput(
+      this,
+      { build: S.BuildBatchOutput, notify: S.NotifyBatchSuccess, end: S.BatchComplete },
+      {
         status: ExecutionStatus.BatchCompleted,
-        'transformJobName.$': '$.names.transformJobName',
-        'modelName.$': '$.deployment.record.modelName',
-        'batchInputUri.$': '$.deployment.record.batchInputUri',
-        'outputUri.$': '$.location.outputUri',
+        ...jsonPaths<Omit<BatchOutput, 'status'>>({
+          transformJobName: '$.names.transformJobName',
+          modelName: record('modelName'),
+          batchInputUri: record('batchInputUri'),
+          outputUri: '$.location.outputUri',
+        }),
       },
-      resultPath: '$.output',
-    })
-      .next(
-        guard(
-          new tasks.SnsPublish(this, S.NotifyBatchSuccess, {
-            topic: props.topic,
-            subject: `${config.projectName} batch recommendations written`,
-            message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-            resultPath: sfn.JsonPath.DISCARD,
-          }),
-          failure,
-        ),
-      )
-      .next(new sfn.Succeed(this, S.BatchComplete, { outputPath: '$.output' }));
+      props.topic,
+      `${config.projectName} batch recommendations written`,
+      failure,
+    );
 
     const definition = prepareRun
       .next(readDeployment)
       .next(
         new sfn.Choice(this, S.HasDeployedModel)
           .when(
-            sfn.Condition.and(
-              sfn.Condition.isPresent('$.deployment.record.modelName'),
-              sfn.Condition.isPresent('$.deployment.record.batchInputUri'),
-            ),
+            sfn.Condition.and(sfn.Condition.isPresent(record('modelName')), sfn.Condition.isPresent(record('batchInputUri'))),
             nameRun.next(nameOutput).next(transform).next(done),
           )
           .otherwise(noModel),
       );
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: names.batchStateMachine,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+    this.stateMachine = pipelineStateMachine(this, {
+      name: names.batchStateMachine,
+      definition,
+      logGroup: props.logGroup,
       timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
+      logicalIdPrefix: StateMachineIds.Batch,
+      role: 'batch',
     });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).overrideLogicalId(`${StateMachineIds.Batch}StateMachine`);
-    Tags.of(this.stateMachine).add(ROLE_TAG, 'batch');
   }
 }

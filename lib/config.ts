@@ -3,6 +3,7 @@
  * line, where every value arrives as a string), typed and validated with zod at synth time.
  */
 import { z } from 'zod';
+import { ConfigError } from './errors';
 
 /** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
 const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
@@ -102,14 +103,6 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   logRetentionDays: 90,
   stateMachineTimeoutMinutes: 720,
 };
-
-/** Configuration problems, one line per field. */
-export class ConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid cdk.json context:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /** Validates raw values (context values override defaults); throws ConfigError naming each bad field. */
 export function parseConfig(raw: Record<string, unknown>): PipelineConfig {

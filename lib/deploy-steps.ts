@@ -11,7 +11,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
+import type { DeploymentRecord } from './contracts';
 import {
+  DataPaths,
   ENDPOINT_NOT_FOUND_ERRORS,
   PipelineErrors,
   resourceNames,
@@ -19,7 +21,15 @@ import {
   TrainingStates as S,
   VARIANT_NAME,
 } from './pipeline-names';
-import { guard, instanceType, passRoleStatement, RuntimeS3Location, sagemakerArn, scopeTaskPolicies } from './task-helpers';
+import {
+  guard,
+  instanceType,
+  jsonPaths,
+  passRoleStatement,
+  RuntimeS3Location,
+  sagemakerArn,
+  scopeTaskPolicies,
+} from './task-helpers';
 
 /** What the deploy branch needs. */
 export interface DeployStepsProps {
@@ -167,20 +177,20 @@ export function buildDeploySteps(scope: Construct, props: DeployStepsProps): sfn
     }).next(failure);
 
   const record = new sfn.Pass(scope, S.BuildRecord, {
-    parameters: {
-      'modelName.$': '$.run.modelName',
-      'endpointName.$': '$.run.endpointName',
-      'endpointConfigName.$': '$.run.endpointConfigName',
-      'trainingJobName.$': '$.run.trainingJobName',
-      'modelDataUrl.$': '$.training.ModelArtifacts.S3ModelArtifacts',
-      'batchInputUri.$': '$.prepared.batchInputUri',
-      'catalogUri.$': '$.prepared.catalogUri',
-      'metricName.$': '$.gate.metricName',
-      'value.$': '$.gate.value',
-      'baselineValue.$': '$.gate.baselineValue',
-      'executionArn.$': '$$.Execution.Id',
-      'deployedAt.$': '$$.State.EnteredTime',
-    },
+    parameters: jsonPaths<DeploymentRecord>({
+      modelName: '$.run.modelName',
+      endpointName: '$.run.endpointName',
+      endpointConfigName: '$.run.endpointConfigName',
+      trainingJobName: '$.run.trainingJobName',
+      modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+      batchInputUri: DataPaths.prepared('batchInputUri'),
+      catalogUri: DataPaths.prepared('catalogUri'),
+      metricName: DataPaths.gate('metricName'),
+      value: DataPaths.gate('value'),
+      baselineValue: DataPaths.gate('baselineValue'),
+      executionArn: '$$.Execution.Id',
+      deployedAt: '$$.State.EnteredTime',
+    }),
     resultPath: '$.record',
   })
     .next(

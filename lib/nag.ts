@@ -4,26 +4,18 @@
  * policies use), so a new wildcard anywhere else still fails synth.
  */
 import { CfnElement, Validations } from 'aws-cdk-lib';
+// cdk-nag names an IAM5 finding by this function's rendering of the resource (its rule imports it
+// from here too), so acknowledgements built with it match the findings exactly.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
 import { resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 
-/** Renders a resolved CloudFormation value the way cdk-nag names it in finding ids. */
-function nagName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, any>;
-  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(nagName).join(v['Fn::Join'][0]);
-  if (v.Ref) return `<${v.Ref}>`;
-  if (v['Fn::GetAtt']) return `<${[v['Fn::GetAtt']].flat().join('.')}>`;
-  if (v['Fn::ImportValue']) return nagName(v['Fn::ImportValue']);
-  return JSON.stringify(value);
-}
-
 /** Acknowledges the remaining findings of the pipeline stack. */
 export function acknowledgeFindings(stack: PipelineStack, projectName: string): void {
   const names = resourceNames(projectName);
-  const id = (resource: string) => `AwsSolutions-IAM5[Resource::${nagName(stack.resolve(resource))}]`;
+  const id = (resource: string) => `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(resource))}]`;
   const ack = (scope: IConstruct, findings: Array<[string, string]>) => {
     for (const [finding, reason] of findings) Validations.of(scope).acknowledge({ id: finding, reason });
   };

@@ -4,6 +4,7 @@
  * its stand-ins to Task states by these names and reads executions' outputs by these fields.
  */
 import { BASELINE_PREFIX, metricName } from '../container/src/metrics/definitions';
+import type { DeploymentRecord, GateDecision, PrepareDataResult } from './contracts';
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
@@ -58,6 +59,16 @@ export const BatchStates = {
   BatchFailed: 'BatchFailed',
 } as const;
 
+/** Where the state machines keep the stage results in an execution's data (JSONPaths, by contract field). */
+export const DataPaths = {
+  /** The PrepareData result (training pipeline). */
+  prepared: (field: keyof PrepareDataResult) => `$.prepared.${field}`,
+  /** The EvaluateGate decision (training pipeline). */
+  gate: (field: keyof GateDecision) => `$.gate.${field}`,
+  /** The deployment record read from SSM (batch pipeline). */
+  record: (field: keyof DeploymentRecord) => `$.deployment.record.${field}`,
+} as const;
+
 /** Task state Resource ARNs (what the local runner binds to). */
 export const TaskResources = {
   lambdaInvoke: 'arn:aws:states:::lambda:invoke',
@@ -74,11 +85,30 @@ export const TaskResources = {
 } as const;
 
 /**
+ * Error names the service integrations raise, as a Task state's Retry and Catch see them (the
+ * local runner raises the same names from its stand-ins).
+ */
+export const IntegrationErrors = {
+  /** A `.sync` job (training or transform) that ended Failed or Stopped; the Cause is its Describe* JSON. */
+  TaskFailed: 'States.TaskFailed',
+  /** The optimized SageMaker integrations (arn:aws:states:::sagemaker:*) on an API error. */
+  SageMakerApi: 'SageMaker.AmazonSageMakerException',
+  /** The AWS SDK integration (aws-sdk:sagemaker:*) on an unmodelled API error, such as a missing endpoint. */
+  SageMakerSdk: 'SageMaker.SageMakerException',
+  /** The AWS SDK integration's name for SageMaker's ValidationException, were the service to model it. */
+  SageMakerValidation: 'SageMaker.ValidationException',
+  /** GetParameter of a parameter that does not exist (AWS SDK integration). */
+  SsmParameterNotFound: 'Ssm.ParameterNotFoundException',
+  /** PutParameter of an existing parameter without Overwrite (AWS SDK integration). */
+  SsmParameterAlreadyExists: 'Ssm.ParameterAlreadyExistsException',
+} as const;
+
+/**
  * Errors a DescribeEndpoint aws-sdk task raises for a missing endpoint. SageMaker answers with an
  * unmodelled ValidationException ("Could not find endpoint"), which Step Functions names
  * `SageMaker.SageMakerException`; the modelled name is listed too in case the service models it.
  */
-export const ENDPOINT_NOT_FOUND_ERRORS = ['SageMaker.SageMakerException', 'SageMaker.ValidationException'];
+export const ENDPOINT_NOT_FOUND_ERRORS = [IntegrationErrors.SageMakerSdk, IntegrationErrors.SageMakerValidation];
 
 /** Errors retried on every task (throttling and transient service errors), with backoff. */
 export const THROTTLING_ERRORS = [
@@ -95,7 +125,25 @@ export const THROTTLING_ERRORS = [
 ];
 
 /** Extra transient error of the optimized (non-.sync) SageMaker integrations. */
-export const SAGEMAKER_TRANSIENT_ERROR = 'SageMaker.AmazonSageMakerException';
+export const SAGEMAKER_TRANSIENT_ERROR = IntegrationErrors.SageMakerApi;
+
+/**
+ * Errors of the prepare-data Lambda (its error classes carry these names). The PrepareData task
+ * retries only the transient one; bad input fails the execution at once, as a retry would too.
+ */
+export const PrepareDataErrors = {
+  /** Bad event fields, missing columns, unknown format, bad dates, truncated gzip, nothing left to train on. */
+  InputValidation: 'InputValidationError',
+  /** The raw-data object does not exist. */
+  InputNotFound: 'InputNotFoundError',
+  /** Writing an output failed; whatever was written has been removed, so a retry starts clean. */
+  OutputWrite: 'OutputWriteError',
+  /** Anything unexpected (message only). */
+  Unexpected: 'PrepareDataError',
+} as const;
+
+/** The prepare-data errors the PrepareData task retries. */
+export const PREPARE_DATA_RETRY_ERRORS: readonly string[] = [PrepareDataErrors.OutputWrite];
 
 /** Error names the pipeline itself sets in `$.error.Error` before failing. */
 export const PipelineErrors = {

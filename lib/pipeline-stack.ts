@@ -16,16 +16,15 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { Monitoring } from './monitoring';
 import { bucketNames, resourceNames, StackOutputs } from './pipeline-names';
+import { PROJECT_ROOT } from './project-root';
 import { sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
-
-/** Repository root (lib/..): the container/ and lambda/ folders live there. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** Object actions on `<bucket>/<prefix>*` for each prefix. */
 function objectStatement(actions: string[], bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
@@ -187,24 +186,33 @@ export class PipelineStack extends Stack {
     }
 
     const timeZone = TimeZone.of(config.scheduleTimeZone);
-    new scheduler.Schedule(this, 'RetrainingSchedule', {
-      description: 'Starts the training pipeline with default input',
-      schedule: scheduler.ScheduleExpression.expression(config.retrainingSchedule, timeZone),
-      target: new targets.StepFunctionsStartExecution(this.training.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-      }),
-      enabled: config.retrainingEnabled,
-    });
-    new scheduler.Schedule(this, 'BatchSchedule', {
-      description: 'Writes batch recommendations with the deployed model',
-      schedule: scheduler.ScheduleExpression.expression(config.batchSchedule, timeZone),
-      target: new targets.StepFunctionsStartExecution(this.batch.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-      }),
-      enabled: config.batchEnabled,
-    });
+    const schedules: Array<[string, string, string, sfn.IStateMachine, boolean]> = [
+      [
+        'RetrainingSchedule',
+        'Starts the training pipeline with default input',
+        config.retrainingSchedule,
+        this.training.stateMachine,
+        config.retrainingEnabled,
+      ],
+      [
+        'BatchSchedule',
+        'Writes batch recommendations with the deployed model',
+        config.batchSchedule,
+        this.batch.stateMachine,
+        config.batchEnabled,
+      ],
+    ];
+    for (const [id, description, expression, machine, enabled] of schedules) {
+      new scheduler.Schedule(this, id, {
+        description,
+        schedule: scheduler.ScheduleExpression.expression(expression, timeZone),
+        target: new targets.StepFunctionsStartExecution(machine, {
+          input: scheduler.ScheduleTargetInput.fromObject({}),
+          retryAttempts: 2,
+        }),
+        enabled,
+      });
+    }
 
     new CfnOutput(this, StackOutputs.TrainingStateMachineArn, { value: this.training.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutputs.BatchStateMachineArn, { value: this.batch.stateMachine.stateMachineArn });

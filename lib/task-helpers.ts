@@ -1,12 +1,17 @@
-/** Helpers shared by the state machine builders: retries, catches and scoped task policies. */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+/**
+ * Helpers shared by the state machine builders: retries, catches, scoped task policies, field
+ * selections checked against the stage contracts, and the parts both state machines share.
+ */
+import { ArnFormat, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { THROTTLING_ERRORS } from './pipeline-names';
+import type { Fields } from './contracts';
+import { ROLE_TAG, THROTTLING_ERRORS } from './pipeline-names';
 
 /** Retries throttling and transient errors with backoff, then catches everything into `failure`. */
 export function guard<T extends sfn.TaskStateBase>(
@@ -117,4 +122,70 @@ export function failurePath(
   );
   notify.next(fail);
   return notify;
+}
+
+/** Pass-state parameters that copy every field of T from a JSONPath: `{ 'field.$': path }`. */
+export function jsonPaths<T>(paths: Fields<T, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(paths as Record<string, string>).map(([k, p]) => [`${k}.$`, p]));
+}
+
+/** A LambdaInvoke resultSelector that keeps every field of T from the function's Payload. */
+export function payloadFields<T>(fields: Fields<T, true>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(fields).map((k) => [k, sfn.JsonPath.objectAt(`$.Payload.${k}`)]));
+}
+
+/**
+ * How a state machine ends well: build the execution output at `$.output`, publish it to the
+ * topic, and succeed with it as the output.
+ */
+export function publishOutput(
+  scope: Construct,
+  ids: { readonly build: string; readonly notify: string; readonly end: string },
+  output: Record<string, unknown>,
+  topic: sns.ITopic,
+  subject: string,
+  failure: sfn.IChainable,
+): sfn.IChainable {
+  return new sfn.Pass(scope, ids.build, { parameters: output, resultPath: '$.output' })
+    .next(
+      guard(
+        new tasks.SnsPublish(scope, ids.notify, {
+          topic,
+          subject,
+          message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+        failure,
+      ),
+    )
+    .next(new sfn.Succeed(scope, ids.end, { outputPath: '$.output' }));
+}
+
+/** What both state machines are built with. */
+export interface PipelineStateMachineProps {
+  /** The state machine's name. */
+  readonly name: string;
+  /** The first state. */
+  readonly definition: sfn.IChainable;
+  /** Log group receiving every execution event. */
+  readonly logGroup: logs.ILogGroup;
+  /** Execution timeout. */
+  readonly timeout: Duration;
+  /** Logical id prefix (StateMachineIds) and ROLE_TAG value, by which tools find it. */
+  readonly logicalIdPrefix: string;
+  readonly role: 'training' | 'batch';
+}
+
+/** A traced state machine logging every event, with a stable logical id and its role tag. */
+export function pipelineStateMachine(scope: Construct, props: PipelineStateMachineProps): sfn.StateMachine {
+  const machine = new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineName: props.name,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    tracingEnabled: true,
+    timeout: props.timeout,
+  });
+  (machine.node.defaultChild as sfn.CfnStateMachine).overrideLogicalId(`${props.logicalIdPrefix}StateMachine`);
+  Tags.of(machine).add(ROLE_TAG, props.role);
+  return machine;
 }

@@ -1,8 +1,9 @@
 /**
- * The training pipeline state machine: defaults -> input check -> prepare -> train -> gate ->
- * deploy -> record -> notify. Names of states, errors and outputs come from pipeline-names.ts.
+ * The training pipeline state machine: defaults -> input check (input-steps.ts) -> prepare ->
+ * train -> gate -> deploy (deploy-steps.ts) -> record -> notify. Names of states, errors and
+ * outputs come from pipeline-names.ts, the shapes of stage results from contracts.ts.
  */
-import { Duration, Size, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,13 +17,23 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { metricDefinitions } from '../container/src/metrics/definitions';
 import { PipelineConfig } from './config';
+import type {
+  DeployedOutput,
+  Fields,
+  GateDecision,
+  GateEvent,
+  PrepareDataRequest,
+  PrepareDataResult,
+  RejectedOutput,
+} from './contracts';
 import { buildDeploySteps } from './deploy-steps';
+import { buildInputSteps } from './input-steps';
 import {
+  DataPaths,
   ExecutionStatus,
   gateMetricNames,
-  PipelineErrors,
+  PREPARE_DATA_RETRY_ERRORS,
   resourceNames,
-  ROLE_TAG,
   StateMachineIds,
   TrainingStates as S,
 } from './pipeline-names';
@@ -30,12 +41,18 @@ import {
   failurePath,
   guard,
   instanceType,
+  jsonPaths,
   passRoleStatement,
+  payloadFields,
+  pipelineStateMachine,
+  publishOutput,
   RuntimeS3Location,
   sagemakerArn,
   scopeTaskPolicies,
   syncRuleStatement,
 } from './task-helpers';
+
+const { prepared, gate: gateResult } = DataPaths;
 
 /** Properties of the training pipeline. */
 export interface TrainingPipelineProps {
@@ -74,12 +91,12 @@ class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
     super(scope, id, props);
   }
 
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
-    const rendered = super._renderTask(topLevelQueryLanguage);
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
+    const rendered: { Parameters: Record<string, unknown> } = super._renderTask(topLevelQueryLanguage);
     if (this.spotMaxWait === undefined) return rendered;
     const params = rendered.Parameters;
     params.EnableManagedSpotTraining = true;
-    params.StoppingCondition = { ...params.StoppingCondition, MaxWaitTimeInSeconds: this.spotMaxWait };
+    params.StoppingCondition = { ...(params.StoppingCondition as object), MaxWaitTimeInSeconds: this.spotMaxWait };
     return rendered;
   }
 }
@@ -105,65 +122,11 @@ export class TrainingPipeline extends Construct {
       'Training pipeline',
     );
 
-    const applyDefaults = new sfn.Pass(this, S.ApplyDefaults, {
-      parameters: {
-        defaults: {
-          rawDataUri: `s3://${props.rawBucket.bucketName}/${config.rawDataKey}`,
-          threshold: config.gateThreshold,
-          split: config.split,
-          testFraction: config.testFraction,
-          seed: config.splitSeed,
-        },
-        // Kept apart from `defaults`: each JsonMerge below gets its own objects (the local
-        // interpreter's JsonMerge mutates its first argument).
-        hyperparameters: config.hyperparameters,
-        base: { hyperparameters: {} },
-        fixed: { eval_k: String(config.evalK) },
-        'input.$': '$',
-      },
-    });
-    const normalizeInput = new sfn.Pass(this, S.NormalizeInput, {
-      parameters: {
-        'defaults.$': '$.defaults',
-        'hyperparameters.$': '$.hyperparameters',
-        'fixed.$': '$.fixed',
-        'input.$': 'States.JsonMerge($.base, $.input, false)',
-      },
-    });
-    const mergeInput = new sfn.Pass(this, S.MergeInput, {
-      parameters: {
-        'args.$': 'States.JsonMerge($.defaults, $.input, false)',
-        'hyperparameters.$': 'States.JsonMerge($.hyperparameters, $.input.hyperparameters, false)',
-        'fixed.$': '$.fixed',
-        'runId.$': 'States.UUID()',
-      },
-    });
-    // The threshold is only used by the gate, after training: check it before any work is done.
-    const threshold = '$.args.threshold';
-    const validateInput = new sfn.Choice(this, S.ValidateInput);
-    const invalidInput = new sfn.Pass(this, S.InvalidInput, {
-      parameters: {
-        Error: PipelineErrors.InvalidExecutionInput,
-        'Cause.$': `States.Format('threshold must be a number between 0 and 1, got {}', States.JsonToString(${threshold}))`,
-      },
-      resultPath: '$.error',
-    }).next(failure);
-    const runPrefix = `s3://${props.artifactsBucket.bucketName}/runs/{}/`;
-    const nameRun = new sfn.Pass(this, S.NameRun, {
-      parameters: {
-        'args.$': '$.args',
-        // eval_k is fixed: the gate and the MetricDefinitions are built for config.evalK.
-        'hyperparameters.$': 'States.JsonMerge($.hyperparameters, $.fixed, false)',
-        run: {
-          'id.$': '$.runId',
-          'trainingJobName.$': `States.Format('${names.trainingJobPrefix}{}', $.runId)`,
-          'modelName.$': `States.Format('${names.modelPrefix}{}', $.runId)`,
-          'endpointConfigName.$': `States.Format('${names.endpointConfigPrefix}{}', $.runId)`,
-          endpointName: config.endpointName,
-          'dataUri.$': `States.Format('${runPrefix}data/', $$.Execution.Name)`,
-          'modelOutputUri.$': `States.Format('${runPrefix}model/', $$.Execution.Name)`,
-        },
-      },
+    const input = buildInputSteps(this, {
+      config,
+      rawBucket: props.rawBucket,
+      artifactsBucket: props.artifactsBucket,
+      failure,
     });
 
     const prepare = guard(
@@ -175,18 +138,23 @@ export class TrainingPipeline extends Construct {
           split: sfn.JsonPath.stringAt('$.args.split'),
           testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
           seed: sfn.JsonPath.numberAt('$.args.seed'),
-        }),
+        } satisfies Fields<PrepareDataRequest, unknown>),
         retryOnServiceExceptions: false,
-        resultSelector: Object.fromEntries(
-          ['trainingUri', 'testingUri', 'catalogUri', 'batchInputUri', 'statsUri', 'manifestUri', 'stats'].map((k) => [
-            k,
-            sfn.JsonPath.objectAt(`$.Payload.${k}`),
-          ]),
-        ),
+        resultSelector: payloadFields<PrepareDataResult>({
+          trainingUri: true,
+          testingUri: true,
+          catalogUri: true,
+          batchInputUri: true,
+          statsUri: true,
+          manifestUri: true,
+          stats: true,
+        }),
         resultPath: '$.prepared',
       }),
       failure,
     );
+    // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
+    prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
     const channel = (name: string, path: string): tasks.Channel => ({
       channelName: name,
@@ -209,9 +177,9 @@ export class TrainingPipeline extends Construct {
         },
         hyperparameters: sfn.JsonPath.objectAt('$.hyperparameters') as unknown as Record<string, string>,
         inputDataConfig: [
-          channel('training', '$.prepared.trainingUri'),
-          channel('testing', '$.prepared.testingUri'),
-          channel('catalog', '$.prepared.catalogUri'),
+          channel('training', prepared('trainingUri')),
+          channel('testing', prepared('testingUri')),
+          channel('catalog', prepared('catalogUri')),
         ],
         outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
         resourceConfig: {
@@ -249,73 +217,59 @@ export class TrainingPipeline extends Construct {
           threshold: sfn.JsonPath.objectAt('$.args.threshold'),
           metricName: gateNames.metric,
           baselineMetricName: gateNames.baseline,
-        }),
+        } satisfies Fields<GateEvent, unknown>),
         retryOnServiceExceptions: false,
-        resultSelector: Object.fromEntries(
-          ['passed', 'reason', 'metricName', 'value', 'baselineMetricName', 'baselineValue', 'threshold', 'metrics'].map((k) => [
-            k,
-            sfn.JsonPath.objectAt(`$.Payload.${k}`),
-          ]),
-        ),
+        resultSelector: payloadFields<GateDecision>({
+          passed: true,
+          reason: true,
+          metricName: true,
+          value: true,
+          baselineMetricName: true,
+          baselineValue: true,
+          threshold: true,
+          metrics: true,
+        }),
         resultPath: '$.gate',
       }),
       failure,
     );
 
-    const gateFields = {
-      'reason.$': '$.gate.reason',
-      'metricName.$': '$.gate.metricName',
-      'value.$': '$.gate.value',
-      'baselineMetricName.$': '$.gate.baselineMetricName',
-      'baselineValue.$': '$.gate.baselineValue',
-      'threshold.$': '$.gate.threshold',
-      'metrics.$': '$.gate.metrics',
-      'trainingJobName.$': '$.run.trainingJobName',
-      'modelDataUrl.$': '$.training.ModelArtifacts.S3ModelArtifacts',
-      'endpointName.$': '$.run.endpointName',
-      'stats.$': '$.prepared.stats',
+    // Both outcomes output the gate's decision and the run; each publishes it and succeeds.
+    const outcome: Fields<Omit<RejectedOutput, 'status'>, string> = {
+      reason: gateResult('reason'),
+      metricName: gateResult('metricName'),
+      value: gateResult('value'),
+      baselineMetricName: gateResult('baselineMetricName'),
+      baselineValue: gateResult('baselineValue'),
+      threshold: gateResult('threshold'),
+      metrics: gateResult('metrics'),
+      trainingJobName: '$.run.trainingJobName',
+      modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+      endpointName: '$.run.endpointName',
+      stats: prepared('stats'),
     };
-    // Both outcomes build the execution output, publish it, and end in a Succeed state of their own.
-    const outcome = (
-      buildId: string,
-      status: string,
-      fields: Record<string, unknown>,
-      notifyId: string,
-      subject: string,
-      endId: string,
-    ) =>
-      new sfn.Pass(this, buildId, { parameters: { status, ...gateFields, ...fields }, resultPath: '$.output' })
-        .next(
-          guard(
-            new tasks.SnsPublish(this, notifyId, {
-              topic: props.topic,
-              subject: `${config.projectName} training pipeline: ${subject}`,
-              message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.output'))),
-              resultPath: sfn.JsonPath.DISCARD,
-            }),
-            failure,
-          ),
-        )
-        .next(new sfn.Succeed(this, endId, { outputPath: '$.output' }));
-    const rejected = outcome(
-      S.BuildRejectedOutput,
-      ExecutionStatus.Rejected,
-      {},
-      S.NotifyRejected,
-      'model rejected',
-      S.ModelRejected,
+    const subject = (what: string) => `${config.projectName} training pipeline: ${what}`;
+    const rejected = publishOutput(
+      this,
+      { build: S.BuildRejectedOutput, notify: S.NotifyRejected, end: S.ModelRejected },
+      { status: ExecutionStatus.Rejected, ...jsonPaths<Omit<RejectedOutput, 'status'>>(outcome) },
+      props.topic,
+      subject('model rejected'),
+      failure,
     );
-    const deployed = outcome(
-      S.BuildDeployedOutput,
-      ExecutionStatus.Deployed,
-      {
-        'modelName.$': '$.run.modelName',
-        'endpointConfigName.$': '$.run.endpointConfigName',
-        'batchInputUri.$': '$.prepared.batchInputUri',
-      },
-      S.NotifySuccess,
-      'model deployed',
-      S.Deployed,
+    const deployedFields: Fields<Omit<DeployedOutput, 'status'>, string> = {
+      ...outcome,
+      modelName: '$.run.modelName',
+      endpointConfigName: '$.run.endpointConfigName',
+      batchInputUri: prepared('batchInputUri'),
+    };
+    const deployed = publishOutput(
+      this,
+      { build: S.BuildDeployedOutput, notify: S.NotifySuccess, end: S.Deployed },
+      { status: ExecutionStatus.Deployed, ...jsonPaths<Omit<DeployedOutput, 'status'>>(deployedFields) },
+      props.topic,
+      subject('model deployed'),
+      failure,
     );
 
     const deploy = buildDeploySteps(this, {
@@ -328,32 +282,23 @@ export class TrainingPipeline extends Construct {
       next: deployed,
     });
 
-    const valid = sfn.Condition.and(
-      sfn.Condition.isPresent(threshold),
-      sfn.Condition.isNumeric(threshold),
-      sfn.Condition.numberGreaterThanEquals(threshold, 0),
-      sfn.Condition.numberLessThanEquals(threshold, 1),
-    );
-    const definition = applyDefaults
-      .next(normalizeInput)
-      .next(mergeInput)
-      .next(validateInput.when(valid, nameRun).otherwise(invalidInput));
-    nameRun
+    input.end
       .next(prepare)
       .next(train)
       .next(gate)
       .next(
-        new sfn.Choice(this, S.CheckGate).when(sfn.Condition.booleanEquals('$.gate.passed', true), deploy).otherwise(rejected),
+        new sfn.Choice(this, S.CheckGate)
+          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deploy)
+          .otherwise(rejected),
       );
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: names.trainingStateMachine,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+    this.stateMachine = pipelineStateMachine(this, {
+      name: names.trainingStateMachine,
+      definition: input.start,
+      logGroup: props.logGroup,
       timeout: Duration.minutes(config.stateMachineTimeoutMinutes),
+      logicalIdPrefix: StateMachineIds.Training,
+      role: 'training',
     });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).overrideLogicalId(`${StateMachineIds.Training}StateMachine`);
-    Tags.of(this.stateMachine).add(ROLE_TAG, 'training');
   }
 }

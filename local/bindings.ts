@@ -4,7 +4,8 @@
  * names the real integrations use, so the definition's Retry and Catch behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { SAGEMAKER_API_ERROR, SAGEMAKER_SDK_ERROR, SYNC_JOB_FAILED_ERROR, TaskError, UnsupportedResourceError } from './errors';
+import { IntegrationErrors } from '../lib/pipeline-names';
+import { TaskError, UnsupportedResourceError } from './errors';
 import type { LocalLambdas } from './lambdas';
 import { CallRecorder, LocalSns, LocalSsm, recordOnly } from './recorders';
 import { JobFailedError, LocalSageMaker, SageMakerValidationError } from './sagemaker';
@@ -42,10 +43,10 @@ function lambdaError(err: unknown): TaskError {
 
 /** SageMaker errors under the integration's error names. */
 function sageMakerError(err: unknown, sdk: boolean): unknown {
-  if (err instanceof JobFailedError) return new TaskError(SYNC_JOB_FAILED_ERROR, JSON.stringify(err.description));
+  if (err instanceof JobFailedError) return new TaskError(IntegrationErrors.TaskFailed, JSON.stringify(err.description));
   if (err instanceof SageMakerValidationError) {
     return new TaskError(
-      sdk ? SAGEMAKER_SDK_ERROR : SAGEMAKER_API_ERROR,
+      sdk ? IntegrationErrors.SageMakerSdk : IntegrationErrors.SageMakerApi,
       `${err.message} (Service: SageMaker, Status Code: 400, Request ID: ${randomUUID()})`,
     );
   }

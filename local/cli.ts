@@ -1,8 +1,8 @@
 /** The `npm start` command line: options, their defaults and validation. */
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from './errors';
+import { UsageError } from '../lib/cli/errors';
+import { numberOption, parseCommandLine, parseHyperparameters } from '../lib/cli/options';
 
 export const USAGE = `usage: npm start -- [options]
   --input FILE               raw Online Retail II export (xlsx or CSV); default: the generated dataset
@@ -13,16 +13,6 @@ export const USAGE = `usage: npm start -- [options]
   --workdir DIR              work directory (default .local/)
   --verbose                  print every container and Lambda log line
   --help`;
-
-export function parseHyperparameters(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of text.split(',').filter((p) => p.trim())) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--hyperparameters: "${pair}" is not key=value`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return out;
-}
 
 export interface CliOptions {
   readonly help: boolean;
@@ -66,27 +56,18 @@ export function checkWorkdir(dir: string): void {
 
 /** Parses argv (without node and script); throws UsageError naming the bad option. */
 export function parseOptions(argv: string[]): CliOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      input: { type: 'string' },
-      rows: { type: 'string' },
-      threshold: { type: 'string' },
-      hyperparameters: { type: 'string' },
-      'keep-serving': { type: 'boolean', default: false },
-      workdir: { type: 'string', default: '.local' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseCommandLine(argv, {
+    input: { type: 'string' },
+    rows: { type: 'string' },
+    threshold: { type: 'string' },
+    hyperparameters: { type: 'string' },
+    'keep-serving': { type: 'boolean', default: false },
+    workdir: { type: 'string', default: '.local' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   });
-  // Number('') is 0: an empty value must not silently become a threshold of 0.
-  const threshold = values.threshold === undefined ? undefined : values.threshold.trim() === '' ? NaN : Number(values.threshold);
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1))
-    throw new UsageError(`--threshold: "${values.threshold}" is not a number between 0 and 1`);
-  const rows = values.rows === undefined ? undefined : Number(values.rows);
-  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0))
-    throw new UsageError(`--rows: ${values.rows} is not a positive integer`);
+  const threshold = numberOption(values.threshold, 'threshold', { atLeast: 0, atMost: 1 });
+  const rows = numberOption(values.rows, 'rows', { integer: true, atLeast: 1 });
   if (values.input !== undefined) {
     const kind = statSync(values.input, { throwIfNoEntry: false });
     if (!kind) throw new UsageError(`--input: ${values.input} does not exist`);

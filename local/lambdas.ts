@@ -1,11 +1,14 @@
 /**
  * Runs the project's Lambda handlers in-process, as the Lambda service would: the function named
  * in a definition (by fake ARN or name) is matched to its folder under lambda/ by the CDK construct
- * path (PrepareData -> lambda/prepare-data), and its exported handler is called with the payload.
+ * path (PrepareData -> lambda/prepare-data), and its handler is called with the payload. A module
+ * that exports createHandler gets it called with the local environment (the loopback S3 API, the
+ * function's variables from the template): the same handler code, nothing set in process.env.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LambdaFunctionInfo } from './cdk/synth';
+import { HANDLER_FACTORY_EXPORT, type HandlerEnvironment } from '../lambda/shared/handler';
 import { LambdaNotFoundError } from './errors';
 
 export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -29,9 +32,14 @@ export function folderFor(fn: LambdaFunctionInfo, folders: readonly string[]): s
 export class LocalLambdas {
   private readonly byKey = new Map<string, { fn: LambdaFunctionInfo; folder: string }>();
 
+  /**
+   * @param s3Client the client handlers use (the local S3 API's)
+   * @param overrides Lambda logical id -> folder under lambda/, when construct paths do not name the folder
+   */
   constructor(
     functions: readonly LambdaFunctionInfo[],
     private readonly lambdaRoot: string,
+    private readonly s3Client: HandlerEnvironment['s3Client'],
     overrides: Record<string, string> = {},
   ) {
     const folders = handlerFolders(lambdaRoot);
@@ -50,32 +58,30 @@ export class LocalLambdas {
     return hit;
   }
 
-  /** Calls the function's handler with the payload (its environment variables set meanwhile). */
-  async invoke(functionName: string, payload: unknown): Promise<unknown> {
-    const { fn, folder } = this.resolve(functionName);
+  /** The function's handler, built for the local environment when its module can. */
+  private async handlerOf(fn: LambdaFunctionInfo, folder: string): Promise<LambdaHandler> {
     const [file, exportName] = fn.handler.split('.');
     const mod = (await import(path.join(this.lambdaRoot, folder, file))) as Record<string, unknown>;
-    const handler = mod[exportName] as LambdaHandler | undefined;
+    const factory = mod[HANDLER_FACTORY_EXPORT];
+    if (typeof factory === 'function') {
+      return (factory as (env: HandlerEnvironment) => LambdaHandler)({ s3Client: this.s3Client, variables: fn.environment });
+    }
+    const handler = mod[exportName];
     if (typeof handler !== 'function')
-      throw new LambdaNotFoundError(`${functionName} (lambda/${folder}/${file} exports no ${exportName})`);
-    const saved: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(fn.environment)) {
-      saved[k] = process.env[k];
-      process.env[k] = String(v);
-    }
-    try {
-      const context = {
-        functionName: fn.name,
-        invokedFunctionArn: fn.arn,
-        awsRequestId: `local-${Date.now()}`,
-        getRemainingTimeInMillis: () => 900000,
-      };
-      return await handler(payload, context);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+      throw new LambdaNotFoundError(`${fn.name} (lambda/${folder}/${file} exports no ${exportName})`);
+    return handler as LambdaHandler;
+  }
+
+  /** Calls the function's handler with the payload. */
+  async invoke(functionName: string, payload: unknown): Promise<unknown> {
+    const { fn, folder } = this.resolve(functionName);
+    const handler = await this.handlerOf(fn, folder);
+    const context = {
+      functionName: fn.name,
+      invokedFunctionArn: fn.arn,
+      awsRequestId: `local-${Date.now()}`,
+      getRemainingTimeInMillis: () => 900000,
+    };
+    return handler(payload, context);
   }
 }

@@ -6,17 +6,20 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { isS3Uri } from '../lambda/shared/s3-uri';
 import { createPipelineApp } from '../lib/app';
-import { walkStates, type LocalServices } from './bindings';
+import type { PrepareDataResult, PrepareStats } from '../lib/contracts';
+import { PROJECT_ROOT } from '../lib/project-root';
+import { bindTaskStates, walkStates, type LocalServices } from './bindings';
 import {
   findStateMachine,
   readTemplates,
   requireStateMachine,
   synthesizeTemplates,
-  REPO_ROOT,
   type AppBuilder,
   type SynthesizedApp,
 } from './cdk/synth';
+import { DefinitionError } from './errors';
 import { LocalLambdas } from './lambdas';
 import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from './processes';
 import { CallRecorder, LocalSns, LocalSsm } from './recorders';
@@ -29,6 +32,8 @@ export interface LocalPipelineOptions {
   readonly workdir: string;
   /** Fills the CDK app (the project's stacks by default). */
   readonly buildApp?: AppBuilder;
+  /** An app synthesized earlier (LocalPipeline.synthesize), instead of synthesizing again. */
+  readonly app?: SynthesizedApp;
   readonly container?: ContainerCommand;
   /** Pause of Wait states in ms (default 250). */
   readonly waitMs?: number;
@@ -51,8 +56,8 @@ export function projectAppBuilder(context: Record<string, unknown> = {}): AppBui
     let fileContext: Record<string, unknown> = {};
     try {
       fileContext =
-        (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ??
-        {};
+        (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> })
+          .context ?? {};
     } catch {
       // no cdk.json: the defaults of lib/config.ts apply
     }
@@ -66,7 +71,7 @@ export function projectAppBuilder(context: Record<string, unknown> = {}): AppBui
 export class LocalPipeline {
   private executions = 0;
   /** Data statistics of the last PrepareData step that finished (also when a later step failed). */
-  lastPreparedStats: Record<string, unknown> | null = null;
+  lastPreparedStats: PrepareStats | null = null;
 
   private constructor(
     readonly options: LocalPipelineOptions,
@@ -75,18 +80,25 @@ export class LocalPipeline {
     readonly services: LocalServices,
   ) {}
 
+  /** Synthesizes the app (options.buildApp, the project's by default) into workdir/cdk.out and reads its templates. */
+  static synthesize(options: Pick<LocalPipelineOptions, 'workdir' | 'buildApp'>): SynthesizedApp {
+    const outdir = path.join(path.resolve(options.workdir), 'cdk.out');
+    return readTemplates(synthesizeTemplates(options.buildApp ?? projectAppBuilder(), outdir), REGION, ACCOUNT);
+  }
+
   static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
     const log = options.log ?? (() => undefined);
     const workdir = path.resolve(options.workdir);
     for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
       await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
     }
-    const builder = options.buildApp ?? projectAppBuilder();
     const t0 = Date.now();
-    const app = readTemplates(await synthesizeTemplates(builder, path.join(workdir, 'cdk.out')), REGION, ACCOUNT);
-    log(
-      `synthesized ${app.stateMachines.length} state machine(s), ${app.lambdas.length} Lambda function(s), ${app.buckets.length} bucket(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
+    const app = options.app ?? LocalPipeline.synthesize(options);
+    if (!options.app) {
+      log(
+        `synthesized ${app.stateMachines.length} state machine(s), ${app.lambdas.length} Lambda function(s), ${app.buckets.length} bucket(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    }
     const s3 = await startLocalS3({ buckets: app.buckets, directory: path.join(workdir, 's3') });
     log(`S3 API (s3rver) on ${s3.endpoint}, buckets: ${app.buckets.join(', ')}`);
     const recorder = new CallRecorder();
@@ -100,7 +112,7 @@ export class LocalPipeline {
         log,
         onContainerLine: options.onContainerLine,
       }),
-      lambdas: new LocalLambdas(app.lambdas, path.join(REPO_ROOT, 'lambda'), options.lambdaFolders),
+      lambdas: new LocalLambdas(app.lambdas, path.join(PROJECT_ROOT, 'lambda'), () => s3.client, options.lambdaFolders),
       ssm: new LocalSsm(recorder),
       sns: new LocalSns(recorder),
       recorder,
@@ -114,7 +126,7 @@ export class LocalPipeline {
     let found: string | undefined;
     const visit = (v: unknown): void => {
       if (found) return;
-      if (typeof v === 'string' && /^s3:\/\/[^/]+\/.+\.(csv|xlsx|csv\.gz)$/i.test(v)) found = v;
+      if (typeof v === 'string' && isS3Uri(v, 'object') && /\.(csv|xlsx|csv\.gz)$/i.test(v)) found = v;
       else if (v && typeof v === 'object') Object.values(v).forEach(visit);
     };
     walkStates(def).forEach(([, s]) => visit(s));
@@ -124,7 +136,7 @@ export class LocalPipeline {
   /** Uploads a raw export to the definition's default raw-data location. */
   async uploadRawData(file: string): Promise<string> {
     const uri = this.defaultRawDataUri();
-    if (!uri) throw new Error('the training state machine names no default raw data URI; pass rawDataUri in the input');
+    if (!uri) throw new DefinitionError('the training state machine names no default raw data URI; pass rawDataUri in the input');
     await uploadFile(this.s3.client, uri, file);
     return uri;
   }
@@ -132,12 +144,12 @@ export class LocalPipeline {
   private async run(which: 'training' | 'batch', input: unknown): Promise<ExecutionResult> {
     const def = requireStateMachine(this.app, which);
     const n = ++this.executions;
-    return runExecution(def, input, this.services, {
+    return runExecution(def, input, bindTaskStates(def, this.services), {
       name: `local-${which}-${n}-${Date.now().toString(36)}`,
       waitMs: this.options.waitMs,
       stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`,
       onProgress: (e) => {
-        const stats = (e.output as { prepared?: { stats?: Record<string, unknown> } } | undefined)?.prepared?.stats;
+        const stats = (e.output as { prepared?: Partial<PrepareDataResult> } | undefined)?.prepared?.stats;
         if (e.type === 'exited' && stats) this.lastPreparedStats = stats;
         this.options.onProgress?.(which, e);
       },

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../lib/project-root';
 import { ContainerProcessError } from './errors';
 
 /** How the container program is started: `command ...args train|serve`. */
@@ -16,7 +17,7 @@ export interface ContainerCommand {
 }
 
 /** The in-repo container, compiled by `npx tsc -p container`. */
-export function defaultContainerCommand(root = path.resolve(__dirname, '..')): ContainerCommand {
+export function defaultContainerCommand(root = PROJECT_ROOT): ContainerCommand {
   return { command: process.execPath, args: [path.join(root, 'container', 'dist', 'main.js')] };
 }
 

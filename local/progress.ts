@@ -1,34 +1,29 @@
 /** Progress lines for the console: state name, elapsed time and the key figures a state produced. */
+import { readableCause } from '../lib/cli/cause';
+import { metricsByName } from '../lambda/evaluate-gate/decide';
+import type { FinalMetric, GateDecision, PrepareDataResult } from '../lib/contracts';
 import type { ProgressEvent } from './stepfunctions';
-import { readableCause } from './summary';
 
 type Out = Record<string, unknown>;
-
-function metric(list: unknown, name: string): number | undefined {
-  return Array.isArray(list)
-    ? (list as { MetricName: string; Value: number }[]).find((m) => m.MetricName === name)?.Value
-    : undefined;
-}
 
 const n = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v);
 
 /** Key figures of the fields a state added to the execution's data. */
 export function describeNewFields(fields: Out): string {
   const parts: string[] = [];
-  const prepared = fields.prepared as
-    { stats?: { users?: number; items?: number; pairs?: number; rowsRead?: number } } | undefined;
+  const prepared = fields.prepared as Partial<PrepareDataResult> | undefined;
   if (prepared?.stats)
     parts.push(
       `${prepared.stats.rowsRead} rows -> ${prepared.stats.users} customers, ${prepared.stats.items} items, ${prepared.stats.pairs} pairs`,
     );
   const training = fields.training as Out | undefined;
   if (training?.TrainingJobName) {
-    const list = training.FinalMetricDataList;
+    const m = metricsByName(Array.isArray(training.FinalMetricDataList) ? (training.FinalMetricDataList as FinalMetric[]) : []);
     parts.push(
-      `${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(metric(list, 'precision@10'))} (baseline ${n(metric(list, 'baseline_precision@10'))}), p@k(10) ${n(metric(list, 'p@k(10)'))}`,
+      `${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(m['precision@10'])} (baseline ${n(m['baseline_precision@10'])}), p@k(10) ${n(m['p@k(10)'])}`,
     );
   }
-  const gate = fields.gate as Out | undefined;
+  const gate = fields.gate as Partial<GateDecision> | undefined;
   if (gate && 'passed' in gate) parts.push(`${gate.passed ? 'PASSED' : 'REJECTED'}: ${String(gate.reason)}`);
   const existing = fields.existing as Out | undefined;
   if (existing?.status)

@@ -4,7 +4,8 @@
  * summary can show what would have been stored, notified and scheduled.
  */
 import { randomUUID } from 'node:crypto';
-import { SSM_PARAMETER_NOT_FOUND_ERROR, TaskError } from './errors';
+import { IntegrationErrors } from '../lib/pipeline-names';
+import { TaskError } from './errors';
 import type { Json } from './sagemaker/context';
 
 export interface RecordedCall {
@@ -46,7 +47,7 @@ export class LocalSsm {
     const existing = this.params.get(name);
     if (existing && input.Overwrite !== true) {
       throw new TaskError(
-        'Ssm.ParameterAlreadyExistsException',
+        IntegrationErrors.SsmParameterAlreadyExists,
         `The parameter already exists. To overwrite this value, set the overwrite option in the request to true. (Service: Ssm, Status Code: 400)`,
       );
     }
@@ -66,7 +67,7 @@ export class LocalSsm {
     const param = this.params.get(String(input.Name));
     if (!param)
       throw new TaskError(
-        SSM_PARAMETER_NOT_FOUND_ERROR,
+        IntegrationErrors.SsmParameterNotFound,
         `Parameter ${String(input.Name)} not found. (Service: Ssm, Status Code: 400)`,
       );
     return {

@@ -4,6 +4,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Uri } from '../lambda/shared/s3-uri';
 import { getText, listKeys } from './s3';
 
 export interface Recommendation {
@@ -23,7 +24,7 @@ export async function readCatalog(s3: S3Client, catalogUri: string | undefined):
   if (!catalogUri) return out;
   const { bucket, keys } = await listKeys(s3, catalogUri);
   for (const key of keys) {
-    const rows = parse(await getText(s3, `s3://${bucket}/${key}`), {
+    const rows = parse(await getText(s3, s3Uri(bucket, key)), {
       columns: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -82,9 +83,9 @@ export async function readBatchOutput(s3: S3Client, outputUri: string): Promise<
   let lines = 0;
   const sample: string[] = [];
   for (const key of keys) {
-    const rows = (await getText(s3, `s3://${bucket}/${key}`)).split('\n').filter((l) => l !== '');
+    const rows = (await getText(s3, s3Uri(bucket, key))).split('\n').filter((l) => l !== '');
     lines += rows.length;
     sample.push(...rows.slice(0, Math.max(0, 3 - sample.length)));
   }
-  return { outputUri, files: keys.map((k) => `s3://${bucket}/${k}`), lines, sample };
+  return { outputUri, files: keys.map((k) => s3Uri(bucket, k)), lines, sample };
 }

@@ -2,16 +2,16 @@
  * One local run, as `npm start` does it: data (generated or --input), the training pipeline
  * execution, recommendations from the endpoint, the batch execution, and the summary.
  */
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline as streamPipeline } from 'node:stream/promises';
-import { generateRetailCsv, type GeneratorOptions } from './dataset/generator';
+import type { GeneratorOptions } from './dataset/generator';
+import { writeGeneratedCsv } from './dataset/write';
 import { WORKDIR_MARKER } from './cli';
 import { LocalPipeline, type LocalPipelineOptions } from './pipeline';
 import { readBatchOutput, readCatalog, recommend, sampleUsers, type CustomerRecommendations } from './report';
 import { buildSummary, executionSummary, type RunSummary } from './summary';
-import { asRecord } from './sagemaker/context';
+import { outputFields, type BatchOutput, type TrainingInput, type TrainingOutput } from '../lib/contracts';
+import { ExecutionStatus } from '../lib/pipeline-names';
 
 export interface LocalRunOptions extends LocalPipelineOptions {
   /** A raw export (Online Retail II xlsx or CSV); the generated dataset when omitted. */
@@ -35,17 +35,8 @@ export interface LocalRunResult {
   readonly pipeline: LocalPipeline;
 }
 
-/** Writes the generated default dataset as CSV; returns its path. */
-export async function writeGeneratedDataset(file: string, options: GeneratorOptions = {}): Promise<string> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await streamPipeline(Readable.from(generateRetailCsv(options)), createWriteStream(tmp));
-  await fs.rename(tmp, file);
-  return file;
-}
-
 /** The execution input: `{}` unless the caller overrides the threshold or hyperparameters. */
-export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters'>): Record<string, unknown> {
+export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters'>): TrainingInput {
   return {
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     ...(options.hyperparameters && Object.keys(options.hyperparameters).length
@@ -75,7 +66,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     let dataFile = options.input;
     if (!dataFile) {
       const t0 = Date.now();
-      dataFile = await writeGeneratedDataset(path.join(workdir, 'data', 'online_retail_synthetic.csv'), options.generate);
+      dataFile = await writeGeneratedCsv(path.join(workdir, 'data', 'online_retail_synthetic.csv'), options.generate);
       log(
         `generated the default dataset: ${dataFile} (${((await fs.stat(dataFile)).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
@@ -85,11 +76,11 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     const input = executionInput(options);
     log(`starting the training pipeline with input ${JSON.stringify(input)}`);
     const training = await pipeline.runTraining(input);
-    const out = asRecord(training.output);
+    const out = outputFields<TrainingOutput>(training.output);
 
     const recommendations: CustomerRecommendations[] = [];
     let batch: RunSummary['batch'] = null;
-    if (training.status === 'SUCCEEDED' && out.status === 'DEPLOYED') {
+    if (training.status === 'SUCCEEDED' && out.status === ExecutionStatus.Deployed) {
       const ep = pipeline.services.sagemaker.hosting.endpointInfo(String(out.endpointName));
       const job = pipeline.services.sagemaker.training.list().at(-1);
       const catalogChannel = (
@@ -97,18 +88,14 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
       ).find((c) => c.ChannelName === 'catalog');
       const catalog = await readCatalog(pipeline.s3.client, catalogChannel?.DataSource.S3DataSource.S3Uri);
       if (ep?.url) {
-        for (const user of await sampleUsers(
-          pipeline.s3.client,
-          out.batchInputUri as string | undefined,
-          options.customers ?? 2,
-        )) {
+        for (const user of await sampleUsers(pipeline.s3.client, out.batchInputUri, options.customers ?? 2)) {
           recommendations.push(await recommend(ep.url, user, options.topN ?? 5, catalog));
         }
       }
       if (pipeline.hasBatch()) {
         log('starting the batch recommendations pipeline');
         const b = await pipeline.runBatch({});
-        const bout = asRecord(b.output);
+        const bout = outputFields<BatchOutput>(b.output);
         const files = typeof bout.outputUri === 'string' ? await readBatchOutput(pipeline.s3.client, bout.outputUri) : {};
         batch = { status: String(bout.status ?? b.status), execution: executionSummary(b), ...files };
       }

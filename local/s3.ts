@@ -1,7 +1,7 @@
 /**
- * A real S3 API on loopback (s3rver) and the few object helpers the local stand-ins need.
- * startLocalS3 also sets AWS_ENDPOINT_URL_S3 so that handler code building its client with
- * makeS3Client() talks to it unchanged.
+ * A real S3 API on loopback (s3rver) and the few object helpers the local stand-ins need. Its
+ * endpoint is passed explicitly to whatever needs a client (the Lambda handlers get it through
+ * their HandlerEnvironment); nothing here changes process.env.
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -9,14 +9,9 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3_ENDPOINT_ENV, makeS3Client, parseS3Uri } from '../lambda/shared/s3-client';
-
-// s3rver ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-};
+import S3rver from 's3rver';
+import { makeS3Client } from '../lambda/shared/s3-client';
+import { parseS3Uri } from '../lambda/shared/s3-uri';
 
 export interface LocalS3Options {
   /** Buckets created at start. */
@@ -34,7 +29,7 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** Starts s3rver on 127.0.0.1 and points the process's S3 clients at it. */
+/** Starts s3rver on 127.0.0.1 with the buckets, and a client for it. */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const ownDir = !options.directory;
   const directory = options.directory ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'local-s3-')));
@@ -50,9 +45,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
-  const previous = process.env[S3_ENDPOINT_ENV];
-  process.env[S3_ENDPOINT_ENV] = endpoint;
-  const client = makeS3Client({ ...process.env, [S3_ENDPOINT_ENV]: endpoint });
+  const client = makeS3Client({ endpoint });
   let stopped = false;
   return {
     endpoint,
@@ -63,8 +56,6 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       stopped = true;
       client.destroy();
       await server.close();
-      if (previous === undefined) delete process.env[S3_ENDPOINT_ENV];
-      else process.env[S3_ENDPOINT_ENV] = previous;
       if (ownDir) await fs.rm(directory, { recursive: true, force: true });
     },
   };
@@ -131,9 +122,4 @@ export async function getBuffer(client: S3Client, uri: string): Promise<Buffer> 
 
 export async function getText(client: S3Client, uri: string): Promise<string> {
   return (await getBuffer(client, uri)).toString('utf8');
-}
-
-/** Joins an s3:// prefix and a relative key with exactly one slash. */
-export function joinS3(prefix: string, ...parts: string[]): string {
-  return [prefix.replace(/\/+$/, ''), ...parts.map((p) => p.replace(/^\/+|\/+$/g, ''))].join('/');
 }

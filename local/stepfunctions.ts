@@ -1,13 +1,23 @@
 /**
- * Runs a state machine definition with aws-local-stepfunctions, every Task state bound to a local
- * implementation, and reports progress from the library's event log.
+ * Runs a state machine definition with aws-local-stepfunctions, every Task state bound to a
+ * handler (the local services' implementations, or a test's stubs), and reports progress from the
+ * library's event log.
  */
 import { randomUUID } from 'node:crypto';
-import { bindTaskStates, retryOverrides, waitOverrides, walkStates, type LocalServices } from './bindings';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { retryOverrides, waitOverrides, walkStates, type LocalHandler } from './bindings';
 import type { Definition } from './cdk/synth';
 
-// aws-local-stepfunctions declares Node >= 22; on Node 20 it only lacks Promise.withResolvers.
-if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !== 'function') {
+/** Task handlers by state name (bindTaskStates builds them from the local services). */
+export type TaskHandlers = Record<string, LocalHandler>;
+
+/**
+ * aws-local-stepfunctions declares Node >= 22; on Node 20 it only lacks Promise.withResolvers
+ * (ES2024). Installs it when missing; runExecution calls this, so importing changes nothing.
+ */
+export function ensurePromiseWithResolvers(): void {
+  const P = Promise as PromiseConstructor & { withResolvers?: unknown };
+  if (typeof P.withResolvers === 'function') return;
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,
     writable: true,
@@ -19,9 +29,6 @@ if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !==
     },
   });
 }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
 
 /**
  * The interpreter applies the States Language spec's 60 s default Task timeout; Step Functions
@@ -55,9 +62,9 @@ export interface ProgressEvent {
 
 export interface ExecutionOptions {
   readonly name?: string;
-  /** Pause of every Wait state, in ms (default 250). */
+  /** Pause of every Wait state, in ms (default 250; 0 for none). */
   readonly waitMs?: number;
-  /** Pause before a retry, in ms (default 100). */
+  /** Pause before a retry, in ms (default 100; 0 for none). */
   readonly retryMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
   readonly stateMachineArn?: string;
@@ -74,34 +81,46 @@ export interface ExecutionResult {
   readonly visited: string[];
 }
 
-/** Runs one execution of def with input; never throws for a failed execution (see status). */
+/**
+ * Interpreters by definition: the constructor validates the whole ASL (paths, ARNs, fields), which
+ * is slow, and a definition Step Functions would refuse fails there too.
+ */
+const machines = new WeakMap<Definition, StateMachine>();
+
+function machineFor(def: Definition): StateMachine {
+  let machine = machines.get(def);
+  if (!machine) {
+    machine = new StateMachine(withServiceTimeouts(def) as never);
+    machines.set(def, machine);
+  }
+  return machine;
+}
+
+/**
+ * Runs one execution of def with input, each Task state served by its handler in `tasks`; never
+ * throws for a failed execution (see status).
+ */
 export async function runExecution(
   def: Definition,
   input: unknown,
-  services: LocalServices,
+  tasks: TaskHandlers,
   options: ExecutionOptions = {},
 ): Promise<ExecutionResult> {
+  ensurePromiseWithResolvers();
   const name = options.name ?? randomUUID();
   const smArn = options.stateMachineArn ?? 'arn:aws:states:us-east-1:000000000000:stateMachine:local';
   const executionArn = smArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-  // Full ASL validation (paths, ARNs, fields): a definition Step Functions would refuse fails here too.
-  const machine = new StateMachine(withServiceTimeouts(def) as never);
+  const machine = machineFor(def);
   const start = Date.now();
-  const startTime = new Date(start).toISOString();
   const execution = machine.run(input as never, {
     overrides: {
-      taskResourceLocalHandlers: bindTaskStates(def, services) as never,
+      taskResourceLocalHandlers: tasks as never,
       waitTimeOverrides: waitOverrides(def, options.waitMs ?? 250),
       retryIntervalOverrides: retryOverrides(def, options.retryMs ?? 100),
     },
     context: {
-      Execution: {
-        Id: executionArn,
-        Name: name,
-        Input: input as never,
-        StartTime: startTime,
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
-      },
+      // The interpreter sets Execution.StartTime (from new Date()) and Execution.Input itself.
+      Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
       StateMachine: { Id: smArn, Name: smArn.split(':').pop() },
       // The interpreter fills no $$.State; EnteredTime is read when a state evaluates it.
       State: {

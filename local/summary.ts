@@ -1,4 +1,8 @@
 /** The run's summary: built from the executions and the local services, printed and saved as summary.json. */
+import { metricsByName } from '../lambda/evaluate-gate/decide';
+import { readableCause } from '../lib/cli/cause';
+import { outputFields, type FinalMetric, type GateDecision, type PrepareStats, type TrainingOutput } from '../lib/contracts';
+import { ExecutionStatus } from '../lib/pipeline-names';
 import type { LocalPipeline } from './pipeline';
 import type { RecordedCall } from './recorders';
 import type { BatchOutput, CustomerRecommendations } from './report';
@@ -20,18 +24,12 @@ export interface RunSummary {
   readonly reason: string;
   readonly training: ExecutionSummary;
   /** Data preparation statistics (null when preparation did not finish). */
-  readonly data: Record<string, unknown> | null;
+  readonly data: PrepareStats | null;
   readonly trainingJob: { name: string; status: string; failureReason?: string; modelDataUrl?: string; seconds?: number } | null;
   /** Every metric of the training job (model and baseline_ ones). */
   readonly metrics: Record<string, number>;
-  readonly gate: {
-    metricName: string;
-    value: number | null;
-    baselineMetricName: string;
-    baselineValue: number | null;
-    threshold: number;
-    passed: boolean;
-  } | null;
+  /** The gate's decision (its reason is `reason` above). */
+  readonly gate: Omit<GateDecision, 'reason' | 'metrics'> | null;
   readonly endpoint: { name: string; url: string; status: string; modelName: string } | null;
   readonly recommendations: CustomerRecommendations[];
   readonly batch: (Partial<BatchOutput> & { execution: ExecutionSummary; status: string }) | null;
@@ -46,18 +44,6 @@ export interface RunSummary {
   readonly totalSeconds: number;
 }
 
-/** The readable part of a Step Functions Cause: a job's FailureReason, a Lambda's errorMessage, or the text. */
-export function readableCause(cause: string | undefined): string {
-  try {
-    const parsed = JSON.parse(String(cause)) as { FailureReason?: unknown; errorMessage?: unknown };
-    if (typeof parsed.FailureReason === 'string') return parsed.FailureReason;
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // plain text
-  }
-  return String(cause ?? '');
-}
-
 export function executionSummary(r: ExecutionResult): ExecutionSummary {
   return {
     executionArn: r.executionArn,
@@ -69,8 +55,6 @@ export function executionSummary(r: ExecutionResult): ExecutionSummary {
   };
 }
 
-type Out = Record<string, unknown>;
-
 /** Builds the summary; the parts that need I/O (recommendations, batch output) come in ready. */
 export function buildSummary(args: {
   pipeline: LocalPipeline;
@@ -80,10 +64,9 @@ export function buildSummary(args: {
   startedAt: number;
 }): RunSummary {
   const { pipeline, training } = args;
-  const out = (training.output ?? {}) as Out;
+  const out = outputFields<TrainingOutput>(training.output);
   const job = pipeline.services.sagemaker.training.list().at(-1);
-  const metricsList = (job?.FinalMetricDataList ?? []) as { MetricName: string; Value: number }[];
-  const status = training.status === 'FAILED' ? 'FAILED' : out.status === 'DEPLOYED' ? 'DEPLOYED' : 'REJECTED';
+  const status = training.status === 'FAILED' ? 'FAILED' : out.status === ExecutionStatus.Deployed ? 'DEPLOYED' : 'REJECTED';
   const endpointName =
     typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
   const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
@@ -91,9 +74,9 @@ export function buildSummary(args: {
     typeof out.metricName === 'string'
       ? {
           metricName: out.metricName,
-          value: out.value as number | null,
+          value: out.value ?? null,
           baselineMetricName: String(out.baselineMetricName),
-          baselineValue: out.baselineValue as number | null,
+          baselineValue: out.baselineValue ?? null,
           threshold: Number(out.threshold),
           passed: status === 'DEPLOYED',
         }
@@ -102,7 +85,7 @@ export function buildSummary(args: {
     status,
     reason: status === 'FAILED' ? `${training.error}: ${readableCause(training.cause)}` : String(out.reason ?? ''),
     training: executionSummary(training),
-    data: (out.stats as Record<string, unknown>) ?? pipeline.lastPreparedStats ?? null,
+    data: out.stats ?? pipeline.lastPreparedStats ?? null,
     trainingJob: job
       ? {
           name: String(job.TrainingJobName),
@@ -112,7 +95,7 @@ export function buildSummary(args: {
           seconds: job.TrainingTimeInSeconds as number | undefined,
         }
       : null,
-    metrics: Object.fromEntries(metricsList.map((m) => [m.MetricName, m.Value])),
+    metrics: metricsByName(job?.FinalMetricDataList as FinalMetric[] | undefined),
     gate,
     endpoint: ep && endpointName ? { name: endpointName, ...ep } : null,
     recommendations: args.recommendations,
@@ -132,14 +115,7 @@ const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Num
 export function formatSummary(s: RunSummary): string[] {
   const lines: string[] = ['', `=== ${s.status} ===`, `reason: ${s.reason}`];
   if (s.data) {
-    const d = s.data as {
-      rowsRead?: number;
-      rowsDropped?: Record<string, unknown>;
-      users?: number;
-      items?: number;
-      pairs?: number;
-      split?: Record<string, unknown>;
-    };
+    const d = s.data;
     const split = d.split ?? {};
     lines.push(
       `data: ${fmt(d.rowsRead)} rows read -> ${fmt(d.users)} customers, ${fmt(d.items)} items, ${fmt(d.pairs)} unique pairs`,

@@ -3,25 +3,8 @@
  * threshold and beats the popularity baseline. Metrics are selected by name, never by position;
  * a missing or non-finite metric rejects the model with a reason naming it.
  */
+import type { FinalMetric, GateDecision } from '../../lib/contracts';
 import { GateInputError } from './errors';
-
-/** One entry of DescribeTrainingJob's FinalMetricDataList. */
-export interface FinalMetric {
-  readonly MetricName?: string;
-  readonly Value?: number;
-}
-
-/** What the gate decided, with the measured values (null when a metric is missing). */
-export interface GateDecision {
-  readonly passed: boolean;
-  readonly reason: string;
-  readonly metricName: string;
-  readonly value: number | null;
-  readonly baselineMetricName: string;
-  readonly baselineValue: number | null;
-  readonly threshold: number;
-  readonly metrics: Record<string, number>;
-}
 
 /** Turns FinalMetricDataList into a name -> value map (later entries win, like SageMaker's "last value"). */
 export function metricsByName(list: readonly FinalMetric[] | undefined): Record<string, number> {

@@ -1,19 +1,12 @@
 /**
- * evaluate-gate Lambda: the state machine's EvaluateGate task. Event:
- * { training: <DescribeTrainingJob result>, threshold, metricName, baselineMetricName }.
- * Returns the GateDecision; a following Choice state routes on `passed`.
+ * evaluate-gate Lambda: the state machine's EvaluateGate task. Event: a GateEvent (the training
+ * job's description, the threshold and the metric names). Returns the GateDecision; a following
+ * Choice state routes on `passed`.
  */
+import type { GateDecision, GateEvent } from '../../lib/contracts';
 import { withoutStack } from '../shared/errors';
-import { decide, FinalMetric, GateDecision, parseThreshold } from './decide';
+import { decide, parseThreshold } from './decide';
 import { GateInputError } from './errors';
-
-/** The event the EvaluateGate state sends. */
-export interface GateEvent {
-  readonly training?: { readonly FinalMetricDataList?: FinalMetric[] };
-  readonly threshold: unknown;
-  readonly metricName: string;
-  readonly baselineMetricName: string;
-}
 
 function evaluate(event: GateEvent): GateDecision {
   if (typeof event?.metricName !== 'string' || typeof event.baselineMetricName !== 'string') {

@@ -1,5 +1,6 @@
 /** The step's input contract (Lambda event and CLI options), validated with zod. */
 import { z } from 'zod';
+import { isS3Uri } from '../shared/s3-uri';
 import { InputValidationError } from './errors';
 
 export const SPLIT_MODES = ['random', 'temporal'] as const;
@@ -36,12 +37,10 @@ export const PrepareOptionsSchema = z.object(splitOptionsShape).strict();
 export type PrepareOptions = z.output<typeof PrepareOptionsSchema>;
 export type PrepareOptionsInput = z.input<typeof PrepareOptionsSchema>;
 
-const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/, 'must be an s3://bucket/key URI');
-
 export const PrepareDataEventSchema = z
   .object({
-    rawDataUri: s3Uri,
-    outputUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/prefix/ URI'),
+    rawDataUri: z.string().refine((s) => isS3Uri(s, 'object'), 'must be an s3://bucket/key URI'),
+    outputUri: z.string().refine((s) => isS3Uri(s), 'must be an s3://bucket/prefix/ URI'),
     ...splitOptionsShape,
   })
   .strict();

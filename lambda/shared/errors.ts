@@ -1,4 +1,12 @@
-/** Error handling shared by the Lambda handlers. */
+/** Errors and error handling shared by the Lambda handlers. */
+import { NamedError } from '../../container/src/errors';
+
+/** A string that should be an s3://bucket/key URI and is not. */
+export class InvalidS3UriError extends NamedError {
+  constructor(uri: string) {
+    super(`not an s3://bucket/key URI: ${JSON.stringify(uri)}`);
+  }
+}
 
 /**
  * Strips the stack of an error a handler is about to throw. The Node.js runtime returns

@@ -1,17 +1,8 @@
-/** Errors of the pipeline CLI. */
+/** Errors of the command-line programs (the pipeline CLI, npm start, data:prepare, data:generate). */
+import { NamedError } from '../../container/src/errors';
 
-/** Bad command line: the message names the option. Exit code 64. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+/** Bad command line: the message names the option. */
+export class UsageError extends NamedError {}
 
-/** The training state machine could not be found. */
-export class StateMachineNotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateMachineNotFoundError';
-  }
-}
+/** The state machine asked for is not there (in the account, or in the synthesized app). */
+export class StateMachineNotFoundError extends NamedError {}

@@ -12,7 +12,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionStatus, resourceNames } from '../pipeline-names';
+import { outputFields, type TrainingOutput } from '../contracts';
 import { StartOptions } from './args';
+import { readableCause } from './cause';
 import { StateMachineNotFoundError } from './errors';
 
 /** Exit codes of `start --wait`. */
@@ -48,21 +50,6 @@ export function consoleUrl(executionArn: string): string {
   return `https://${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
-/**
- * A failure cause as a person reads it. A Lambda error's cause is the runtime's JSON
- * (`errorType`, `errorMessage`, `trace`): only its message is shown, never the trace.
- */
-export function readableCause(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: SageMaker failure reasons and the pipeline's own causes are plain text
-  }
-  return cause;
-}
-
 /** One line per interesting history event (state entered, task or execution failure). */
 export function describeEvent(e: HistoryEvent): string | undefined {
   if (e.stateEnteredEventDetails) return `  -> ${e.stateEnteredEventDetails.name}`;
@@ -77,9 +64,9 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
   message: string;
 } {
   if (desc.status === 'SUCCEEDED') {
-    let output: { status?: string; reason?: string; endpointName?: string } = {};
+    let output: Partial<TrainingOutput> = {};
     try {
-      output = JSON.parse(desc.output ?? '{}');
+      output = outputFields<TrainingOutput>(JSON.parse(desc.output ?? '{}'));
     } catch {
       // An unparsable output is still a success of the execution.
     }

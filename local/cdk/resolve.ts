@@ -6,12 +6,14 @@
  */
 import { UnresolvableTokenError } from '../errors';
 
+/** A synthesized CloudFormation template (the parts the local run reads). */
 export interface Template {
   Resources?: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
   Parameters?: Record<string, { Default?: unknown }>;
 }
 
+/** Account, region and every stack's template: what intrinsics resolve against. */
 export interface ResolveEnv {
   readonly region: string;
   readonly account: string;
@@ -28,6 +30,7 @@ export function localBucketName(logicalId: string): string {
   return name.length >= 3 ? name : `${name}bucket`;
 }
 
+/** Resolves the intrinsics of one stack's template to local values. */
 export class TemplateResolver {
   constructor(
     private readonly env: ResolveEnv,
@@ -68,6 +71,8 @@ export class TemplateResolver {
         return `arn:aws:states:${region}:${account}:stateMachine:${this.literalName(logicalId, 'StateMachineName') ?? logicalId}`;
       case 'AWS::IAM::Role':
         return this.literalName(logicalId, 'RoleName') ?? logicalId;
+      case 'AWS::CloudWatch::Alarm':
+        return this.literalName(logicalId, 'AlarmName') ?? logicalId;
       case 'AWS::SQS::Queue':
         return `https://sqs.${region}.amazonaws.com/${account}/${logicalId}`;
       default:

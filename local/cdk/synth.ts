@@ -2,15 +2,50 @@
  * Takes the state machines from the synthesized CDK app, never from a hand-written copy:
  * synthesizes in-process (bundling and the CloudFormation validation skipped for speed), finds
  * the AWS::StepFunctions::StateMachine resources and resolves their definitions to local values.
+ * `npm start` and the state machine tests read the definitions this one way.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
+import { StateMachineNotFoundError } from '../../lib/cli/errors';
 import { ROLE_TAG, StateMachineIds } from '../../lib/pipeline-names';
-import { StateMachineNotFoundError } from '../errors';
 import { TemplateResolver, type ResolveEnv, type Template } from './resolve';
 
-export type Definition = { StartAt: string; States: Record<string, Record<string, unknown>>; [k: string]: unknown };
+/** A Retry entry of a Task state. */
+export interface AslRetrier {
+  readonly ErrorEquals: string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+}
+
+/** A Catch entry of a Task state. */
+export interface AslCatcher {
+  readonly ErrorEquals: string[];
+  readonly Next: string;
+  readonly ResultPath?: string | null;
+}
+
+/** One state of an ASL definition: the fields the runner and the tests read, and any other. */
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Retry?: AslRetrier[];
+  Catch?: AslCatcher[];
+  Next?: string;
+  Default?: string;
+  Choices?: Record<string, unknown>[];
+  TimeoutSeconds?: number;
+  [field: string]: unknown;
+}
+
+/** A state machine definition (Amazon States Language). */
+export interface Definition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
 
 export interface LambdaFunctionInfo {
   readonly logicalId: string;
@@ -36,11 +71,13 @@ export interface SynthesizedApp {
 
 export type AppBuilder = (app: App) => void;
 
-/** Synthesizes the app that builder fills and returns its templates by stack name. */
-export async function synthesizeTemplates(builder: AppBuilder, outdir: string): Promise<Map<string, Template>> {
-  process.env.CDK_VALIDATION = 'false';
-  await fs.mkdir(outdir, { recursive: true });
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+/**
+ * Synthesizes the app that builder fills (no Lambda bundling, no built-in CloudFormation
+ * validation: neither changes a definition) and returns its templates by stack name.
+ */
+export function synthesizeTemplates(builder: AppBuilder, outdir: string): Map<string, Template> {
+  mkdirSync(outdir, { recursive: true });
+  const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   builder(app);
   const assembly = app.synth();
   return new Map(assembly.stacks.map((s) => [s.stackName, s.template as Template]));
@@ -108,13 +145,9 @@ export function findStateMachine(app: SynthesizedApp, which: 'training' | 'batch
 
 export function requireStateMachine(app: SynthesizedApp, which: 'training' | 'batch'): Definition {
   const def = findStateMachine(app, which);
-  if (!def)
-    throw new StateMachineNotFoundError(
-      which,
-      app.stateMachines.map((s) => s.logicalId),
-    );
+  if (!def) {
+    const found = app.stateMachines.map((s) => s.logicalId).join(', ') || 'none';
+    throw new StateMachineNotFoundError(`no ${which} state machine in the synthesized app (found: ${found})`);
+  }
   return def;
 }
-
-/** Root of the repository (where lambda/ and container/ live). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -216,7 +216,11 @@ export function* generateRetailRows(options: GeneratorOptions = {}): Generator<R
       const description = alt && rand() < 0.3 ? alt : cat.descriptions[item];
       let quantity = QUANTITIES[Math.floor(rand() * QUANTITIES.length)];
       let price = cat.prices[item];
-      if (guest && rand() < 0.004) ((quantity = -quantity), (price = '0.0')); // stock write-offs
+      if (guest && rand() < 0.004) {
+        // stock write-offs
+        quantity = -quantity;
+        price = '0.0';
+      }
       const row: RetailRow = [
         inv,
         cat.codes[item],

@@ -5,7 +5,8 @@
  * joined with newlines (AssembleWith Line), as SageMaker batch transform does.
  */
 import * as path from 'node:path';
-import { getText, joinS3, listKeys, putText } from '../s3';
+import { joinS3, parseS3Uri, s3Uri } from '../../lambda/shared/s3-uri';
+import { getText, listKeys, putText } from '../s3';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { JobFailedError, SageMakerValidationError } from './errors';
 import type { Hosting } from './hosting';
@@ -100,10 +101,10 @@ export class TransformJobs {
       };
       const joiner = output.AssembleWith === 'Line' ? '\n' : '';
       const { bucket, keys } = await listKeys(this.ctx.s3, inputUri);
-      const prefix = inputUri.slice(`s3://${bucket}/`.length);
+      const prefix = parseS3Uri(inputUri).key;
       let records = 0;
       for (const key of keys) {
-        const text = await getText(this.ctx.s3, `s3://${bucket}/${key}`);
+        const text = await getText(this.ctx.s3, s3Uri(bucket, key));
         const lines = split
           ? text
               .split('\n')

@@ -2,6 +2,7 @@
 import { decide, metricsByName, parseThreshold } from '../../lambda/evaluate-gate/decide';
 import { GateInputError } from '../../lambda/evaluate-gate/errors';
 import { handler } from '../../lambda/evaluate-gate';
+import type { GateEvent } from '../../lib/contracts';
 
 const list = (p?: number, b?: number) => [
   ...(b === undefined ? [] : [{ MetricName: 'baseline_precision@10', Value: b }]),
@@ -78,7 +79,8 @@ test('handler reads FinalMetricDataList from the training job description', asyn
     baselineMetricName: 'baseline_precision@10',
   });
   expect(out).toMatchObject({ passed: true, threshold: 0.2, metrics: { 'recall@10': 0.9 } });
-  await expect(handler({ threshold: 0.2 } as any)).rejects.toThrow(GateInputError);
+  // events the state machine never sends, as a direct invocation might
+  await expect(handler({ threshold: 0.2 } as unknown as GateEvent)).rejects.toThrow(GateInputError);
   // what Step Functions receives as the Cause: name and message, no stack trace
   const bad = await handler({ threshold: 'x', metricName: 'a', baselineMetricName: 'b' }).catch((e: Error) => e);
   expect(bad).toMatchObject({
@@ -86,6 +88,11 @@ test('handler reads FinalMetricDataList from the training job description', asyn
     stack: 'GateInputError: threshold must be a number between 0 and 1, got "x"',
   });
   await expect(
-    handler({ training: { FinalMetricDataList: 'x' as any }, threshold: 0.2, metricName: 'a', baselineMetricName: 'b' }),
+    handler({
+      training: { FinalMetricDataList: 'x' },
+      threshold: 0.2,
+      metricName: 'a',
+      baselineMetricName: 'b',
+    } as unknown as GateEvent),
   ).rejects.toThrow(/must be an array/);
 });

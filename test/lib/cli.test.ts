@@ -9,8 +9,10 @@ import {
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseHyperparameters, parseStartArgs, STATE_MACHINE_ARN_ENV } from '../../lib/cli/args';
+import { parseStartArgs, STATE_MACHINE_ARN_ENV } from '../../lib/cli/args';
 import { StateMachineNotFoundError, UsageError } from '../../lib/cli/errors';
+import { readableCause } from '../../lib/cli/cause';
+import { numberOption, parseHyperparameters, type NumberRule } from '../../lib/cli/options';
 import { consoleUrl, ExitCode, runStart } from '../../lib/cli/run';
 
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:bpr-training-pipeline';
@@ -86,6 +88,45 @@ describe('arguments', () => {
 
   test('hyperparameter values stay strings and may contain "="', () => {
     expect(parseHyperparameters('a=1,b=x=y')).toEqual({ a: '1', b: 'x=y' });
+  });
+});
+
+describe('option values shared by every command line', () => {
+  test('numbers: one reading (blank, NaN and infinities refused), bounds and integers named in the message', () => {
+    expect(numberOption(undefined, 'x')).toBeUndefined();
+    expect(numberOption(' 0.5 ', 'x', { atLeast: 0, atMost: 1 })).toBe(0.5);
+    expect(numberOption('1e3', 'rows', { integer: true, atLeast: 1 })).toBe(1000);
+    const cases: Array<[string, NumberRule, string]> = [
+      ['', {}, '--x must be a number, got ""'],
+      ['  ', {}, '--x must be a number, got "  "'],
+      ['abc', {}, '--x must be a number, got "abc"'],
+      ['Infinity', { above: 0 }, '--x must be a number > 0, got "Infinity"'],
+      ['2', { atLeast: 0, atMost: 1 }, '--x must be a number between 0 and 1, got "2"'],
+      ['1', { above: 0, below: 1 }, '--x must be a number between 0 and 1 (exclusive), got "1"'],
+      ['1.5', { integer: true, atLeast: 0 }, '--x must be an integer >= 0, got "1.5"'],
+      ['0', { above: 0, atMost: 300 }, '--x must be a number > 0 and <= 300, got "0"'],
+    ];
+    for (const [raw, rule, message] of cases) {
+      expect(() => numberOption(raw, 'x', rule)).toThrow(new UsageError(message));
+    }
+  });
+
+  test('hyperparameters: key=value pairs with SageMaker-style keys, each with a value', () => {
+    expect(parseHyperparameters(' epochs = 20 , factors=32,')).toEqual({ epochs: '20', factors: '32' });
+    for (const bad of ['epochs', '=3', 'epochs=', 'bad key=1', '1x=2']) {
+      expect(() => parseHyperparameters(bad)).toThrow(/--hyperparameters expects key=value pairs separated by commas/);
+    }
+    expect(() => parseHyperparameters(' , ')).toThrow('--hyperparameters is empty');
+  });
+
+  test('readableCause: a job FailureReason, a Lambda errorMessage (never its trace), or the text', () => {
+    expect(readableCause(JSON.stringify({ TrainingJobName: 'j', FailureReason: 'AlgorithmError: bad' }))).toBe(
+      'AlgorithmError: bad',
+    );
+    expect(readableCause(JSON.stringify({ errorType: 'E', errorMessage: 'no such key', trace: ['at x'] }))).toBe('no such key');
+    expect(readableCause('plain text')).toBe('plain text');
+    expect(readableCause('null')).toBe('null');
+    expect(readableCause(undefined)).toBe('');
   });
 });
 

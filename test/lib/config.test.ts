@@ -1,7 +1,8 @@
 /** Configuration: defaults, cdk.json, string values from `-c`, and errors naming the field. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, DEFAULT_CONFIG, configFromContext, parseConfig } from '../../lib/config';
+import { DEFAULT_CONFIG, configFromContext, parseConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
 

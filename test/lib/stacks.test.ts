@@ -4,22 +4,21 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createPipelineApp } from '../../lib/app';
 import { parseConfig } from '../../lib/config';
-import { flattenCfn } from '../../lib/definition';
-import { resourcesOf, synth, Synthesized } from './synth-helper';
+import { synth, Synthesized } from './synth-helper';
 
 let s: Synthesized;
 let data: Template;
 let pipeline: Template;
 beforeAll(() => {
   s = synth();
-  data = Template.fromJSON(s.data);
-  pipeline = Template.fromJSON(s.pipeline);
+  data = s.data;
+  pipeline = s.pipeline;
 });
 
 /** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: any }> {
-  const out: Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: any }> = [];
-  for (const [id, r] of Object.entries(resourcesOf(s.pipeline, 'AWS::IAM::Policy'))) {
+function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> {
+  const out: Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> = [];
+  for (const [id, r] of Object.entries(pipeline.findResources('AWS::IAM::Policy'))) {
     for (const st of r.Properties.PolicyDocument.Statement) {
       out.push({ policy: id, Action: [st.Action].flat(), Resource: [st.Resource].flat(), Condition: st.Condition });
     }
@@ -30,7 +29,7 @@ const text = (v: unknown) => JSON.stringify(v);
 
 describe('data stack', () => {
   test('three encrypted, private, SSL-only, versioned buckets retained on delete', () => {
-    const buckets = resourcesOf(s.data, 'AWS::S3::Bucket');
+    const buckets = data.findResources('AWS::S3::Bucket');
     expect(Object.keys(buckets)).toHaveLength(3);
     for (const b of Object.values(buckets)) {
       expect(b.DeletionPolicy).toBe('Retain');
@@ -46,7 +45,7 @@ describe('data stack', () => {
       });
       expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     }
-    const policies = Object.values(resourcesOf(s.data, 'AWS::S3::BucketPolicy'));
+    const policies = Object.values(data.findResources('AWS::S3::BucketPolicy'));
     expect(policies).toHaveLength(3);
     for (const p of policies) {
       expect(p.Properties.PolicyDocument.Statement).toEqual(
@@ -83,10 +82,10 @@ describe('data stack', () => {
 
 describe('IAM', () => {
   test('no AmazonSageMakerFullAccess and no managed policies on any role', () => {
-    for (const role of Object.values(resourcesOf(s.pipeline, 'AWS::IAM::Role'))) {
+    for (const role of Object.values(pipeline.findResources('AWS::IAM::Role'))) {
       expect(text(role.Properties.ManagedPolicyArns ?? [])).not.toMatch(/SageMakerFullAccess/);
     }
-    expect(text(s.pipeline)).not.toMatch(/AmazonSageMakerFullAccess/);
+    expect(text(pipeline.toJSON())).not.toMatch(/AmazonSageMakerFullAccess/);
   });
 
   test('no service-wide wildcard actions, and "*" resources only for actions without resource-level permissions', () => {
@@ -139,12 +138,12 @@ describe('IAM', () => {
     const own = statements().filter(
       (st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
     );
-    expect(own.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => flattenCfn(r)), st.Condition])).toEqual([
-      [['s3:GetObject'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1/*'], undefined],
-      [['s3:ListBucket'], ['arn:aws:s3:::bpr-raw-123456789012-us-east-1'], undefined],
+    expect(own.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => s.resolve(r)), st.Condition])).toEqual([
+      [['s3:GetObject'], ['arn:aws:s3:::bpr-raw-000000000000-us-east-1/*'], undefined],
+      [['s3:ListBucket'], ['arn:aws:s3:::bpr-raw-000000000000-us-east-1'], undefined],
       [
         ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
-        ['arn:aws:s3:::bpr-artifacts-123456789012-us-east-1/runs/*'],
+        ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*'],
         undefined,
       ],
     ]);
@@ -154,8 +153,8 @@ describe('IAM', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
-        expect(flattenCfn(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-123456789012-us-east-1(\/\*)?|artifacts-123456789012-us-east-1(\/runs\/\*|\/batch\/\*)?)$/,
+        expect(s.resolve(r)).toMatch(
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*|\/batch\/\*)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
@@ -183,7 +182,7 @@ describe('pipeline stack resources', () => {
   });
 
   test('state machines log every event with execution data and are traced', () => {
-    const machines = resourcesOf(s.pipeline, 'AWS::StepFunctions::StateMachine');
+    const machines = pipeline.findResources('AWS::StepFunctions::StateMachine');
     expect(Object.keys(machines).sort()).toEqual(['BatchRecommendationsStateMachine', 'TrainingPipelineStateMachine']);
     for (const m of Object.values(machines)) {
       expect(m.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
@@ -260,7 +259,7 @@ describe('pipeline stack resources', () => {
       AlarmActions: [topicRef],
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
     });
-    const body = text(Object.values(resourcesOf(s.pipeline, 'AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    const body = text(Object.values(pipeline.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
     expect(body).toContain('MetricName=\\\\\\"precision@10\\\\\\"');
     expect(body).toContain('Invocation5XXErrors');
     expect(body).toContain('ExecutionsFailed');

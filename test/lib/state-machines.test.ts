@@ -1,44 +1,40 @@
 /**
- * The state machine definitions, read from the synthesized template: static checks of the ASL and
- * runs in the local interpreter (aws-local-stepfunctions) with stub tasks for every branch.
+ * The state machine definitions as `npm start` reads them from the synthesized app: static checks
+ * of the ASL, and runs in the local runner (local/stepfunctions.ts) with stub task handlers for
+ * every branch.
  */
-import { StateMachine } from 'aws-local-stepfunctions';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
-import { stateMachineDefinition } from '../../lib/definition';
-import { BatchStates as B, ENDPOINT_NOT_FOUND_ERRORS, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
-import { resourcesOf, synth } from './synth-helper';
+import type { GateEvent, PrepareDataRequest } from '../../lib/contracts';
+import {
+  BatchStates as B,
+  ENDPOINT_NOT_FOUND_ERRORS,
+  PrepareDataErrors,
+  TaskResources,
+  TrainingStates as S,
+} from '../../lib/pipeline-names';
+import type { AslState, Definition } from '../../local/cdk/synth';
+import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
+import { localDefinitions } from './synth-helper';
 
-// aws-local-stepfunctions declares Node >= 22; on Node 20 it only lacks Promise.withResolvers.
-const P = Promise as any;
-if (!P.withResolvers) {
-  P.withResolvers = () => {
-    let resolve!: (v: unknown) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
-
-let pipelineTemplate: any;
-let training: any;
-let batch: any;
-let small: any; // deployMaxPolls 3, spot training, retraining disabled
-let smallSchedules: any[];
+let training: Definition;
+let batch: Definition;
+let small: Definition; // deployMaxPolls 3, spot training, retraining disabled
+let alarmNames: string[];
+let smallScheduleStates: string[];
 beforeAll(() => {
-  const s = synth({}, false);
-  pipelineTemplate = s.pipeline;
-  training = stateMachineDefinition(s.pipeline, 'TrainingPipelineStateMachine');
-  batch = stateMachineDefinition(s.pipeline, 'BatchRecommendationsStateMachine');
-  const t = synth({ deployMaxPolls: 3, useSpotTraining: true, retrainingEnabled: false, gateThreshold: 0.2 }, false);
-  small = stateMachineDefinition(t.pipeline, 'TrainingPipelineStateMachine');
-  smallSchedules = Object.values(resourcesOf(t.pipeline, 'AWS::Scheduler::Schedule'));
+  const all = localDefinitions();
+  training = all.training;
+  batch = all.batch;
+  alarmNames = Object.values(all.pipeline.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName);
+  const t = localDefinitions({ deployMaxPolls: 3, useSpotTraining: true, retrainingEnabled: false, gateThreshold: 0.2 });
+  small = t.training;
+  smallScheduleStates = Object.values(t.pipeline.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties.State);
 });
 
-const tasks = (def: any) => Object.entries<any>(def.States).filter(([, st]) => st.Type === 'Task');
+const ACCOUNT = '000000000000'; // what the local runner resolves AWS::AccountId to
+const tasks = (def: Definition) => Object.entries(def.States).filter(([, st]) => st.Type === 'Task');
+const state = (def: Definition, name: string): AslState => def.States[name];
 const err = (name: string, message = name) => Object.assign(new Error(message), { name });
 const metrics = (p: number, b: number) => [
   { MetricName: 'baseline_precision@10', Value: b },
@@ -46,55 +42,44 @@ const metrics = (p: number, b: number) => [
   { MetricName: 'precision@10', Value: p },
   { MetricName: 'p@k(10)', Value: 0.25 },
 ];
-const context = {
-  Execution: {
-    Name: 'exec-1',
-    Id: 'arn:aws:states:us-east-1:123456789012:execution:bpr:exec-1',
-    StartTime: '2026-11-27T10:00:00.000Z',
-  },
-  State: { EnteredTime: '2026-11-27T10:05:00.000Z' },
-};
 
-/** One interpreter per definition: its constructor validates the ASL (asl-validator), which is slow. */
-const machines = new Map<any, StateMachine>();
-function machineFor(def: any): StateMachine {
-  if (!machines.has(def)) machines.set(def, new StateMachine(def, { validationOptions: { checkArn: false } }));
-  return machines.get(def)!;
+/** What the stubs and the assertions read from a task's input (each task sends some of these). */
+interface TaskInput {
+  readonly Payload: Partial<PrepareDataRequest> & Record<string, unknown>;
+  readonly TrainingJobName: string;
+  readonly EndpointConfigName: string;
+  readonly HyperParameters: Record<string, string>;
+  readonly OutputDataConfig: { readonly S3OutputPath: string };
+  readonly Value: string;
+  readonly Message: string;
+  readonly [field: string]: unknown;
 }
+type Stub = (input: TaskInput) => unknown;
 
-/** Runs a definition with stub tasks; records every call as [state, input]. */
-async function run(def: any, input: unknown, stubs: Record<string, (i: any) => unknown>) {
-  const calls: Array<[string, any]> = [];
-  const handlers = Object.fromEntries(
+/** Runs a definition in the local runner with stub tasks (no pauses); records every call as [state, input]. */
+async function run(def: Definition, input: unknown, stubs: Record<string, Stub>) {
+  const calls: Array<[string, TaskInput]> = [];
+  const handlers: TaskHandlers = Object.fromEntries(
     tasks(def).map(([name]) => [
       name,
-      async (i: any) => {
-        calls.push([name, i]);
-        const stub = stubs[name];
-        return stub ? stub(i) : {};
+      async (i: unknown) => {
+        calls.push([name, i as TaskInput]);
+        return stubs[name]?.(i as TaskInput) ?? {};
       },
     ]),
   );
-  const machine = machineFor(def);
-  const waits = Object.fromEntries(
-    Object.entries<any>(def.States)
-      .filter(([, st]) => st.Type === 'Wait')
-      .map(([n]) => [n, 0]),
-  );
-  const retries = Object.fromEntries(tasks(def).map(([n]) => [n, 0]));
-  const execution = machine.run(input as any, {
-    overrides: { taskResourceLocalHandlers: handlers as any, waitTimeOverrides: waits, retryIntervalOverrides: retries },
-    context,
+  const result: ExecutionResult = await runExecution(def, input, handlers, {
+    name: 'exec-1',
+    waitMs: 0,
+    retryMs: 0,
+    stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:bpr`,
   });
-  try {
-    return { output: (await execution.result) as any, calls, error: undefined as any };
-  } catch (e) {
-    return { output: undefined as any, calls, error: (e as any).cause ?? e };
-  }
+  const output = (result.output ?? {}) as Record<string, unknown>;
+  return { ...result, output, calls, inputs: (name: string) => calls.filter(([n]) => n === name).map(([, i]) => i) };
 }
 
 /** Stubs of a first deployment (no endpoint yet). */
-function deployStubs(p = 0.2, b = 0.1): Record<string, (i: any) => unknown> {
+function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
   let polls = 0;
   let config = '';
   return {
@@ -122,7 +107,7 @@ function deployStubs(p = 0.2, b = 0.1): Record<string, (i: any) => unknown> {
       ModelArtifacts: { S3ModelArtifacts: 's3://a/model.tar.gz' },
       FinalMetricDataList: metrics(p, b),
     }),
-    [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload) }),
+    [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload as unknown as GateEvent) }),
     [S.DescribeEndpoint]: () => {
       throw err(ENDPOINT_NOT_FOUND_ERRORS[0], 'Could not find endpoint "bpr-recommender".');
     },
@@ -137,12 +122,21 @@ function deployStubs(p = 0.2, b = 0.1): Record<string, (i: any) => unknown> {
 describe('training state machine definition', () => {
   test('every task retries throttling and catches everything into the failure path', () => {
     for (const [name, st] of tasks(training)) {
-      expect(st.Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']));
-      const all = st.Catch.find((c: any) => c.ErrorEquals.includes('States.ALL'));
+      expect(st.Retry![0].ErrorEquals).toEqual(
+        expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
+      );
+      const all = st.Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!;
       expect(all.Next).toBe(name === S.NotifyFailure ? S.PipelineFailed : S.NotifyFailure);
-      expect(st.Catch[st.Catch.length - 1]).toBe(all);
+      expect(st.Catch!.at(-1)).toBe(all);
     }
-    expect(training.States[S.PipelineFailed]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(state(training, S.PipelineFailed)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  test('PrepareData retries a failed write, never bad input', () => {
+    const retried = state(training, S.PrepareData).Retry!.flatMap((r) => r.ErrorEquals);
+    expect(retried).toContain(PrepareDataErrors.OutputWrite);
+    expect(retried).not.toContain(PrepareDataErrors.InputValidation);
+    expect(retried).not.toContain(PrepareDataErrors.InputNotFound);
   });
 
   test('tasks use the native SageMaker integrations and the documented resources', () => {
@@ -165,32 +159,34 @@ describe('training state machine definition', () => {
   });
 
   test('training: in-repo image, isolated, metric definitions from the container, channels, stopping condition', () => {
-    const p = training.States[S.TrainModel].Parameters;
-    expect(p.EnableNetworkIsolation).toBe(true);
-    expect(p.AlgorithmSpecification.TrainingImage).toMatch(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/);
-    expect(p.AlgorithmSpecification.MetricDefinitions).toEqual(metricDefinitions(10));
-    expect(
-      p.InputDataConfig.map((c: any) => [c.ChannelName, c.DataSource.S3DataSource['S3Uri.$'], c.ContentType, c.InputMode]),
-    ).toEqual([
-      ['training', '$.prepared.trainingUri', 'text/csv', 'File'],
-      ['testing', '$.prepared.testingUri', 'text/csv', 'File'],
-      ['catalog', '$.prepared.catalogUri', 'text/csv', 'File'],
-    ]);
-    expect(p['HyperParameters.$']).toBe('$.hyperparameters');
-    expect(p.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200 });
+    const p = state(training, S.TrainModel).Parameters!;
+    expect(p).toMatchObject({
+      EnableNetworkIsolation: true,
+      AlgorithmSpecification: {
+        TrainingImage: expect.stringMatching(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/),
+        MetricDefinitions: metricDefinitions(10),
+      },
+      InputDataConfig: ['training', 'testing', 'catalog'].map((name) => ({
+        ChannelName: name,
+        ContentType: 'text/csv',
+        InputMode: 'File',
+        DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
+      })),
+      'HyperParameters.$': '$.hyperparameters',
+      StoppingCondition: { MaxRuntimeInSeconds: 7200 },
+    });
     expect(p.EnableManagedSpotTraining).toBeUndefined();
-    expect(small.States[S.TrainModel].Parameters).toMatchObject({
+    expect(state(small, S.TrainModel).Parameters).toMatchObject({
       EnableManagedSpotTraining: true,
       StoppingCondition: { MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 14400 },
     });
   });
 
   test('the gate selects precision@10 and its baseline by name, then a Choice routes on the decision', () => {
-    expect(training.States[S.EvaluateGate].Parameters.Payload).toMatchObject({
-      metricName: 'precision@10',
-      baselineMetricName: 'baseline_precision@10',
+    expect(state(training, S.EvaluateGate).Parameters).toMatchObject({
+      Payload: { metricName: 'precision@10', baselineMetricName: 'baseline_precision@10' },
     });
-    expect(training.States[S.CheckGate]).toEqual({
+    expect(state(training, S.CheckGate)).toEqual({
       Type: 'Choice',
       Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.CreateModel }],
       Default: S.BuildRejectedOutput,
@@ -198,40 +194,41 @@ describe('training state machine definition', () => {
   });
 
   test('create-or-update: DescribeEndpoint not found -> CreateEndpoint, found -> blue/green UpdateEndpoint with alarm rollback', () => {
-    const describe = training.States[S.DescribeEndpoint];
-    expect(describe.Catch[0]).toEqual({
+    const describe = state(training, S.DescribeEndpoint);
+    expect(describe.Catch![0]).toEqual({
       ErrorEquals: ENDPOINT_NOT_FOUND_ERRORS,
       ResultPath: '$.describeError',
       Next: S.CreateEndpoint,
     });
     expect(describe.Next).toBe(S.UpdateEndpoint);
-    const config = training.States[S.UpdateEndpoint].Parameters.DeploymentConfig;
-    expect(config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type).toBe('ALL_AT_ONCE');
-    const alarms = resourcesOf(pipelineTemplate, 'AWS::CloudWatch::Alarm');
-    expect(
-      config.AutoRollbackConfiguration.Alarms.map((a: any) => alarms[a.AlarmName.slice(1, -1)].Properties.AlarmName),
-    ).toEqual(['bpr-endpoint-5xx', 'bpr-endpoint-latency']);
+    expect(state(training, S.UpdateEndpoint).Parameters).toMatchObject({
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'bpr-endpoint-5xx' }, { AlarmName: 'bpr-endpoint-latency' }] },
+      },
+    });
+    expect(alarmNames).toEqual(expect.arrayContaining(['bpr-endpoint-5xx', 'bpr-endpoint-latency']));
   });
 
   test('the threshold is checked right after the input is merged, before any task', () => {
-    expect(training.States[S.MergeInput].Next).toBe(S.ValidateInput);
-    expect(training.States[S.ValidateInput]).toMatchObject({
+    expect(state(training, S.MergeInput).Next).toBe(S.ValidateInput);
+    expect(state(training, S.ValidateInput)).toMatchObject({
       Type: 'Choice',
       Default: S.InvalidInput,
       Choices: [{ Next: S.NameRun }],
     });
-    expect(training.States[S.InvalidInput]).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
+    expect(state(training, S.InvalidInput)).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
   });
 
   test('the InService polling loop is bounded by deployMaxPolls', () => {
-    expect(training.States[S.CountPoll].Parameters).toEqual({ 'count.$': 'States.MathAdd($.poll.count, 1)' });
-    const bound = small.States[S.EndpointReady].Choices.find((c: any) => c.Variable === '$.poll.count');
-    expect(bound).toEqual({ Variable: '$.poll.count', NumericGreaterThanEquals: 3, Next: S.DeploymentTimedOut });
-    expect(small.States[S.EndpointReady].Default).toBe(S.WaitForEndpoint);
+    expect(state(training, S.CountPoll).Parameters).toEqual({ 'count.$': 'States.MathAdd($.poll.count, 1)' });
+    const ready = state(small, S.EndpointReady);
+    expect(ready.Choices).toContainEqual({ Variable: '$.poll.count', NumericGreaterThanEquals: 3, Next: S.DeploymentTimedOut });
+    expect(ready.Default).toBe(S.WaitForEndpoint);
   });
 
   test('a disabled retraining schedule is synthesized DISABLED', () => {
-    expect(smallSchedules.map((r) => r.Properties.State).sort()).toEqual(['DISABLED', 'ENABLED']);
+    expect(smallScheduleStates.sort()).toEqual(['DISABLED', 'ENABLED']);
   });
 });
 
@@ -247,26 +244,25 @@ describe('training state machine runs', () => {
       }
       return prepare(i);
     };
-    const { output, calls, error } = await run(training, {}, stubs);
+    const { output, inputs, error } = await run(training, {}, stubs);
     expect(error).toBeUndefined();
-    const input = (state: string) => calls.filter(([n]) => n === state).map(([, i]) => i);
-    expect(input(S.PrepareData)).toHaveLength(2); // retried once after throttling
-    expect(input(S.PrepareData)[1].Payload).toEqual({
-      rawDataUri: 's3://bpr-raw-123456789012-us-east-1/raw/online_retail_II.csv',
-      outputUri: 's3://bpr-artifacts-123456789012-us-east-1/runs/exec-1/data/',
+    expect(inputs(S.PrepareData)).toHaveLength(2); // retried once after throttling
+    expect(inputs(S.PrepareData)[1].Payload).toEqual({
+      rawDataUri: `s3://bpr-raw-${ACCOUNT}-us-east-1/raw/online_retail_II.csv`,
+      outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/`,
       split: 'random',
       testFraction: 0.3,
       seed: 42,
     });
-    const job = input(S.TrainModel)[0];
+    const job = inputs(S.TrainModel)[0];
     expect(job.TrainingJobName).toMatch(/^bpr-train-[0-9a-f-]{36}$/);
     expect(job.HyperParameters).toEqual({ seed: '42', eval_k: '10' });
-    expect(job.OutputDataConfig.S3OutputPath).toBe('s3://bpr-artifacts-123456789012-us-east-1/runs/exec-1/model/');
-    expect(input(S.CreateEndpoint)[0]).toEqual({
+    expect(job.OutputDataConfig.S3OutputPath).toBe(`s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/`);
+    expect(inputs(S.CreateEndpoint)[0]).toEqual({
       EndpointName: 'bpr-recommender',
       EndpointConfigName: job.TrainingJobName.replace('train', 'epc'),
     });
-    expect(input(S.UpdateEndpoint)).toHaveLength(0);
+    expect(inputs(S.UpdateEndpoint)).toHaveLength(0);
     expect(output).toMatchObject({
       status: 'DEPLOYED',
       trainingJobName: job.TrainingJobName,
@@ -278,22 +274,22 @@ describe('training state machine runs', () => {
       threshold: 0.05,
       metrics: { 'precision@10': 0.2, 'baseline_precision@10': 0.1, 'recall@10': 0.3, 'p@k(10)': 0.25 },
     });
-    const record = JSON.parse(input(S.RecordDeployment)[0].Value);
+    const record = JSON.parse(inputs(S.RecordDeployment)[0].Value);
     expect(record).toMatchObject({
       modelName: output.modelName,
-      batchInputUri: 's3://bpr-artifacts-123456789012-us-east-1/runs/exec-1/data/users.jsonl',
+      batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
     });
-    expect(JSON.parse(input(S.NotifySuccess)[0].Message)).toEqual(output);
+    expect(JSON.parse(inputs(S.NotifySuccess)[0].Message)).toEqual(output);
   });
 
   test('execution input overrides threshold and hyperparameters; a rejected model ends in ModelRejected with its values', async () => {
-    const { output, calls } = await run(
+    const { output, calls, inputs } = await run(
       training,
       { threshold: 0.5, hyperparameters: { epochs: '5', eval_k: '3' } },
       deployStubs(0.2, 0.1),
     );
     const names = calls.map(([n]) => n);
-    expect(calls.find(([n]) => n === S.TrainModel)![1].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10' });
+    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10' });
     expect(names).not.toContain(S.CreateModel);
     expect(names).toContain(S.NotifyRejected);
     expect(output).toMatchObject({
@@ -322,7 +318,7 @@ describe('training state machine runs', () => {
         { MetricName: 'recall@10', Value: 0.4 },
       ],
     });
-    const { output, calls, error } = await run(training, {}, stubs);
+    const { output, calls, inputs, error } = await run(training, {}, stubs);
     expect(error).toBeUndefined();
     expect(output).toMatchObject({
       status: 'REJECTED',
@@ -336,15 +332,15 @@ describe('training state machine runs', () => {
     const names = calls.map(([n]) => n);
     expect(names).not.toContain(S.CreateModel);
     expect(names).not.toContain(S.RecordDeployment);
-    expect(JSON.parse(calls.find(([n]) => n === S.NotifyRejected)![1].Message)).toEqual(output);
+    expect(JSON.parse(inputs(S.NotifyRejected)[0].Message)).toEqual(output);
   });
 
   test.each([['abc'], [1.5], [-0.1], [null], ['0.1']])(
     'threshold %j fails the execution before any work, naming the field',
     async (threshold) => {
-      const { error, calls } = await run(training, { threshold }, deployStubs());
-      expect(error.name).toBe('InvalidExecutionInput');
-      expect(error.message).toBe(`threshold must be a number between 0 and 1, got ${JSON.stringify(threshold)}`);
+      const { error, cause, calls } = await run(training, { threshold }, deployStubs());
+      expect(error).toBe('InvalidExecutionInput');
+      expect(cause).toBe(`threshold must be a number between 0 and 1, got ${JSON.stringify(threshold)}`);
       expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
       expect(calls[0][1].Message).toContain('InvalidExecutionInput');
     },
@@ -355,6 +351,35 @@ describe('training state machine runs', () => {
     expect((await run(training, { threshold: 1 }, deployStubs())).output).toMatchObject({ status: 'REJECTED', threshold: 1 });
   });
 
+  test('bad input from PrepareData fails the execution at once, under its own name', async () => {
+    const stubs = deployStubs();
+    stubs[S.PrepareData] = () => {
+      throw err(PrepareDataErrors.InputValidation, 'missing column(s) StockCode');
+    };
+    const { error, cause, inputs, calls } = await run(training, {}, stubs);
+    expect(error).toBe('InputValidationError');
+    expect(cause).toBe('missing column(s) StockCode');
+    expect(inputs(S.PrepareData)).toHaveLength(1);
+    expect(calls.map(([n]) => n)).toEqual([S.PrepareData, S.NotifyFailure]);
+  });
+
+  test('a failed write of the prepared data is retried once, then fails the execution', async () => {
+    const stubs = deployStubs();
+    const prepare = stubs[S.PrepareData];
+    let failures = 1;
+    stubs[S.PrepareData] = (i) => {
+      if (failures-- > 0) throw err(PrepareDataErrors.OutputWrite, 'writing s3://a/runs/x/users.jsonl failed');
+      return prepare(i);
+    };
+    const retried = await run(training, {}, stubs);
+    expect(retried.inputs(S.PrepareData)).toHaveLength(2);
+    expect(retried.output).toMatchObject({ status: 'DEPLOYED' });
+    failures = 2;
+    const failed = await run(training, {}, stubs);
+    expect(failed.inputs(S.PrepareData)).toHaveLength(2);
+    expect(failed.error).toBe('OutputWriteError');
+  });
+
   test('an existing endpoint is updated; a rollback fails the execution and notifies', async () => {
     const stubs = deployStubs();
     stubs[S.DescribeEndpoint] = () => ({ EndpointStatus: 'InService', EndpointConfigName: 'bpr-epc-old' });
@@ -363,12 +388,12 @@ describe('training state machine runs', () => {
       EndpointStatus: 'InService',
       EndpointConfigName: 'bpr-epc-old',
     });
-    const { error, calls } = await run(training, {}, stubs);
+    const { error, cause, calls } = await run(training, {}, stubs);
     expect(calls.map(([n]) => n)).toEqual(expect.arrayContaining([S.UpdateEndpoint, S.NotifyFailure]));
     expect(calls.map(([n]) => n)).not.toContain(S.CreateEndpoint);
     expect(calls.map(([n]) => n)).not.toContain(S.RecordDeployment);
-    expect(error.name).toBe('DeploymentRolledBack');
-    expect(error.message).toContain('bpr-epc-old');
+    expect(error).toBe('DeploymentRolledBack');
+    expect(cause).toContain('bpr-epc-old');
   });
 
   test('the polling loop gives up after deployMaxPolls', async () => {
@@ -378,9 +403,9 @@ describe('training state machine runs', () => {
       EndpointStatus: 'Creating',
       EndpointConfigName: 'x',
     });
-    const { error, calls } = await run(small, { threshold: 0.1 }, stubs);
-    expect(calls.filter(([n]) => n === S.CheckEndpointStatus)).toHaveLength(3);
-    expect(error.name).toBe('DeploymentTimedOut');
+    const { error, inputs } = await run(small, { threshold: 0.1 }, stubs);
+    expect(inputs(S.CheckEndpointStatus)).toHaveLength(3);
+    expect(error).toBe('DeploymentTimedOut');
   });
 
   test('a failed training job fails the execution with its reason and deploys nothing', async () => {
@@ -388,11 +413,11 @@ describe('training state machine runs', () => {
     stubs[S.TrainModel] = () => {
       throw err('States.TaskFailed', 'factors must be a positive integer');
     };
-    const { error, calls } = await run(training, {}, stubs);
-    expect(error.name).toBe('States.TaskFailed');
-    expect(error.message).toBe('factors must be a positive integer');
+    const { error, cause, calls, inputs } = await run(training, {}, stubs);
+    expect(error).toBe('States.TaskFailed');
+    expect(cause).toBe('factors must be a positive integer');
     expect(calls.map(([n]) => n)).not.toContain(S.CreateModel);
-    expect(calls.find(([n]) => n === S.NotifyFailure)![1].Message).toContain('factors must be a positive integer');
+    expect(inputs(S.NotifyFailure)[0].Message).toContain('factors must be a positive integer');
   });
 });
 
@@ -400,7 +425,7 @@ describe('batch state machine', () => {
   test('every task retries throttling and catches everything into the failure path', () => {
     expect(tasks(batch).length).toBe(4);
     for (const [name, st] of tasks(batch)) {
-      expect(st.Retry[0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
+      expect(st.Retry![0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
       const last = name === B.NotifyBatchFailure; // keeps the original error: its own catch discards the SNS error
       expect(st.Catch).toEqual([
         { ErrorEquals: ['States.ALL'], Next: last ? B.BatchFailed : B.NotifyBatchFailure, ResultPath: last ? null : '$.error' },
@@ -437,10 +462,10 @@ describe('batch state machine', () => {
     } finally {
       jest.useRealTimers();
     }
-    const { output, calls, error } = result;
+    const { output, inputs, error } = result;
     expect(error).toBeUndefined();
-    const job = calls.find(([n]) => n === B.RunBatchTransform)![1];
-    expect(batch.States[B.RunBatchTransform].Resource).toBe(TaskResources.createTransformJobSync);
+    const job = inputs(B.RunBatchTransform)[0];
+    expect(state(batch, B.RunBatchTransform).Resource).toBe(TaskResources.createTransformJobSync);
     expect(job).toMatchObject({
       ModelName: 'bpr-model-1',
       BatchStrategy: 'MultiRecord',
@@ -452,16 +477,19 @@ describe('batch state machine', () => {
       TransformOutput: {
         Accept: 'text/csv',
         AssembleWith: 'Line',
-        S3OutputPath: 's3://bpr-artifacts-123456789012-us-east-1/batch/2026-11-27/exec-1/',
+        S3OutputPath: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/batch/2026-11-27/exec-1/`,
       },
     });
     expect(job.TransformJobName).toMatch(/^bpr-batch-[0-9a-f-]{36}$/);
-    expect(output).toMatchObject({ status: 'COMPLETED', outputUri: job.TransformOutput.S3OutputPath });
+    expect(output).toMatchObject({
+      status: 'COMPLETED',
+      outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/batch/2026-11-27/exec-1/`,
+    });
   });
 
   test('without a deployed model the batch run fails with NoDeployedModel', async () => {
     const { error, calls } = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) });
-    expect(error.name).toBe('NoDeployedModel');
+    expect(error).toBe('NoDeployedModel');
     expect(calls.map(([n]) => n)).toEqual([B.ReadDeployment, B.NotifyBatchFailure]);
   });
 });

@@ -1,33 +1,70 @@
 /**
- * Synthesizes the whole app (image asset from container/, staged only) once per test file, fast:
- * no Lambda bundling, no built-in CloudFormation validation.
+ * Synthesizes the app the way the local runner does (local/cdk/synth: image asset staged only, no
+ * Lambda bundling, no built-in CloudFormation validation) and resolves its templates with the
+ * same resolver that turns them into the definitions `npm start` runs.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { createPipelineApp, PipelineApp } from '../../lib/app';
-import { PipelineConfig, parseConfig } from '../../lib/config';
-import { CfnTemplate } from '../../lib/definition';
+import { parseConfig } from '../../lib/config';
+import { resourceNames } from '../../lib/pipeline-names';
+import { TemplateResolver } from '../../local/cdk/resolve';
+import { requireStateMachine, type Definition, type SynthesizedApp } from '../../local/cdk/synth';
+import { LocalPipeline, projectAppBuilder } from '../../local/pipeline';
+
+function inTempDir<T>(fn: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpr-cdk-'));
+  try {
+    return fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export interface Synthesized extends PipelineApp {
-  readonly data: CfnTemplate & Record<string, any>;
-  readonly pipeline: CfnTemplate & Record<string, any>;
+  readonly data: Template;
+  readonly pipeline: Template;
+  /** Resolves a CloudFormation value of the pipeline stack to local values. */
+  resolve(value: unknown): unknown;
 }
 
+/** The app with the configuration's defaults and `overrides` (cdk-nag checks on unless nag is false). */
 export function synth(overrides: Record<string, unknown> = {}, nag = true): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpr-cdk-'));
-  const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const config: PipelineConfig = parseConfig(overrides);
-  const built = createPipelineApp(app, { config, nag });
-  const assembly = app.synth();
-  const template = (name: string) => assembly.getStackByName(name).template;
-  const result = { ...built, data: template(built.dataStack.stackName), pipeline: template(built.pipelineStack.stackName) };
-  fs.rmSync(outdir, { recursive: true, force: true });
-  return result;
+  return inTempDir((dir) => {
+    let built: PipelineApp | undefined;
+    const app = LocalPipeline.synthesize({
+      workdir: dir,
+      buildApp: (a) => void (built = createPipelineApp(a, { config: parseConfig(overrides), nag })),
+    });
+    const { dataStack, pipelineStack } = built!;
+    const template = (name: string) => Template.fromJSON(app.env.templates.get(name) as Record<string, unknown>);
+    const resolver = new TemplateResolver(app.env, pipelineStack.stackName);
+    return {
+      ...built!,
+      data: template(dataStack.stackName),
+      pipeline: template(pipelineStack.stackName),
+      resolve: (value) => resolver.resolve(value),
+    };
+  });
 }
 
-/** Resources of one type, by logical id. */
-export function resourcesOf(template: CfnTemplate, type: string): Record<string, any> {
-  return Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type === type));
+/** The state machines exactly as `npm start` reads them: cdk.json's context, then `context` over it. */
+export function localDefinitions(context: Record<string, unknown> = {}): {
+  app: SynthesizedApp;
+  training: Definition;
+  batch: Definition;
+  pipeline: Template;
+} {
+  return inTempDir((dir) => {
+    const app = LocalPipeline.synthesize({ workdir: dir, buildApp: projectAppBuilder(context) });
+    const pipeline = app.env.templates.get(resourceNames('bpr').pipelineStack) as Record<string, unknown>;
+    return {
+      app,
+      training: requireStateMachine(app, 'training'),
+      batch: requireStateMachine(app, 'batch'),
+      pipeline: Template.fromJSON(pipeline),
+    };
+  });
 }

@@ -1,16 +1,19 @@
 /**
  * End to end: the synthesized training and batch state machines, run by the local interpreter
  * against s3rver, the real Lambda handlers and the real container (container/dist, built by
- * `npm test`'s pretest). One environment serves all cases, in order, as consecutive executions.
+ * `npm test`'s pretest). The app is synthesized once; each test starts its own environment (S3,
+ * endpoints, parameters) and sets up the state it needs, so any one runs alone (`jest -t`).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { SynthesizedApp } from '../../local/cdk/synth';
+import { writeGeneratedCsv } from '../../local/dataset/write';
 import { LocalPipeline } from '../../local/pipeline';
 import { getText } from '../../local/s3';
-import { runLocal, writeGeneratedDataset } from '../../local/run';
+import { runLocal } from '../../local/run';
 import type { ProgressEvent } from '../../local/stepfunctions';
 
 const execFileP = promisify(execFile);
@@ -20,28 +23,37 @@ const BIN = path.join(__dirname, '..', '..', 'bin', 'local.ts');
 const HP = { threads: '1' };
 const DATA = { rows: 150000, customers: 1500, items: 600 };
 
-let workdir: string;
+let root: string;
 let data: string;
-let pipeline: LocalPipeline;
-let onProgress: ((machine: string, e: ProgressEvent) => void) | undefined;
+let app: SynthesizedApp;
+const started: LocalPipeline[] = [];
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  workdir = await fs.mkdtemp(path.join(os.tmpdir(), 'local-e2e-'));
-  data = await writeGeneratedDataset(path.join(workdir, 'raw.csv'), DATA);
-  pipeline = await LocalPipeline.start({ workdir, waitMs: 50, onProgress: (m, e) => onProgress?.(m, e) });
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'local-e2e-'));
+  data = await writeGeneratedCsv(path.join(root, 'raw.csv'), DATA);
+  app = LocalPipeline.synthesize({ workdir: root });
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await fs.rm(workdir, { recursive: true, force: true });
+  for (const p of started) await p.stop();
+  await fs.rm(root, { recursive: true, force: true });
 });
 
-const run = (extra: { threshold?: number; hyperparameters?: Record<string, string> }) =>
-  runLocal({ workdir, input: data, ...extra }, pipeline);
+/** A new environment of its own over the app synthesized once: nothing deployed, no parameters. */
+async function environment(onProgress?: (machine: string, e: ProgressEvent) => void): Promise<LocalPipeline> {
+  const workdir = await fs.mkdtemp(path.join(root, 'env-'));
+  const pipeline = await LocalPipeline.start({ workdir, app, waitMs: 50, onProgress });
+  started.push(pipeline);
+  return pipeline;
+}
+
+const run = (pipeline: LocalPipeline, extra: { threshold?: number; hyperparameters?: Record<string, string> }) =>
+  runLocal({ workdir: pipeline.options.workdir, input: data, ...extra }, pipeline);
 
 test('threshold 0.99: the model is rejected, no endpoint is created and the summary says why', async () => {
-  const { summary, summaryPath } = await run({ threshold: 0.99, hyperparameters: HP });
+  const pipeline = await environment();
+  const { summary, summaryPath } = await run(pipeline, { threshold: 0.99, hyperparameters: HP });
   expect(summary.status).toBe('REJECTED');
   expect(summary.reason).toMatch(/0\.99/);
   expect(summary.gate).toMatchObject({ metricName: 'precision@10', threshold: 0.99, passed: false });
@@ -54,7 +66,8 @@ test('threshold 0.99: the model is rejected, no endpoint is created and the summ
 });
 
 test('a bad hyperparameter fails the execution with the container reason and deploys nothing', async () => {
-  const { summary } = await run({ hyperparameters: { ...HP, factors: '0' } });
+  const pipeline = await environment();
+  const { summary } = await run(pipeline, { hyperparameters: { ...HP, factors: '0' } });
   expect(summary.status).toBe('FAILED');
   expect(summary.training.status).toBe('FAILED');
   expect(summary.trainingJob).toMatchObject({ status: 'Failed' });
@@ -70,7 +83,8 @@ test('a bad hyperparameter fails the execution with the container reason and dep
 });
 
 test('success: the model is deployed, serves recommendations and the batch writes the seed CSV format', async () => {
-  const { summary } = await run({ hyperparameters: HP });
+  const pipeline = await environment();
+  const { summary } = await run(pipeline, { hyperparameters: HP });
   expect(summary.status).toBe('DEPLOYED');
   expect(summary.training.states).toContain('CreateEndpoint');
   expect(summary.training.states).not.toContain('UpdateEndpoint');
@@ -110,6 +124,9 @@ test('success: the model is deployed, serves recommendations and the batch write
 });
 
 test('a second run updates the endpoint; the old model serves until the new one is ready', async () => {
+  let onProgress: ((machine: string, e: ProgressEvent) => void) | undefined;
+  const pipeline = await environment((m, e) => onProgress?.(m, e));
+  expect((await run(pipeline, { hyperparameters: HP })).summary.status).toBe('DEPLOYED');
   const hosting = pipeline.services.sagemaker.hosting;
   const before = hosting.endpointInfo('bpr-recommender')!;
   const record = JSON.parse(Object.values(pipeline.services.ssm.all())[0]) as { batchInputUri: string };
@@ -139,7 +156,7 @@ test('a second run updates the endpoint; the old model serves until the new one 
       }),
     );
   };
-  const { summary } = await run({ hyperparameters: { ...HP, factors: '32' } });
+  const { summary } = await run(pipeline, { hyperparameters: { ...HP, factors: '32' } });
   onProgress = undefined;
   expect(summary.status).toBe('DEPLOYED');
   expect(summary.training.states).toContain('UpdateEndpoint');

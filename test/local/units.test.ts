@@ -1,17 +1,20 @@
 /** The pure parts of the local runner: token resolution, Task binding, error names, CLI options. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bindTaskStates, implementationFor, walkStates, type LocalServices } from '../../local/bindings';
 import { TemplateResolver, localBucketName, type Template } from '../../local/cdk/resolve';
-import { WORKDIR_MARKER, parseHyperparameters, parseOptions } from '../../local/cli';
+import { parseHyperparameters } from '../../lib/cli/options';
+import { WORKDIR_MARKER, parseOptions } from '../../local/cli';
+import { writeGeneratedCsv } from '../../local/dataset/write';
+import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../../local/dataset/year1';
 import { UnsupportedResourceError } from '../../local/errors';
 import { CallRecorder, LocalSns, LocalSsm } from '../../local/recorders';
 import { SageMakerValidationError } from '../../local/sagemaker';
 import { progressPrinter } from '../../local/progress';
-import { withServiceTimeouts, type ProgressEvent } from '../../local/stepfunctions';
-import { readableCause } from '../../local/summary';
+import { startLocalS3 } from '../../local/s3';
+import { ensurePromiseWithResolvers, withServiceTimeouts, type ProgressEvent } from '../../local/stepfunctions';
 
 const template: Template = {
   Resources: {
@@ -191,12 +194,50 @@ test('progress lines: new figures per state, polling printed on change, caught e
   ]);
 });
 
-test('readableCause shows a job FailureReason or a Lambda errorMessage', () => {
-  expect(readableCause(JSON.stringify({ TrainingJobName: 'j', FailureReason: 'AlgorithmError: bad' }))).toBe(
-    'AlgorithmError: bad',
-  );
-  expect(readableCause(JSON.stringify({ errorType: 'E', errorMessage: 'no such key' }))).toBe('no such key');
-  expect(readableCause('plain text')).toBe('plain text');
+test('the year-1 file: BPR_YEAR1_CSV, relative to the repository root, else ../shared/data beside it', () => {
+  const root = path.resolve(__dirname, '..', '..');
+  expect(year1CsvPath({})).toBe(path.resolve(root, '..', 'shared', 'data', 'online_retail_II_2009-2010.csv.gz'));
+  expect(year1CsvPath({ [YEAR1_CSV_ENV]: 'data/y1.csv' })).toBe(path.join(root, 'data', 'y1.csv'));
+  expect(year1CsvPath({ [YEAR1_CSV_ENV]: '/abs/y1.csv.gz' })).toBe('/abs/y1.csv.gz');
+  expect(year1Csv({ [YEAR1_CSV_ENV]: '/no/such/file.csv' })).toBeUndefined();
+  expect(year1Csv({ [YEAR1_CSV_ENV]: path.join(root, 'package.json') })).toBe(path.join(root, 'package.json'));
+});
+
+test('the generated CSV appears complete or not at all', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'local-gen-'));
+  try {
+    const file = await writeGeneratedCsv(path.join(dir, 'a', 'b', 'data.csv'), { rows: 20, seed: 1 });
+    expect(file).toBe(path.join(dir, 'a', 'b', 'data.csv'));
+    expect(readdirSync(path.join(dir, 'a', 'b'))).toEqual(['data.csv']);
+    mkdirSync(path.join(dir, 'taken.csv'));
+    await expect(writeGeneratedCsv(path.join(dir, 'taken.csv'), { rows: 20 })).rejects.toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['a', 'taken.csv']); // no temporary file left behind
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('importing the runner changes no global; the Promise.withResolvers polyfill is installed when a run needs it', async () => {
+  const P = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void } };
+  // local/stepfunctions is imported above; Node 22 has the method natively.
+  if (Number(process.versions.node.split('.')[0]) < 22) expect(P.withResolvers).toBeUndefined();
+  ensurePromiseWithResolvers();
+  const installed = P.withResolvers!;
+  ensurePromiseWithResolvers();
+  expect(P.withResolvers).toBe(installed);
+  const { promise, resolve } = installed.call(Promise) as { promise: Promise<number>; resolve: (v: number) => void };
+  resolve(7);
+  await expect(promise).resolves.toBe(7);
+});
+
+test('the local S3 API leaves process.env as it was (clients get its endpoint explicitly)', async () => {
+  const before = { ...process.env };
+  const s3 = await startLocalS3({ buckets: ['env-check'] });
+  try {
+    expect(process.env).toEqual(before);
+  } finally {
+    await s3.stop();
+  }
 });
 
 test('npm start exits 2 with the usage on a bad option', () => {
@@ -206,6 +247,6 @@ test('npm start exits 2 with the usage on a bad option', () => {
     { encoding: 'utf8' },
   );
   expect(res.status).toBe(2);
-  expect(res.stderr).toMatch(/--threshold: "abc" is not a number/);
+  expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "abc"');
   expect(res.stderr).toMatch(/usage: npm start/);
 });

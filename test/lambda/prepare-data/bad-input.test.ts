@@ -1,6 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { InputValidationError, PREPARE_DATA_ERROR_NAMES } from '../../../lambda/prepare-data/errors';
+import {
+  InputNotFoundError,
+  InputValidationError,
+  OutputWriteError,
+  PrepareDataError,
+} from '../../../lambda/prepare-data/errors';
+import { PrepareDataErrors } from '../../../lib/pipeline-names';
 import { cleanup, HEADER, line, run, tempRoot } from './helpers';
 
 const D = '2010-01-04 10:00:00';
@@ -29,13 +35,9 @@ async function expectRejected(data: Buffer | string, message: RegExp, options = 
 }
 
 describe('bad input gives a named error and leaves no output', () => {
-  it('exports the error names the state machine classifies', () => {
-    expect(PREPARE_DATA_ERROR_NAMES).toEqual([
-      'InputValidationError',
-      'InputNotFoundError',
-      'OutputWriteError',
-      'PrepareDataError',
-    ]);
+  it('each error class carries the name the state machine retries or fails on', () => {
+    const errors = [InputValidationError, InputNotFoundError, OutputWriteError, PrepareDataError].map((E) => new E('x'));
+    expect(errors.map((e) => e.name)).toEqual(Object.values(PrepareDataErrors));
   });
 
   it('missing columns: names the missing and the found columns', () =>

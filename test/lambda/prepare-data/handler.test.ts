@@ -1,48 +1,25 @@
 /** The Lambda handler against a real S3 API on loopback (s3rver), as the local pipeline runs it. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import './quiet-logs';
-import { handler } from '../../../lambda/prepare-data';
+import { createHandler } from '../../../lambda/prepare-data';
 import { S3Sink } from '../../../lambda/prepare-data/sinks';
-import { makeS3Client, S3_ENDPOINT_ENV } from '../../../lambda/shared/s3-client';
+import { startLocalS3, type LocalS3 } from '../../../local/s3';
 import { HEADER, line } from './helpers';
 
-// s3rver ships no type declarations
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (o: Record<string, unknown>) => {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-};
-
 const BUCKET = 'retail-data';
-let server: InstanceType<typeof S3rver>;
-let dir: string;
+let local: LocalS3;
 let s3: S3Client;
-const previousEndpoint = process.env[S3_ENDPOINT_ENV];
+/** The handler as the local runner builds it: the deployed code with the loopback S3 API's client. */
+let handler: ReturnType<typeof createHandler>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 's3rver-prep-'));
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await server.run();
-  process.env[S3_ENDPOINT_ENV] = `http://127.0.0.1:${port}`;
-  s3 = makeS3Client();
+  local = await startLocalS3({ buckets: [BUCKET] });
+  s3 = local.client;
+  handler = createHandler({ s3Client: () => s3, variables: {} });
 });
 
-afterAll(async () => {
-  await server.close();
-  if (previousEndpoint === undefined) delete process.env[S3_ENDPOINT_ENV];
-  else process.env[S3_ENDPOINT_ENV] = previousEndpoint;
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => local.stop());
 
 const text = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 const keys = async (prefix: string) =>

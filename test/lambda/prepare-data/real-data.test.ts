@@ -1,20 +1,21 @@
-/** The UCI year-1 file (skipped when absent): the basic rules must match REFERENCE section 2. */
-import { createReadStream, existsSync } from 'node:fs';
+/** The UCI year-1 file (BPR_YEAR1_CSV; skipped when absent): the cleaning rules give the known counts. */
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { PrepareOptionsSchema } from '../../../lambda/prepare-data/options';
 import { prepareData } from '../../../lambda/prepare-data/prepare';
 import { LocalDirSink } from '../../../lambda/prepare-data/sinks';
+import { year1Csv } from '../../../local/dataset/year1';
 import { cleanup, tempRoot } from './helpers';
 
-const FILE = join(__dirname, '../../../../shared/data/online_retail_II_2009-2010.csv.gz');
-const maybe = existsSync(FILE) ? it : it.skip;
+const FILE = year1Csv();
+const maybe = FILE ? it : it.skip;
 
 describe('Online Retail II year 2009-2010', () => {
   maybe('gives 407,695 rows, 4,314 customers and 274,449 pairs after the basic rules', async () => {
     const root = await tempRoot();
     try {
       const { stats } = await prepareData(
-        createReadStream(FILE, { highWaterMark: 1 << 20 }),
+        createReadStream(FILE!, { highWaterMark: 1 << 20 }),
         new LocalDirSink(join(root, 'out')),
         PrepareOptionsSchema.parse({}),
       );

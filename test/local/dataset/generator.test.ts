@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { writeGeneratedCsv } from '../../../bin/generate-data';
+import { writeGeneratedCsv } from '../../../local/dataset/write';
 import { generateRetailCsv, generateRetailRows, RETAIL_HEADER } from '../../../local/dataset/generator';
 import { PrepareOptionsSchema } from '../../../lambda/prepare-data/options';
 import { prepareData } from '../../../lambda/prepare-data/prepare';

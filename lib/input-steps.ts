@@ -1,0 +1,100 @@
+/**
+ * The first states of the training pipeline: the execution input merged over the configured
+ * defaults, the threshold checked before any work is done, and the run's names (job, model,
+ * endpoint configuration, S3 prefixes) derived from one UUID and the execution name.
+ */
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PipelineConfig } from './config';
+import type { TrainingInput } from './contracts';
+import { PipelineErrors, resourceNames, TrainingStates as S } from './pipeline-names';
+
+/** What the input steps need. */
+export interface InputStepsProps {
+  /** Validated configuration (the defaults). */
+  readonly config: PipelineConfig;
+  /** Bucket holding the raw exports (the default input is `rawDataKey` in it). */
+  readonly rawBucket: s3.IBucket;
+  /** Bucket for run artifacts: `runs/<execution name>/{data,model}/`. */
+  readonly artifactsBucket: s3.IBucket;
+  /** Where invalid input goes (sets `$.error` first). */
+  readonly failure: sfn.IChainable;
+}
+
+/** Builds the input steps; returns the first state and the last (NameRun), which the work follows. */
+export function buildInputSteps(scope: Construct, props: InputStepsProps): { start: sfn.IChainable; end: sfn.Pass } {
+  const { config } = props;
+  const names = resourceNames(config.projectName);
+  const applyDefaults = new sfn.Pass(scope, S.ApplyDefaults, {
+    parameters: {
+      defaults: {
+        rawDataUri: `s3://${props.rawBucket.bucketName}/${config.rawDataKey}`,
+        threshold: config.gateThreshold,
+        split: config.split,
+        testFraction: config.testFraction,
+        seed: config.splitSeed,
+      } satisfies Required<Omit<TrainingInput, 'hyperparameters'>>,
+      // Kept apart from `defaults`: each JsonMerge below gets its own objects (the local
+      // interpreter's JsonMerge mutates its first argument).
+      hyperparameters: config.hyperparameters,
+      base: { hyperparameters: {} },
+      fixed: { eval_k: String(config.evalK) },
+      'input.$': '$',
+    },
+  });
+  const normalizeInput = new sfn.Pass(scope, S.NormalizeInput, {
+    parameters: {
+      'defaults.$': '$.defaults',
+      'hyperparameters.$': '$.hyperparameters',
+      'fixed.$': '$.fixed',
+      'input.$': 'States.JsonMerge($.base, $.input, false)',
+    },
+  });
+  const mergeInput = new sfn.Pass(scope, S.MergeInput, {
+    parameters: {
+      'args.$': 'States.JsonMerge($.defaults, $.input, false)',
+      'hyperparameters.$': 'States.JsonMerge($.hyperparameters, $.input.hyperparameters, false)',
+      'fixed.$': '$.fixed',
+      'runId.$': 'States.UUID()',
+    },
+  });
+  // The threshold is only used by the gate, after training: check it before any work is done.
+  const threshold = '$.args.threshold';
+  const validateInput = new sfn.Choice(scope, S.ValidateInput);
+  const invalidInput = new sfn.Pass(scope, S.InvalidInput, {
+    parameters: {
+      Error: PipelineErrors.InvalidExecutionInput,
+      'Cause.$': `States.Format('threshold must be a number between 0 and 1, got {}', States.JsonToString(${threshold}))`,
+    },
+    resultPath: '$.error',
+  }).next(props.failure);
+  const runPrefix = `s3://${props.artifactsBucket.bucketName}/runs/{}/`;
+  const nameRun = new sfn.Pass(scope, S.NameRun, {
+    parameters: {
+      'args.$': '$.args',
+      // eval_k is fixed: the gate and the MetricDefinitions are built for config.evalK.
+      'hyperparameters.$': 'States.JsonMerge($.hyperparameters, $.fixed, false)',
+      run: {
+        'id.$': '$.runId',
+        'trainingJobName.$': `States.Format('${names.trainingJobPrefix}{}', $.runId)`,
+        'modelName.$': `States.Format('${names.modelPrefix}{}', $.runId)`,
+        'endpointConfigName.$': `States.Format('${names.endpointConfigPrefix}{}', $.runId)`,
+        endpointName: config.endpointName,
+        'dataUri.$': `States.Format('${runPrefix}data/', $$.Execution.Name)`,
+        'modelOutputUri.$': `States.Format('${runPrefix}model/', $$.Execution.Name)`,
+      },
+    },
+  });
+  const valid = sfn.Condition.and(
+    sfn.Condition.isPresent(threshold),
+    sfn.Condition.isNumeric(threshold),
+    sfn.Condition.numberGreaterThanEquals(threshold, 0),
+    sfn.Condition.numberLessThanEquals(threshold, 1),
+  );
+  const start = applyDefaults
+    .next(normalizeInput)
+    .next(mergeInput)
+    .next(validateInput.when(valid, nameRun).otherwise(invalidInput));
+  return { start, end: nameRun };
+}
