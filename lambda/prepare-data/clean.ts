@@ -1,4 +1,5 @@
 /** Column mapping, id normalisation, the non-product stock-code rule and date parsing. */
+import { normaliseId } from '../../container/src/ids';
 import { InputValidationError } from './errors';
 
 export type Layout = 'retail' | 'clean';
@@ -60,13 +61,7 @@ export function mapColumns(header: string[], needDate: boolean): ColumnMap {
 }
 
 /** Trim; pandas writes integer ids of a column with gaps as floats: "13085.0" -> "13085". */
-export function normaliseUserId(raw: string | undefined): string {
-  if (!raw) return '';
-  const t = raw.trim();
-  const dot = t.indexOf('.');
-  if (dot > 0 && /^\d+\.0+$/.test(t)) return t.slice(0, dot);
-  return t;
-}
+export const normaliseUserId = normaliseId;
 
 /**
  * Trim and upper-case: the raw file has lower-case twins of suffixed codes ("85123a" next to

@@ -3,6 +3,7 @@
  * evaluation also uses, whose buffers (scores, heap) are reused across calls, so a request allocates
  * only its result. It is not reentrant, which is safe because requests run one at a time on the event loop.
  */
+import { normaliseId } from '../ids';
 import type { LoadedModel } from '../model/store';
 import { Ranker } from '../ranking/rank';
 import { ItemScorer, popularityScores } from '../ranking/scorer';
@@ -68,8 +69,8 @@ export class Recommender {
   userIndex(userId: string): number | undefined {
     const direct = this.model.userIndex.get(userId);
     if (direct !== undefined) return direct;
-    const m = /^(-?\d+)\.0+$/.exec(userId);
-    return m ? this.model.userIndex.get(m[1]!) : undefined;
+    const normal = normaliseId(userId);
+    return normal === userId ? undefined : this.model.userIndex.get(normal);
   }
 
   recommend(userId: string, options: RecommendOptions): Recommendations {
