@@ -6,14 +6,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: [
-      'node_modules/',
-      'cdk.out/',
-      'container/dist/',
-      '.local/',
-      'coverage/',
-      '**/*.generated.ts',
-    ],
+    ignores: ['node_modules/', 'cdk.out/', 'container/dist/', '.local/', 'coverage/', '**/*.generated.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
