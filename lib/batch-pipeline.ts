@@ -1,7 +1,9 @@
 /**
- * The batch recommendations state machine: reads the deployed model and the latest users.jsonl
- * from the SSM record the training pipeline writes, runs a .sync transform job over it and writes
- * headerless CSV to s3://<artifacts>/batch/<date>/<execution name>/.
+ * The batch recommendations state machine: reads the deployed model and its users.jsonl from the
+ * SSM record the training pipeline writes, runs a .sync transform job over it and writes headerless
+ * CSV to s3://<artifacts>/batch/<date>/<execution name>/. Before the first deployment there is no
+ * record: the execution succeeds with status SKIPPED (nothing to do is not a failure, and the
+ * failed-executions alarm stays quiet).
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,8 +15,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import type { BatchOutput } from './contracts';
-import { BatchStates as S, DataPaths, ExecutionStatus, PipelineErrors, resourceNames, StateMachineIds } from './pipeline-names';
+import type { BatchOutput, BatchSkippedOutput } from './contracts';
+import {
+  BatchStates as S,
+  DataPaths,
+  ExecutionStatus,
+  IntegrationErrors,
+  resourceNames,
+  StateMachineIds,
+} from './pipeline-names';
 import {
   failurePath,
   guard,
@@ -40,7 +49,7 @@ export interface BatchPipelineProps {
   readonly sagemakerRole: iam.IRole;
   /** Topic that receives success and failure notifications. */
   readonly topic: sns.ITopic;
-  /** SSM parameter with the deployed model's record. */
+  /** SSM parameter with the deployed model's record (absent until the first deployment). */
   readonly deploymentParameter: ssm.IStringParameter;
   /** Log group receiving every execution event. */
   readonly logGroup: logs.ILogGroup;
@@ -69,25 +78,25 @@ export class BatchPipeline extends Construct {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
     });
-    const readDeployment = guard(
-      new tasks.CallAwsService(this, S.ReadDeployment, {
-        service: 'ssm',
-        action: 'getParameter',
-        parameters: { Name: props.deploymentParameter.parameterName },
-        iamAction: 'ssm:GetParameter',
-        iamResources: [props.deploymentParameter.parameterArn],
-        resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
-        resultPath: '$.deployment',
-      }),
-      failure,
-    );
     const noModel = new sfn.Pass(this, S.NoDeployedModel, {
       parameters: {
-        Error: PipelineErrors.NoDeployedModel,
-        Cause: `No model has been deployed yet (${props.deploymentParameter.parameterName} has no modelName): run the training pipeline first`,
-      },
-      resultPath: '$.error',
-    }).next(failure);
+        status: ExecutionStatus.BatchSkipped,
+        reason: `No model has been deployed yet (no record at ${props.deploymentParameter.parameterName}): nothing to recommend until a training execution deploys one`,
+      } satisfies BatchSkippedOutput,
+      resultPath: '$.output',
+    }).next(new sfn.Succeed(this, S.BatchSkipped, { outputPath: '$.output' }));
+    const readDeployment = new tasks.CallAwsService(this, S.ReadDeployment, {
+      service: 'ssm',
+      action: 'getParameter',
+      parameters: { Name: props.deploymentParameter.parameterName },
+      iamAction: 'ssm:GetParameter',
+      iamResources: [props.deploymentParameter.parameterArn],
+      resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+      resultPath: '$.deployment',
+    });
+    // Before guard(): its States.ALL catch must come last.
+    readDeployment.addCatch(noModel, { errors: [IntegrationErrors.SsmParameterNotFound], resultPath: sfn.JsonPath.DISCARD });
+    guard(readDeployment, failure);
     const outputUri = `s3://${props.artifactsBucket.bucketName}/batch/{}/{}/`;
     const nameRun = new sfn.Pass(this, S.NameBatchRun, {
       parameters: {

@@ -87,10 +87,79 @@ export interface DeployedOutput extends TrainingOutcome {
   readonly batchInputUri: string;
 }
 
-/** Output of a successful training execution. */
-export type TrainingOutput = RejectedOutput | DeployedOutput;
+/** Output of a training execution whose model passed the gate while another execution kept deploying. */
+export interface BusyOutput extends TrainingOutcome {
+  readonly status: typeof ExecutionStatus.Busy;
+  /** The execution that held the deployment lock. */
+  readonly lockHolder: string;
+}
 
-/** The SSM record of the deployed model, written by the training pipeline and read by the batch pipeline. */
+/** Output of a successful training execution. */
+export type TrainingOutput = RejectedOutput | DeployedOutput | BusyOutput;
+
+/**
+ * What the deployment steps deploy (kept under `$.deployRequest`). The training pipeline builds it
+ * from its run; any other entry into the same steps (a rollback) builds the same object.
+ */
+export interface DeployRequest {
+  /** Names the run's copies: deployed/<runId>/. */
+  readonly runId: string;
+  readonly modelName: string;
+  readonly endpointConfigName: string;
+  readonly trainingJobName: string;
+  /** The model artifact as training wrote it. */
+  readonly modelDataUrl: string;
+  /** users.jsonl for batch recommendations with this model. */
+  readonly batchInputUri: string;
+  /** The catalog channel the model was trained with (a prefix). */
+  readonly catalogUri: string;
+  readonly metricName: string;
+  readonly value: number;
+  readonly baselineValue: number;
+}
+
+/** The promote-artifacts Lambda's event: copy the artifacts under destinationUri. */
+export interface PromoteRequest {
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+  /** s3://<artifacts>/deployed/<runId>/ */
+  readonly destinationUri: string;
+}
+
+/** The copies under deployed/ that the endpoint and the batch pipeline use (kept under `$.deployed`). */
+export interface DeployedArtifacts {
+  readonly prefix: string;
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+}
+
+/** The prune-deployments Lambda's event. */
+export interface PruneRequest {
+  readonly endpointName: string;
+  /** Models (with their endpoint configurations and deployed/ copies) kept besides the live one. */
+  readonly keep: number;
+  readonly modelPrefix: string;
+  readonly endpointConfigPrefix: string;
+  /** s3://<artifacts>/deployed/ */
+  readonly deployedUri: string;
+}
+
+/** What the prune-deployments Lambda deleted. */
+export interface PruneResult {
+  /** Run ids kept (their models, configurations and copies). */
+  readonly kept: string[];
+  readonly deletedModels: string[];
+  readonly deletedEndpointConfigs: string[];
+  readonly deletedObjects: number;
+}
+
+/**
+ * The SSM record of the deployed model, written by the training pipeline (PutParameter: no stack
+ * owns it, so stack updates leave it alone) and read by the batch pipeline. The URIs are the
+ * deployed/ copies, which do not expire.
+ */
 export interface DeploymentRecord {
   readonly modelName: string;
   readonly endpointName: string;
@@ -115,6 +184,12 @@ export interface BatchOutput {
   readonly batchInputUri: string;
   /** s3://<artifacts>/batch/<date>/<execution name>/ */
   readonly outputUri: string;
+}
+
+/** Output of a batch execution that had nothing to do (no model deployed yet). */
+export interface BatchSkippedOutput {
+  readonly status: typeof ExecutionStatus.BatchSkipped;
+  readonly reason: string;
 }
 
 /** A value for every field of T: a missing, extra or renamed field fails the type check. */

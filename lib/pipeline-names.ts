@@ -4,7 +4,7 @@
  * its stand-ins to Task states by these names and reads executions' outputs by these fields.
  */
 import { BASELINE_PREFIX, metricName } from '../container/src/metrics/definitions';
-import type { DeploymentRecord, GateDecision, PrepareDataResult } from './contracts';
+import type { DeployedArtifacts, DeploymentRecord, DeployRequest, GateDecision, PrepareDataResult } from './contracts';
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
@@ -21,21 +21,48 @@ export const TrainingStates = {
   BuildRejectedOutput: 'BuildRejectedOutput',
   NotifyRejected: 'NotifyRejected',
   ModelRejected: 'ModelRejected',
+  BuildDeployRequest: 'BuildDeployRequest',
+  // The deployment lock (deploy-lock.ts)
+  InitDeployLock: 'InitDeployLock',
+  AcquireDeployLock: 'AcquireDeployLock',
+  ReadDeployLock: 'ReadDeployLock',
+  DeployLockHeld: 'DeployLockHeld',
+  CheckLockHolder: 'CheckLockHolder',
+  LockHolderRunning: 'LockHolderRunning',
+  TakeOverDeployLock: 'TakeOverDeployLock',
+  CountLockWait: 'CountLockWait',
+  LockWaitLeft: 'LockWaitLeft',
+  WaitForDeployLock: 'WaitForDeployLock',
+  BuildBusyOutput: 'BuildBusyOutput',
+  NotifyBusy: 'NotifyBusy',
+  DeployBusy: 'DeployBusy',
+  ReleaseDeployLock: 'ReleaseDeployLock',
+  ReleaseDeployLockOnFailure: 'ReleaseDeployLockOnFailure',
+  // The deployment (deploy-steps.ts, endpoint-rollout.ts)
+  PromoteArtifacts: 'PromoteArtifacts',
   CreateModel: 'CreateModel',
   CreateEndpointConfig: 'CreateEndpointConfig',
+  InitRollout: 'InitRollout',
   DescribeEndpoint: 'DescribeEndpoint',
+  DecideEndpointAction: 'DecideEndpointAction',
+  ClassifyEndpointError: 'ClassifyEndpointError',
   CreateEndpoint: 'CreateEndpoint',
   UpdateEndpoint: 'UpdateEndpoint',
-  InitPollCounter: 'InitPollCounter',
-  WaitForEndpoint: 'WaitForEndpoint',
-  CheckEndpointStatus: 'CheckEndpointStatus',
+  DeleteFailedEndpoint: 'DeleteFailedEndpoint',
+  RolloutRequested: 'RolloutRequested',
   CountPoll: 'CountPoll',
-  EndpointReady: 'EndpointReady',
+  PollBudgetLeft: 'PollBudgetLeft',
+  WaitForEndpoint: 'WaitForEndpoint',
   DeploymentRolledBack: 'DeploymentRolledBack',
   DeploymentFailed: 'DeploymentFailed',
+  EndpointDisappeared: 'EndpointDisappeared',
+  EndpointNeedsAttention: 'EndpointNeedsAttention',
   DeploymentTimedOut: 'DeploymentTimedOut',
+  EndpointNotReady: 'EndpointNotReady',
+  EndpointCallFailed: 'EndpointCallFailed',
   BuildRecord: 'BuildRecord',
   RecordDeployment: 'RecordDeployment',
+  PruneDeployments: 'PruneDeployments',
   BuildDeployedOutput: 'BuildDeployedOutput',
   NotifySuccess: 'NotifySuccess',
   Deployed: 'Deployed',
@@ -49,6 +76,7 @@ export const BatchStates = {
   ReadDeployment: 'ReadDeployment',
   HasDeployedModel: 'HasDeployedModel',
   NoDeployedModel: 'NoDeployedModel',
+  BatchSkipped: 'BatchSkipped',
   NameBatchRun: 'NameBatchRun',
   NameBatchOutput: 'NameBatchOutput',
   RunBatchTransform: 'RunBatchTransform',
@@ -67,6 +95,10 @@ export const DataPaths = {
   gate: (field: keyof GateDecision) => `$.gate.${field}`,
   /** The deployment record read from SSM (batch pipeline). */
   record: (field: keyof DeploymentRecord) => `$.deployment.record.${field}`,
+  /** What the deployment steps are asked to deploy (training pipeline; a deploy-only entry sets the same). */
+  request: (field: keyof DeployRequest) => `$.deployRequest.${field}`,
+  /** The copies the endpoint and the batch pipeline use (PromoteArtifacts). */
+  deployed: (field: keyof DeployedArtifacts) => `$.deployed.${field}`,
 } as const;
 
 /** Task state Resource ARNs (what the local runner binds to). */
@@ -78,6 +110,11 @@ export const TaskResources = {
   createEndpoint: 'arn:aws:states:::sagemaker:createEndpoint',
   describeEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint',
   updateEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:updateEndpoint',
+  deleteEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint',
+  dynamoPutItem: 'arn:aws:states:::dynamodb:putItem',
+  dynamoGetItem: 'arn:aws:states:::dynamodb:getItem',
+  dynamoDeleteItem: 'arn:aws:states:::dynamodb:deleteItem',
+  describeExecution: 'arn:aws:states:::aws-sdk:sfn:describeExecution',
   ssmPutParameter: 'arn:aws:states:::aws-sdk:ssm:putParameter',
   ssmGetParameter: 'arn:aws:states:::aws-sdk:ssm:getParameter',
   snsPublish: 'arn:aws:states:::sns:publish',
@@ -86,14 +123,19 @@ export const TaskResources = {
 
 /**
  * Error names the service integrations raise, as a Task state's Retry and Catch see them (the
- * local runner raises the same names from its stand-ins).
+ * local runner raises the same names from its stand-ins). The AWS SDK integrations name an error
+ * `<Service>.<Exception>`, an unmodelled one `<Service>.<Service>Exception`:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
  */
 export const IntegrationErrors = {
   /** A `.sync` job (training or transform) that ended Failed or Stopped; the Cause is its Describe* JSON. */
   TaskFailed: 'States.TaskFailed',
-  /** The optimized SageMaker integrations (arn:aws:states:::sagemaker:*) on an API error. */
+  /**
+   * The optimized SageMaker integrations (arn:aws:states:::sagemaker:*) on an API error, whatever
+   * its code: the Cause reads "<message> (Service: AmazonSageMaker; ... Error Code: ValidationException; ...)".
+   */
   SageMakerApi: 'SageMaker.AmazonSageMakerException',
-  /** The AWS SDK integration (aws-sdk:sagemaker:*) on an unmodelled API error, such as a missing endpoint. */
+  /** The AWS SDK integration (aws-sdk:sagemaker:*) on SageMaker's unmodelled errors (ValidationException included). */
   SageMakerSdk: 'SageMaker.SageMakerException',
   /** The AWS SDK integration's name for SageMaker's ValidationException, were the service to model it. */
   SageMakerValidation: 'SageMaker.ValidationException',
@@ -101,14 +143,58 @@ export const IntegrationErrors = {
   SsmParameterNotFound: 'Ssm.ParameterNotFoundException',
   /** PutParameter of an existing parameter without Overwrite (AWS SDK integration). */
   SsmParameterAlreadyExists: 'Ssm.ParameterAlreadyExistsException',
+  /** A DynamoDB write whose ConditionExpression is false (optimized integration). */
+  DynamoConditionalCheckFailed: 'DynamoDB.ConditionalCheckFailedException',
+  /** DescribeExecution of an execution Step Functions no longer knows (AWS SDK integration). */
+  SfnExecutionDoesNotExist: 'Sfn.ExecutionDoesNotExistException',
 } as const;
 
+/** Errors of the aws-sdk:sagemaker endpoint calls; which one it was is read from the Cause (ENDPOINT_ERROR_PATTERNS). */
+export const ENDPOINT_API_ERRORS = [IntegrationErrors.SageMakerSdk, IntegrationErrors.SageMakerValidation];
+
 /**
- * Errors a DescribeEndpoint aws-sdk task raises for a missing endpoint. SageMaker answers with an
- * unmodelled ValidationException ("Could not find endpoint"), which Step Functions names
- * `SageMaker.SageMakerException`; the modelled name is listed too in case the service models it.
+ * The start of SageMaker's ValidationException messages about endpoints, as DescribeEndpoint,
+ * CreateEndpoint, UpdateEndpoint and DeleteEndpoint answer them (`<start> "<arn>".`). The local
+ * stand-in writes them, the state machine matches them: the error name alone does not tell a
+ * missing endpoint from throttling or a denied call.
  */
-export const ENDPOINT_NOT_FOUND_ERRORS = [IntegrationErrors.SageMakerSdk, IntegrationErrors.SageMakerValidation];
+export const EndpointErrorMessages = {
+  EndpointNotFound: 'Could not find endpoint',
+  EndpointConfigNotFound: 'Could not find endpoint configuration',
+  InProgress: 'Cannot update in-progress endpoint',
+  Failed: 'Cannot update failed endpoint',
+  AlreadyExists: 'Cannot create already existing endpoint',
+} as const;
+
+/** SageMaker's message for one of the above: `<start> "<arn>".` */
+export function endpointErrorMessage(start: string, arn: string): string {
+  return `${start} "${arn}".`;
+}
+
+/** StringMatches patterns on a Cause, one per case the rollout loop handles (the quote keeps "endpoint" from matching "endpoint configuration"). */
+export const ENDPOINT_ERROR_PATTERNS = {
+  endpointNotFound: `*${EndpointErrorMessages.EndpointNotFound} "*`,
+  endpointConfigNotFound: `*${EndpointErrorMessages.EndpointConfigNotFound} "*`,
+  /** Worth describing again: the endpoint is busy, failed, or exists after all. */
+  describeAgain: [EndpointErrorMessages.InProgress, EndpointErrorMessages.Failed, EndpointErrorMessages.AlreadyExists].map(
+    (m) => `*${m} "*`,
+  ),
+  /** Throttling that reached the state machine as an unmodelled error. */
+  throttled: ['*Rate exceeded*', '*ThrottlingException*'],
+} as const;
+
+/** SageMaker's EndpointStatus values: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html */
+export const EndpointStatus = {
+  OutOfService: 'OutOfService',
+  Creating: 'Creating',
+  Updating: 'Updating',
+  SystemUpdating: 'SystemUpdating',
+  RollingBack: 'RollingBack',
+  InService: 'InService',
+  Deleting: 'Deleting',
+  Failed: 'Failed',
+  UpdateRollbackFailed: 'UpdateRollbackFailed',
+} as const;
 
 /** Errors retried on every task (throttling and transient service errors), with backoff. */
 export const THROTTLING_ERRORS = [
@@ -122,10 +208,10 @@ export const THROTTLING_ERRORS = [
   'SSM.ThrottlingException',
   'Sns.ThrottledException',
   'SNS.ThrottledException',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'Sfn.ThrottlingException',
 ];
-
-/** Extra transient error of the optimized (non-.sync) SageMaker integrations. */
-export const SAGEMAKER_TRANSIENT_ERROR = IntegrationErrors.SageMakerApi;
 
 /**
  * Errors of the prepare-data Lambda (its error classes carry these names). The PrepareData task
@@ -151,14 +237,21 @@ export const PipelineErrors = {
   DeploymentRolledBack: 'DeploymentRolledBack',
   DeploymentFailed: 'DeploymentFailed',
   DeploymentTimedOut: 'DeploymentTimedOut',
-  NoDeployedModel: 'NoDeployedModel',
+  /** The endpoint never reached a state a deployment can start from (InService, Failed or absent). */
+  EndpointNotReady: 'EndpointNotReady',
+  /** UpdateRollbackFailed or OutOfService: SageMaker needs a person to look at the endpoint. */
+  EndpointNeedsAttention: 'EndpointNeedsAttention',
 } as const;
 
 /** Values of the `status` field of a finished execution's output. */
 export const ExecutionStatus = {
   Deployed: 'DEPLOYED',
   Rejected: 'REJECTED',
+  /** The gate passed, but another execution held the deployment lock for the whole wait. */
+  Busy: 'BUSY',
   BatchCompleted: 'COMPLETED',
+  /** No model has been deployed yet: nothing to do, nothing wrong. */
+  BatchSkipped: 'SKIPPED',
 } as const;
 
 /** The production variant every endpoint configuration uses. */
@@ -178,6 +271,8 @@ export function resourceNames(projectName: string) {
     endpointConfigPrefix: `${projectName}-epc-`,
     transformJobPrefix: `${projectName}-batch-`,
     deploymentParameter: `/${projectName}/deployment`,
+    /** Key of the one lock item in the deployment lock table. */
+    deployLockId: 'deploy-lock',
     trainingStateMachine: `${projectName}-training-pipeline`,
     batchStateMachine: `${projectName}-batch-recommendations`,
     dataStack: `${projectName}-data`,
@@ -186,17 +281,30 @@ export function resourceNames(projectName: string) {
 }
 
 /**
- * Bucket names: deterministic (project, account, region), so the pipeline stack refers to the
- * buckets by name instead of through CloudFormation exports, and IAM resources read plainly.
- * Pass account and region tokens (Aws.ACCOUNT_ID, Aws.REGION) or literal values.
+ * Bucket names: deterministic (project, account, region and the optional bucketSuffix), so the
+ * pipeline stack refers to the buckets by name instead of through CloudFormation exports, and IAM
+ * resources read plainly. Pass account and region tokens (Aws.ACCOUNT_ID, Aws.REGION) or literal
+ * values. The buckets outlive `cdk destroy`; a new suffix gives a re-deployment new ones.
  */
-export function bucketNames(projectName: string, account: string, region: string) {
+export function bucketNames(projectName: string, account: string, region: string, suffix?: string) {
+  const end = suffix ? `-${suffix}` : '';
   return {
-    raw: `${projectName}-raw-${account}-${region}`,
-    artifacts: `${projectName}-artifacts-${account}-${region}`,
-    accessLogs: `${projectName}-access-logs-${account}-${region}`,
+    raw: `${projectName}-raw-${account}-${region}${end}`,
+    artifacts: `${projectName}-artifacts-${account}-${region}${end}`,
+    accessLogs: `${projectName}-access-logs-${account}-${region}${end}`,
   };
 }
+
+/**
+ * Prefixes of the artifacts bucket. runs/ and batch/ expire (runRetentionDays, batchRetentionDays);
+ * deployed/ holds the copies the endpoint and the batch pipeline use and never expires: old copies
+ * are deleted with their models (keepModels).
+ */
+export const ArtifactPrefixes = {
+  runs: 'runs/',
+  batch: 'batch/',
+  deployed: 'deployed/',
+} as const;
 
 /** CloudFormation output keys of the pipeline stack (the pipeline CLI reads them). */
 export const StackOutputs = {

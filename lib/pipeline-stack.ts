@@ -1,12 +1,12 @@
 /**
- * The pipeline stack: image, Lambdas, roles, notification topic, deployment record, the training
- * and batch state machines, their schedules, alarms and dashboard.
+ * The pipeline stack: image, Lambdas, roles, notification topic, deployment lock, the training and
+ * batch state machines, their schedules, alarms and dashboard.
  */
 import * as path from 'path';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Size, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,31 +14,46 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
+import { startFirstTraining } from './first-run';
 import { Monitoring } from './monitoring';
-import { bucketNames, resourceNames, StackOutputs } from './pipeline-names';
+import { createNotifications } from './notifications';
+import { ArtifactPrefixes, bucketNames, resourceNames, StackOutputs } from './pipeline-names';
 import { PROJECT_ROOT } from './project-root';
-import { sagemakerLogGroupArn } from './task-helpers';
+import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
+
+/** Where the state machines log (the prefix CloudWatch Logs reserves for vended logs). */
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
 
 /** Object actions on `<bucket>/<prefix>*` for each prefix. */
 function objectStatement(actions: string[], bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) });
 }
 
-/** s3:ListBucket on the bucket, limited to keys under `prefix` (all keys when empty). */
-function listStatement(bucket: s3.IBucket, prefix: string): iam.PolicyStatement {
+/** s3:ListBucket on the bucket, limited to keys under the prefixes (all keys when the only one is empty). */
+function listStatement(bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
+  const limited = prefixes.filter(Boolean);
   return new iam.PolicyStatement({
     actions: ['s3:ListBucket'],
     resources: [bucket.bucketArn],
-    ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+    ...(limited.length ? { conditions: { StringLike: { 's3:prefix': limited.map((p) => `${p}*`) } } } : {}),
   });
 }
+
+/**
+ * How the image asset is built: into the local image store with Docker media types. SageMaker
+ * accepts only a Docker v2 manifest (an OCI manifest or index fails CreateModel with "Unsupported
+ * manifest media type"), and BuildKit switches to OCI media types with the containerd image store
+ * or with attestations. `oci-mediatypes=false` pins the media types on every BuildKit builder; the
+ * CDK CLI already builds with BUILDX_NO_DEFAULT_ATTESTATIONS=1 (no provenance index).
+ * https://docs.docker.com/build/exporters/oci-docker/
+ */
+export const IMAGE_OUTPUTS = ['type=docker,oci-mediatypes=false'];
 
 /** Properties of the pipeline stack. */
 export interface PipelineStackProps extends StackProps {
@@ -56,8 +71,10 @@ export class PipelineStack extends Stack {
   readonly batch: BatchPipeline;
   /** Notification topic (success, rejection, failure, alarms). */
   readonly topic: sns.Topic;
-  /** SSM parameter recording the deployed model and the latest batch input. */
-  readonly deploymentParameter: ssm.StringParameter;
+  /** SSM parameter recording the deployed model (written by the training pipeline; no stack owns its value). */
+  readonly deploymentParameter: ssm.IStringParameter;
+  /** Table holding the deployment lock (one item while an execution deploys). */
+  readonly lockTable: dynamodb.Table;
   /** Role SageMaker assumes for training, hosting and transform. */
   readonly sagemakerRole: iam.Role;
   /** The raw-data bucket (data stack), by name. */
@@ -68,32 +85,39 @@ export class PipelineStack extends Stack {
   readonly prepareFunction: lambda.Function;
   /** The evaluate-gate Lambda (lambda/evaluate-gate). */
   readonly gateFunction: lambda.Function;
+  /** The promote-artifacts Lambda (lambda/promote-artifacts). */
+  readonly promoteFunction: lambda.Function;
+  /** The prune-deployments Lambda (lambda/prune-deployments). */
+  readonly pruneFunction: lambda.Function;
+  /** The training image. */
+  readonly image: ecrAssets.DockerImageAsset;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
     const names = resourceNames(config.projectName);
     // The data stack's buckets, by their deterministic names (no cross-stack exports).
-    const buckets = bucketNames(config.projectName, Aws.ACCOUNT_ID, Aws.REGION);
+    const buckets = bucketNames(config.projectName, Aws.ACCOUNT_ID, Aws.REGION, config.bucketSuffix);
     const rawBucket = (this.rawBucket = s3.Bucket.fromBucketName(this, 'RawDataBucket', buckets.raw));
     const artifactsBucket = (this.artifactsBucket = s3.Bucket.fromBucketName(this, 'ArtifactsBucket', buckets.artifacts));
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
-    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
+    const image = (this.image = new ecrAssets.DockerImageAsset(this, 'Image', {
       directory: props.imageDirectory ?? path.join(PROJECT_ROOT, 'container'),
       platform: ecrAssets.Platform.LINUX_AMD64,
-    });
+      outputs: IMAGE_OUTPUTS,
+    }));
+    const { runs, batch, deployed } = ArtifactPrefixes;
 
     this.sagemakerRole = new iam.Role(this, 'SageMakerExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Training jobs, models and transform jobs of the recommender pipeline',
     });
-    // Channels and model data are read from runs/, models written to runs/, batch output to batch/.
-    this.sagemakerRole.addToPolicy(objectStatement(['s3:GetObject'], artifactsBucket, 'runs/'));
-    this.sagemakerRole.addToPolicy(
-      objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/', 'batch/'),
-    );
-    this.sagemakerRole.addToPolicy(listStatement(artifactsBucket, 'runs/'));
+    // Channels are read from runs/, the deployed model and batch input from deployed/; models are
+    // written to runs/, batch output to batch/.
+    this.sagemakerRole.addToPolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, deployed));
+    this.sagemakerRole.addToPolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, runs, batch));
+    this.sagemakerRole.addToPolicy(listStatement(artifactsBucket, runs, deployed));
     image.repository.grantPull(this.sagemakerRole);
     this.sagemakerRole.addToPolicy(
       new iam.PolicyStatement({
@@ -109,23 +133,16 @@ export class PipelineStack extends Stack {
       }),
     );
 
-    const key = new kms.Key(this, 'NotificationKey', {
-      description: 'Encrypts the recommender pipeline notification topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Notifications', {
-      masterKey: key,
-      enforceSSL: true,
-      displayName: `${config.projectName} recommender pipeline`,
-    });
-    if (config.notificationEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.notificationEmail));
+    const { topic, key } = createNotifications(this, { config });
+    this.topic = topic;
 
-    this.deploymentParameter = new ssm.StringParameter(this, 'DeploymentParameter', {
-      parameterName: names.deploymentParameter,
-      stringValue: '{}',
-      description: 'JSON record of the deployed model (written by the training pipeline, read by the batch pipeline)',
+    this.deploymentParameter = ssm.StringParameter.fromStringParameterName(this, 'DeploymentRecord', names.deploymentParameter);
+    this.lockTable = new dynamodb.Table(this, 'DeployLockTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Holds only the lock of a running deployment.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
@@ -142,7 +159,7 @@ export class PipelineStack extends Stack {
     prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], rawBucket, ''));
     prepareFunction.addToRolePolicy(listStatement(rawBucket, ''));
     prepareFunction.addToRolePolicy(
-      objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'),
+      objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, runs),
     );
     const gateFunction = (this.gateFunction = this.nodeFunction(
       'EvaluateGateFunction',
@@ -152,9 +169,66 @@ export class PipelineStack extends Stack {
       logRetention,
     ));
 
+    // Reads a run's artifacts, writes their copies under deployed/.
+    const promoteFunction = (this.promoteFunction = this.nodeFunction(
+      'PromoteArtifactsFunction',
+      'promote-artifacts',
+      256,
+      Duration.minutes(5),
+      logRetention,
+    ));
+    promoteFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, deployed));
+    promoteFunction.addToRolePolicy(listStatement(artifactsBucket, runs));
+    promoteFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, deployed));
+    // Deletes old models, endpoint configurations and deployed/ copies, never the endpoint.
+    const pruneFunction = (this.pruneFunction = this.nodeFunction(
+      'PruneDeploymentsFunction',
+      'prune-deployments',
+      256,
+      Duration.minutes(2),
+      logRetention,
+    ));
+    pruneFunction.addToRolePolicy(listStatement(artifactsBucket, deployed));
+    pruneFunction.addToRolePolicy(objectStatement(['s3:DeleteObject'], artifactsBucket, deployed));
+    pruneFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:ListModels', 'sagemaker:ListEndpointConfigs'], resources: ['*'] }),
+    );
+    pruneFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeEndpoint'],
+        resources: [sagemakerArn(this, 'endpoint', config.endpointName.toLowerCase())],
+      }),
+    );
+    pruneFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'],
+        resources: [sagemakerArn(this, 'endpoint-config', `${names.endpointConfigPrefix}*`)],
+      }),
+    );
+    pruneFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DeleteModel'],
+        resources: [sagemakerArn(this, 'model', `${names.modelPrefix}*`)],
+      }),
+    );
+
     const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic });
-    const logGroup = (id: string) =>
-      new logs.LogGroup(this, id, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const rollbackAlarms = [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm];
+    // SageMaker reads the rollback alarms with the model's execution role during a blue/green update:
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+    this.sagemakerRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: rollbackAlarms.map((a) => a.alarmArn) }),
+    );
+    // Under /aws/vendedlogs/ (Step Functions' advice: it keeps the CloudWatch Logs resource policy
+    // under its size limit, https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html). The
+    // stack's id makes the retained groups' names new for each deployment of the stack.
+    const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+    const logGroup = (id: string, machineName: string) =>
+      new logs.LogGroup(this, id, {
+        logGroupName: `${VENDED_LOGS_PREFIX}${machineName}-${stackGuid}`,
+        retention: logRetention,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
 
     this.training = new TrainingPipeline(this, 'TrainingPipeline', {
       config,
@@ -164,10 +238,13 @@ export class PipelineStack extends Stack {
       sagemakerRole: this.sagemakerRole,
       prepareFunction,
       gateFunction,
+      promoteFunction,
+      pruneFunction,
+      lockTable: this.lockTable,
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,
-      rollbackAlarms: [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm],
-      logGroup: logGroup('TrainingPipelineLogs'),
+      rollbackAlarms,
+      logGroup: logGroup('TrainingPipelineLogs', names.trainingStateMachine),
     });
     this.batch = new BatchPipeline(this, 'BatchRecommendations', {
       config,
@@ -175,7 +252,7 @@ export class PipelineStack extends Stack {
       sagemakerRole: this.sagemakerRole,
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,
-      logGroup: logGroup('BatchRecommendationsLogs'),
+      logGroup: logGroup('BatchRecommendationsLogs', names.batchStateMachine),
     });
     monitoring.watch(this.training.stateMachine, this.batch.stateMachine);
     // Publishing to a KMS-encrypted topic needs the publisher to use the key.
@@ -213,6 +290,8 @@ export class PipelineStack extends Stack {
         enabled,
       });
     }
+
+    if (config.startTrainingOnDeploy) startFirstTraining(this, this.training.stateMachine);
 
     new CfnOutput(this, StackOutputs.TrainingStateMachineArn, { value: this.training.stateMachine.stateMachineArn });
     new CfnOutput(this, StackOutputs.BatchStateMachineArn, { value: this.batch.stateMachine.stateMachineArn });

@@ -1,10 +1,11 @@
 /**
  * The training pipeline state machine: defaults -> input check (input-steps.ts) -> prepare ->
- * train -> gate -> deploy (deploy-steps.ts) -> record -> notify. Names of states, errors and
+ * train -> gate -> deploy (deploy-steps.ts: lock, rollout, record) -> notify (training-outcomes.ts). Names of states, errors and
  * outputs come from pipeline-names.ts, the shapes of stage results from contracts.ts.
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -17,20 +18,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { metricDefinitions } from '../container/src/metrics/definitions';
 import { PipelineConfig } from './config';
-import type {
-  DeployedOutput,
-  Fields,
-  GateDecision,
-  GateEvent,
-  PrepareDataRequest,
-  PrepareDataResult,
-  RejectedOutput,
-} from './contracts';
-import { buildDeploySteps } from './deploy-steps';
+import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
+import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
 import {
   DataPaths,
-  ExecutionStatus,
   gateMetricNames,
   PREPARE_DATA_RETRY_ERRORS,
   resourceNames,
@@ -45,12 +37,12 @@ import {
   passRoleStatement,
   payloadFields,
   pipelineStateMachine,
-  publishOutput,
   RuntimeS3Location,
   sagemakerArn,
   scopeTaskPolicies,
   syncRuleStatement,
 } from './task-helpers';
+import { buildTrainingOutcomes } from './training-outcomes';
 
 const { prepared, gate: gateResult } = DataPaths;
 
@@ -70,9 +62,15 @@ export interface TrainingPipelineProps {
   readonly prepareFunction: lambda.IFunction;
   /** The evaluate-gate Lambda. */
   readonly gateFunction: lambda.IFunction;
+  /** Copies a deployed model's artifacts to deployed/ (lambda/promote-artifacts). */
+  readonly promoteFunction: lambda.IFunction;
+  /** Deletes models beyond keepModels (lambda/prune-deployments). */
+  readonly pruneFunction: lambda.IFunction;
+  /** Table holding the deployment lock. */
+  readonly lockTable: dynamodb.ITable;
   /** Topic that receives success, rejection and failure notifications. */
   readonly topic: sns.ITopic;
-  /** SSM parameter that records the deployed model (read by the batch pipeline). */
+  /** SSM parameter that records the deployed model (written by the deployment steps, read by the batch pipeline). */
   readonly deploymentParameter: ssm.IStringParameter;
   /** Alarms that roll a blue/green endpoint update back. */
   readonly rollbackAlarms: cloudwatch.IAlarm[];
@@ -234,53 +232,39 @@ export class TrainingPipeline extends Construct {
       failure,
     );
 
-    // Both outcomes output the gate's decision and the run; each publishes it and succeeds.
-    const outcome: Fields<Omit<RejectedOutput, 'status'>, string> = {
-      reason: gateResult('reason'),
-      metricName: gateResult('metricName'),
-      value: gateResult('value'),
-      baselineMetricName: gateResult('baselineMetricName'),
-      baselineValue: gateResult('baselineValue'),
-      threshold: gateResult('threshold'),
-      metrics: gateResult('metrics'),
-      trainingJobName: '$.run.trainingJobName',
-      modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
-      endpointName: '$.run.endpointName',
-      stats: prepared('stats'),
-    };
-    const subject = (what: string) => `${config.projectName} training pipeline: ${what}`;
-    const rejected = publishOutput(
-      this,
-      { build: S.BuildRejectedOutput, notify: S.NotifyRejected, end: S.ModelRejected },
-      { status: ExecutionStatus.Rejected, ...jsonPaths<Omit<RejectedOutput, 'status'>>(outcome) },
-      props.topic,
-      subject('model rejected'),
-      failure,
-    );
-    const deployedFields: Fields<Omit<DeployedOutput, 'status'>, string> = {
-      ...outcome,
-      modelName: '$.run.modelName',
-      endpointConfigName: '$.run.endpointConfigName',
-      batchInputUri: prepared('batchInputUri'),
-    };
-    const deployed = publishOutput(
-      this,
-      { build: S.BuildDeployedOutput, notify: S.NotifySuccess, end: S.Deployed },
-      { status: ExecutionStatus.Deployed, ...jsonPaths<Omit<DeployedOutput, 'status'>>(deployedFields) },
-      props.topic,
-      subject('model deployed'),
-      failure,
-    );
+    const { rejected, deployed, busy } = buildTrainingOutcomes(this, { config, topic: props.topic, failure });
 
-    const deploy = buildDeploySteps(this, {
+    const deployRequest = new sfn.Pass(this, S.BuildDeployRequest, {
+      parameters: jsonPaths<DeployRequest>({
+        runId: '$.run.id',
+        modelName: '$.run.modelName',
+        endpointConfigName: '$.run.endpointConfigName',
+        trainingJobName: '$.run.trainingJobName',
+        modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+        batchInputUri: prepared('batchInputUri'),
+        catalogUri: prepared('catalogUri'),
+        metricName: gateResult('metricName'),
+        value: gateResult('value'),
+        baselineValue: gateResult('baselineValue'),
+      }),
+      resultPath: '$.deployRequest',
+    });
+    const deployment = new EndpointDeployment(this, {
       config,
       image,
       sagemakerRole: props.sagemakerRole,
       deploymentParameter: props.deploymentParameter,
+      lockTable: props.lockTable,
+      lockHolderStateMachineName: names.trainingStateMachine,
       rollbackAlarms: props.rollbackAlarms,
+      artifactsBucket: props.artifactsBucket,
+      promoteFunction: props.promoteFunction,
+      pruneFunction: props.pruneFunction,
       failure,
       next: deployed,
+      busy,
     });
+    deployRequest.next(deployment.start);
 
     input.end
       .next(prepare)
@@ -288,7 +272,7 @@ export class TrainingPipeline extends Construct {
       .next(gate)
       .next(
         new sfn.Choice(this, S.CheckGate)
-          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deploy)
+          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deployRequest)
           .otherwise(rejected),
       );
 

@@ -42,3 +42,6 @@ export class TarFormatError extends NamedError {}
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}
+
+/** An expression (a DynamoDB condition) the local stand-in does not evaluate. */
+export class UnsupportedExpressionError extends NamedError {}

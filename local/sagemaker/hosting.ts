@@ -1,20 +1,28 @@
 /**
  * Models, endpoint configurations and endpoints. An endpoint is a `serve` process on a loopback
- * port. CreateEndpoint and UpdateEndpoint answer at once and deploy in the background, as
- * SageMaker does, so the state machine's DescribeEndpoint polling loop sees Creating/Updating and
- * then InService. An update starts the new process and waits for its /ping before the old one
- * stops (blue/green): requests keep being served by the old model until the new one is ready.
+ * port. CreateEndpoint, UpdateEndpoint and DeleteEndpoint answer at once and work in the
+ * background, as SageMaker does, so the state machine's DescribeEndpoint loop sees Creating,
+ * Updating or Deleting first. Endpoint states follow SageMaker's
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html): a create
+ * whose container never answers /ping leaves a Failed endpoint, which refuses UpdateEndpoint
+ * ("Cannot update failed endpoint") and allows only DeleteEndpoint; an endpoint in progress refuses
+ * both ("Cannot update in-progress endpoint"). An update starts the new process and waits for its
+ * /ping before the old one stops (blue/green); a failed update leaves the old model InService with
+ * a FailureReason. Errors carry SageMaker's ValidationException messages (EndpointErrorMessages).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { BASE_DIR_ENV, PORT_ENV } from '../../container/src/paths';
+import { parseS3Uri } from '../../lambda/shared/s3-uri';
+import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus, VARIANT_NAME } from '../../lib/pipeline-names';
 import { startServer, type ServerProcess } from '../processes';
 import { getBuffer } from '../s3';
 import { unpackArchive } from '../tar';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { SageMakerValidationError } from './errors';
 
-interface Model {
+export interface Model {
   readonly name: string;
   readonly arn: string;
   readonly image: string;
@@ -23,7 +31,7 @@ interface Model {
   readonly created: number;
 }
 
-interface EndpointConfig {
+export interface EndpointConfig {
   readonly name: string;
   readonly arn: string;
   readonly variants: Json[];
@@ -34,6 +42,8 @@ interface Endpoint {
   readonly name: string;
   readonly arn: string;
   status: 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
+  /** The last UpdateEndpoint's DeploymentConfig (DescribeEndpoint's LastDeploymentConfig). */
+  deploymentConfig?: Json;
   configName: string;
   server?: ServerProcess;
   failureReason?: string;
@@ -49,6 +59,32 @@ function checkName(kind: string, name: unknown): string {
   return name;
 }
 
+/** What SageMaker reports when the container of a new fleet never answers /ping. */
+export function healthCheckFailure(detail: string): string {
+  return `The primary container for production variant ${VARIANT_NAME} did not pass the ping health check. Please check CloudWatch logs for this endpoint. (${detail})`.slice(
+    0,
+    1024,
+  );
+}
+
+/** BlueGreenUpdatePolicy bounds UpdateEndpoint enforces (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html). */
+function checkDeploymentConfig(config: unknown): void {
+  if (config === undefined) return;
+  const policy = asRecord(asRecord(config).BlueGreenUpdatePolicy);
+  const range = (field: string, min: number, max: number) => {
+    const v = policy[field];
+    if (v !== undefined && (typeof v !== 'number' || v < min || v > max))
+      throw new SageMakerValidationError(
+        `1 validation error detected: Value '${String(v)}' at 'deploymentConfig.blueGreenUpdatePolicy.${field[0].toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
+      );
+  };
+  range('TerminationWaitInSeconds', 0, 3600);
+  range('MaximumExecutionTimeoutInSeconds', 600, 28800);
+  const alarms = asRecord(asRecord(config).AutoRollbackConfiguration).Alarms;
+  if (alarms !== undefined && (!Array.isArray(alarms) || alarms.length < 1 || alarms.length > 10))
+    throw new SageMakerValidationError('AutoRollbackConfiguration.Alarms must hold 1 to 10 alarms');
+}
+
 export class Hosting {
   private readonly models = new Map<string, Model>();
   private readonly configs = new Map<string, EndpointConfig>();
@@ -57,13 +93,18 @@ export class Hosting {
 
   constructor(private readonly ctx: SageMakerContext) {}
 
-  createModel(params: Json): Json {
+  /** CreateModel checks that the model data is there, as SageMaker does ("Could not find model data at ..."). */
+  async createModel(params: Json): Promise<Json> {
     const name = checkName('ModelName', params.ModelName);
     if (this.models.has(name))
       throw new SageMakerValidationError(`Cannot create already existing model "${sageMakerArn(this.ctx, 'model', name)}".`);
     const container = asRecord(params.PrimaryContainer ?? (Array.isArray(params.Containers) ? params.Containers[0] : undefined));
     if (typeof container.ModelDataUrl !== 'string')
       throw new SageMakerValidationError('PrimaryContainer.ModelDataUrl is required locally');
+    const { bucket, key } = parseS3Uri(container.ModelDataUrl);
+    await this.ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => {
+      throw new SageMakerValidationError(`Could not find model data at ${String(container.ModelDataUrl)}.`);
+    });
     const model: Model = {
       name,
       arn: sageMakerArn(this.ctx, 'model', name),
@@ -83,6 +124,30 @@ export class Hosting {
     return model;
   }
 
+  /** Every model, oldest first. */
+  listModels(): Model[] {
+    return [...this.models.values()];
+  }
+
+  deleteModel(name: string): void {
+    this.model(name);
+    this.models.delete(name);
+  }
+
+  /** Every endpoint configuration, oldest first. */
+  listEndpointConfigs(): EndpointConfig[] {
+    return [...this.configs.values()];
+  }
+
+  describeEndpointConfig(name: string): EndpointConfig {
+    return this.config(name);
+  }
+
+  deleteEndpointConfig(name: string): void {
+    this.config(name);
+    this.configs.delete(name);
+  }
+
   createEndpointConfig(params: Json): Json {
     const name = checkName('EndpointConfigName', params.EndpointConfigName);
     if (this.configs.has(name))
@@ -100,9 +165,7 @@ export class Hosting {
   private config(name: string): EndpointConfig {
     const config = this.configs.get(name);
     if (!config)
-      throw new SageMakerValidationError(
-        `Could not find endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`,
-      );
+      throw new SageMakerValidationError(endpointErrorMessage(M.EndpointConfigNotFound, sageMakerArn(this.ctx, 'endpoint-config', name)));
     return config;
   }
 
@@ -131,9 +194,7 @@ export class Hosting {
   createEndpoint(params: Json): Json {
     const name = checkName('EndpointName', params.EndpointName);
     if (this.endpoints.has(name))
-      throw new SageMakerValidationError(
-        `Cannot create already existing endpoint "${sageMakerArn(this.ctx, 'endpoint', name)}".`,
-      );
+      throw new SageMakerValidationError(endpointErrorMessage(M.AlreadyExists, sageMakerArn(this.ctx, 'endpoint', name)));
     const config = this.config(String(params.EndpointConfigName));
     const now = Date.now();
     const ep: Endpoint = {
@@ -154,7 +215,7 @@ export class Hosting {
       },
       (err: Error) => {
         ep.status = 'Failed';
-        ep.failureReason = err.message;
+        ep.failureReason = healthCheckFailure(err.message);
         ep.modified = Date.now();
       },
     );
@@ -163,8 +224,11 @@ export class Hosting {
 
   updateEndpoint(params: Json): Json {
     const ep = this.endpoint(String(params.EndpointName));
-    if (ep.status !== 'InService') throw new SageMakerValidationError(`Cannot update in-progress endpoint "${ep.arn}".`);
+    if (ep.status === EndpointStatus.Failed) throw new SageMakerValidationError(endpointErrorMessage(M.Failed, ep.arn));
+    if (ep.status !== EndpointStatus.InService) throw new SageMakerValidationError(endpointErrorMessage(M.InProgress, ep.arn));
     const config = this.config(String(params.EndpointConfigName));
+    checkDeploymentConfig(params.DeploymentConfig);
+    ep.deploymentConfig = params.DeploymentConfig === undefined ? undefined : asRecord(params.DeploymentConfig);
     ep.status = 'Updating';
     ep.modified = Date.now();
     ep.failureReason = undefined;
@@ -180,16 +244,34 @@ export class Hosting {
       (err: Error) => {
         // A failed update rolls back: the old model keeps serving.
         ep.status = 'InService';
-        ep.failureReason = err.message;
+        ep.failureReason = healthCheckFailure(err.message);
         ep.modified = Date.now();
       },
     );
     return { EndpointArn: ep.arn };
   }
 
+  /** Deleting, then gone; refused while a create or update is in progress. */
+  deleteEndpoint(params: Json): Json {
+    const ep = this.endpoint(String(params.EndpointName));
+    if (ep.status !== EndpointStatus.InService && ep.status !== EndpointStatus.Failed)
+      throw new SageMakerValidationError(endpointErrorMessage(M.InProgress, ep.arn));
+    ep.status = 'Deleting';
+    ep.modified = Date.now();
+    const server = ep.server;
+    ep.server = undefined;
+    ep.deployment = (async () => {
+      await server?.stop();
+      // SageMaker keeps Deleting for a while: one more tick, so a describe right away sees it.
+      await new Promise((r) => setTimeout(r, 10));
+      this.endpoints.delete(ep.name);
+    })();
+    return {};
+  }
+
   private endpoint(name: string): Endpoint {
     const ep = this.endpoints.get(name);
-    if (!ep) throw new SageMakerValidationError(`Could not find endpoint "${name}".`);
+    if (!ep) throw new SageMakerValidationError(endpointErrorMessage(M.EndpointNotFound, sageMakerArn(this.ctx, 'endpoint', name)));
     return ep;
   }
 
@@ -208,6 +290,7 @@ export class Hosting {
         DeployedImages: [{ SpecifiedImage: this.models.get(String(v.ModelName))?.image }],
       })),
       ...(ep.failureReason ? { FailureReason: ep.failureReason } : {}),
+      ...(ep.deploymentConfig ? { LastDeploymentConfig: ep.deploymentConfig } : {}),
       CreationTime: ep.created,
       LastModifiedTime: ep.modified,
     };

@@ -9,7 +9,9 @@ import { parseHyperparameters } from '../../lib/cli/options';
 import { WORKDIR_MARKER, parseOptions } from '../../local/cli';
 import { writeGeneratedCsv } from '../../local/dataset/write';
 import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../../local/dataset/year1';
+import { LocalDynamoDb } from '../../local/dynamodb';
 import { UnsupportedResourceError } from '../../local/errors';
+import { LocalExecutions } from '../../local/executions';
 import { CallRecorder, LocalSns, LocalSsm } from '../../local/recorders';
 import { SageMakerValidationError } from '../../local/sagemaker';
 import { progressPrinter } from '../../local/progress';
@@ -62,6 +64,8 @@ function services(): LocalServices {
       invoke: async () => Promise.reject(Object.assign(new Error('bad input'), { name: 'InputValidationError' })),
     } as never,
     sagemaker: { hosting: { describeEndpoint: missing, createEndpoint: missing } } as never,
+    dynamodb: new LocalDynamoDb([{ name: 'locks', keys: ['id'] }]),
+    executions: new LocalExecutions(),
   };
 }
 
@@ -81,7 +85,29 @@ test('errors carry the names the real integrations raise', async () => {
   await expect(implementationFor('arn:aws:states:::aws-sdk:ssm:getParameter', s)!({ Name: '/x' })).rejects.toMatchObject({
     name: 'Ssm.ParameterNotFoundException',
   });
-  expect(implementationFor('arn:aws:states:::dynamodb:putItem', s)).toBeUndefined();
+  const lock = { TableName: 'locks', Item: { id: { S: 'l' }, holder: { S: 'a' } }, ConditionExpression: 'attribute_not_exists(id)' };
+  const put = implementationFor('arn:aws:states:::dynamodb:putItem', s)!;
+  await expect(put(lock)).resolves.toEqual({});
+  await expect(put(lock)).rejects.toMatchObject({
+    name: 'DynamoDB.ConditionalCheckFailedException',
+    message: expect.stringMatching(/^The conditional request failed \(Service: AmazonDynamoDBv2; .*Error Code: ConditionalCheckFailedException/),
+  });
+  const release = { TableName: 'locks', Key: { id: { S: 'l' } }, ConditionExpression: 'holder = :me' };
+  const remove = implementationFor('arn:aws:states:::dynamodb:deleteItem', s)!;
+  await expect(remove({ ...release, ExpressionAttributeValues: { ':me': { S: 'b' } } })).rejects.toMatchObject({
+    name: 'DynamoDB.ConditionalCheckFailedException',
+  });
+  await expect(remove({ ...release, ExpressionAttributeValues: { ':me': { S: 'a' } } })).resolves.toEqual({});
+  await expect(implementationFor('arn:aws:states:::dynamodb:getItem', s)!({ TableName: 'locks', Key: { id: { S: 'l' } } })).resolves.toEqual({});
+  await expect(put({ ...lock, TableName: 'other' })).rejects.toMatchObject({ name: 'DynamoDB.ResourceNotFoundException' });
+  await expect(
+    implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:aws:states:r:1:execution:m:x' }),
+  ).rejects.toMatchObject({ name: 'Sfn.ExecutionDoesNotExistException' });
+  s.executions.started('arn:x');
+  await expect(implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:x' })).resolves.toMatchObject({
+    Status: 'RUNNING',
+  });
+  expect(implementationFor('arn:aws:states:::dynamodb:updateItem', s)).toBeUndefined();
 });
 
 test('the SSM stand-in versions parameters and SNS records messages', () => {
@@ -123,7 +149,7 @@ const nested = {
 test('Task states inside Parallel and Map are bound by Resource; unknown resources are refused', () => {
   expect(walkStates(nested).map(([n]) => n)).toEqual(['P', 'T1', 'M', 'T2']);
   expect(Object.keys(bindTaskStates(nested, services()))).toEqual(['T1', 'T2']);
-  const bad = { StartAt: 'X', States: { X: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', End: true } } };
+  const bad = { StartAt: 'X', States: { X: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } } };
   expect(() => bindTaskStates(bad, services())).toThrow(UnsupportedResourceError);
   const patched = withServiceTimeouts(nested as never);
   expect(walkStates(patched).map(([, s]) => s.TimeoutSeconds)).toEqual([undefined, 2147483, undefined, 5]);
@@ -170,27 +196,28 @@ test('progress lines: new figures per state, polling printed on change, caught e
     elapsedMs: 1000,
     ...extra,
   });
+  const missing = 'Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e". (Service: SageMaker, Status Code: 400, Request ID: 1)';
   p('training', at('entered', 'DescribeEndpoint'));
-  p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: 'Could not find endpoint' }));
+  p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: missing }));
   p('training', at('caught', 'DescribeEndpoint'));
-  p('training', at('exited', 'DescribeEndpoint', { durationMs: 5, output: { describeError: { Error: 'x' } } }));
+  const error = { endpointError: { Error: 'SageMaker.SageMakerException', Cause: missing } };
+  p('training', at('exited', 'ClassifyEndpointError', { stateType: 'Choice', output: error }));
   for (const status of ['Creating', 'Creating', 'InService']) {
-    p('training', at('entered', 'CheckEndpointStatus'));
+    p('training', at('entered', 'DescribeEndpoint'));
     p(
       'training',
-      at('exited', 'CheckEndpointStatus', {
+      at('exited', 'DescribeEndpoint', {
         durationMs: 1,
-        output: { describeError: { Error: 'x' }, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } },
+        output: { ...error, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } },
       }),
     );
   }
   expect(lines).toEqual([
     '[   1.0 s] training DescribeEndpoint ...',
     '[   1.0 s] training DescribeEndpoint raised SageMaker.SageMakerException (caught by the definition)',
-    '[   1.0 s] training DescribeEndpoint done in 0.0 s - no endpoint yet: create',
-    '[   1.0 s] training CheckEndpointStatus ...',
-    '[   1.0 s] training CheckEndpointStatus done in 0.0 s - endpoint Creating (c1)',
-    '[   1.0 s] training CheckEndpointStatus done in 0.0 s - endpoint InService (c1)',
+    '[   1.0 s] training ClassifyEndpointError - SageMaker: Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e".',
+    '[   1.0 s] training DescribeEndpoint done in 0.0 s - endpoint Creating (c1)',
+    '[   1.0 s] training DescribeEndpoint done in 0.0 s - endpoint InService (c1)',
   ]);
 });
 
