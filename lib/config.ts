@@ -157,9 +157,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
 /** Validates raw values (context values override defaults); throws ConfigError naming each bad field. */
 export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
   const known = Object.fromEntries(
-    [...Object.keys(DEFAULT_CONFIG), ...OPTIONAL_KEYS]
-      .filter((k) => raw[k] !== undefined)
-      .map((k) => [k, raw[k]]),
+    [...Object.keys(DEFAULT_CONFIG), ...OPTIONAL_KEYS].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]),
   );
   const result = configSchema.safeParse({ ...DEFAULT_CONFIG, ...known });
   if (!result.success) {

@@ -84,7 +84,11 @@ export class DataStack extends Stack {
         },
         // Current objects under deployed/ never expire: the endpoint and the batch pipeline use them
         // (the deployment's prune step deletes the copies of models it deletes).
-        { id: 'expire-replaced-deployed-copies', prefix: ArtifactPrefixes.deployed, noncurrentVersionExpiration: Duration.days(7) },
+        {
+          id: 'expire-replaced-deployed-copies',
+          prefix: ArtifactPrefixes.deployed,
+          noncurrentVersionExpiration: Duration.days(7),
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -50,7 +50,11 @@ export class DeployLock {
   constructor(scope: Construct, props: DeployLockProps) {
     const { config, table, failure } = props;
     const key = lockKey(config.projectName);
-    const item = { ...key, holder: self(), acquiredAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')) };
+    const item = {
+      ...key,
+      holder: self(),
+      acquiredAt: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+    };
 
     const init = new sfn.Pass(scope, S.InitDeployLock, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.lockWait' });
     const acquire = new tasks.DynamoPutItem(scope, S.AcquireDeployLock, {
@@ -106,7 +110,9 @@ export class DeployLock {
     acquire.next(props.acquired);
     takeOver.next(props.acquired);
     // Released between the failed write and the read: try again at once.
-    read.next(new sfn.Choice(scope, S.DeployLockHeld).when(sfn.Condition.isPresent(LOCK_HOLDER_PATH), checkHolder).otherwise(acquire));
+    read.next(
+      new sfn.Choice(scope, S.DeployLockHeld).when(sfn.Condition.isPresent(LOCK_HOLDER_PATH), checkHolder).otherwise(acquire),
+    );
     checkHolder.next(
       new sfn.Choice(scope, S.LockHolderRunning)
         .when(sfn.Condition.stringEquals('$.lockHolder.status', RUNNING), count)

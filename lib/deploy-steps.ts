@@ -90,7 +90,12 @@ export class EndpointDeployment {
           ),
         } satisfies Fields<PromoteRequest, unknown>),
         retryOnServiceExceptions: false,
-        resultSelector: payloadFields<DeployedArtifacts>({ prefix: true, modelDataUrl: true, batchInputUri: true, catalogUri: true }),
+        resultSelector: payloadFields<DeployedArtifacts>({
+          prefix: true,
+          modelDataUrl: true,
+          batchInputUri: true,
+          catalogUri: true,
+        }),
         resultPath: '$.deployed',
       }),
       failure,
@@ -148,7 +153,12 @@ export class EndpointDeployment {
         deployedUri: `s3://${props.artifactsBucket.bucketName}/${ArtifactPrefixes.deployed}`,
       } satisfies Fields<PruneRequest, unknown>),
       retryOnServiceExceptions: false,
-      resultSelector: payloadFields<PruneResult>({ kept: true, deletedModels: true, deletedEndpointConfigs: true, deletedObjects: true }),
+      resultSelector: payloadFields<PruneResult>({
+        kept: true,
+        deletedModels: true,
+        deletedEndpointConfigs: true,
+        deletedObjects: true,
+      }),
       resultPath: '$.pruned',
     });
     // Housekeeping: a failure is kept in the execution's data and does not undo the deployment.

@@ -99,7 +99,10 @@ export function buildEndpointRollout(scope: Construct, props: EndpointRolloutPro
     resultPath: sfn.JsonPath.DISCARD,
   });
   scopeTaskPolicies(create, [
-    new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpoint', 'sagemaker:AddTags'], resources: [endpointArn, endpointConfigArn] }),
+    new iam.PolicyStatement({
+      actions: ['sagemaker:CreateEndpoint', 'sagemaker:AddTags'],
+      resources: [endpointArn, endpointConfigArn],
+    }),
   ]);
   // Not retried on SageMaker's errors: a repeated create of an endpoint that exists fails anyway.
   onEndpointError(create, [IntegrationErrors.SageMakerApi]);
@@ -126,7 +129,10 @@ export function buildEndpointRollout(scope: Construct, props: EndpointRolloutPro
       // SageMaker reads the alarms with the model's execution role (granted in the stack); the
       // caller's grant, on the same alarms only, covers a check made with the caller's credentials.
       additionalIamStatements: [
-        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: props.rollbackAlarms.map((a) => a.alarmArn) }),
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: props.rollbackAlarms.map((a) => a.alarmArn),
+        }),
       ],
       resultPath: sfn.JsonPath.DISCARD,
     }),
@@ -191,7 +197,10 @@ export function buildEndpointRollout(scope: Construct, props: EndpointRolloutPro
     resultPath: '$.error',
   }).next(failure);
 
-  const mine = sfn.Condition.and(status(EndpointStatus.InService), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', configName));
+  const mine = sfn.Condition.and(
+    status(EndpointStatus.InService),
+    sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', configName),
+  );
   const broken = status(EndpointStatus.UpdateRollbackFailed, EndpointStatus.OutOfService);
   const decide = new sfn.Choice(scope, S.DecideEndpointAction)
     .when(mine, props.done)

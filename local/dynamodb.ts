@@ -31,7 +31,11 @@ export class LocalDynamoDb {
 
   private table(input: Json) {
     const t = this.tables.get(String(input.TableName));
-    if (!t) throw new TaskError('DynamoDB.ResourceNotFoundException', cause('Requested resource not found', 'ResourceNotFoundException'));
+    if (!t)
+      throw new TaskError(
+        'DynamoDB.ResourceNotFoundException',
+        cause('Requested resource not found', 'ResourceNotFoundException'),
+      );
     return t;
   }
 

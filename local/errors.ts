@@ -45,3 +45,10 @@ export class DefinitionError extends NamedError {}
 
 /** An expression (a DynamoDB condition) the local stand-in does not evaluate. */
 export class UnsupportedExpressionError extends NamedError {}
+
+/** An SDK command a local stand-in does not answer. */
+export class UnsupportedCommandError extends NamedError {
+  constructor(command: object, service: string) {
+    super(`${command.constructor.name} is not implemented by the local ${service}`);
+  }
+}

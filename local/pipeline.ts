@@ -154,14 +154,20 @@ export class LocalPipeline {
   /** The ARN the executions of a state machine get (`<state machine ARN>` with `:execution:`). */
   stateMachineArn(which: 'training' | 'batch'): string {
     const def = requireStateMachine(this.app, which);
-    return this.app.stateMachines.find((m) => m.definition === def)?.arn ?? `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`;
+    return (
+      this.app.stateMachines.find((m) => m.definition === def)?.arn ?? `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`
+    );
   }
 
   /**
    * Runs one execution. Executions may overlap (as a schedule and a console start do): each is
    * registered RUNNING while it runs, which is what DescribeExecution answers.
    */
-  private async run(which: 'training' | 'batch', input: unknown, onProgress?: (e: ProgressEvent) => void): Promise<ExecutionResult> {
+  private async run(
+    which: 'training' | 'batch',
+    input: unknown,
+    onProgress?: (e: ProgressEvent) => void,
+  ): Promise<ExecutionResult> {
     const def = requireStateMachine(this.app, which);
     const n = ++this.executions;
     const stateMachineArn = this.stateMachineArn(which);

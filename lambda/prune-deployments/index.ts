@@ -14,7 +14,9 @@ import { prune } from './prune';
 const logger = new Logger({ serviceName: 'prune-deployments' });
 
 /** The handler for an environment (the deployed function's, with the SDK's SageMaker client, by default). */
-export function createHandler(env: HandlerEnvironment = { ...LAMBDA_ENVIRONMENT, sagemakerClient: () => new SageMakerClient({}) }) {
+export function createHandler(
+  env: HandlerEnvironment = { ...LAMBDA_ENVIRONMENT, sagemakerClient: () => new SageMakerClient({}) },
+) {
   return async (event: PruneRequest): Promise<PruneResult> => {
     try {
       if (!env.sagemakerClient) throw new MissingClientError('prune-deployments needs a SageMaker client');

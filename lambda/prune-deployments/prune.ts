@@ -38,7 +38,11 @@ export function planPrune(args: {
   const { modelPrefix, endpointConfigPrefix } = args;
   const live = new Set(
     args.inUse.flatMap((n) =>
-      n.startsWith(modelPrefix) ? [n.slice(modelPrefix.length)] : n.startsWith(endpointConfigPrefix) ? [n.slice(endpointConfigPrefix.length)] : [],
+      n.startsWith(modelPrefix)
+        ? [n.slice(modelPrefix.length)]
+        : n.startsWith(endpointConfigPrefix)
+          ? [n.slice(endpointConfigPrefix.length)]
+          : [],
     ),
   );
   const newest = [...args.models]
@@ -69,7 +73,8 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 
 /** Lists, plans and deletes; returns what went. */
 export async function prune(sagemaker: SageMakerClient, s3: S3Client, req: PruneRequest): Promise<PruneResult> {
-  if (!Number.isInteger(req.keep) || req.keep < 1) throw new PruneInputError(`keep must be an integer >= 1, got ${JSON.stringify(req.keep)}`);
+  if (!Number.isInteger(req.keep) || req.keep < 1)
+    throw new PruneInputError(`keep must be an integer >= 1, got ${JSON.stringify(req.keep)}`);
   for (const field of ['endpointName', 'modelPrefix', 'endpointConfigPrefix', 'deployedUri'] as const) {
     if (typeof req[field] !== 'string' || !req[field]) throw new PruneInputError(`${field} must be a non-empty string`);
   }
@@ -96,7 +101,8 @@ export async function prune(sagemaker: SageMakerClient, s3: S3Client, req: Prune
   });
   // Configurations before their models: a configuration names its model.
   const deletedEndpointConfigs: string[] = [];
-  for (const name of plan.endpointConfigs) if (await deleteResource(sagemaker, 'endpointConfig', name)) deletedEndpointConfigs.push(name);
+  for (const name of plan.endpointConfigs)
+    if (await deleteResource(sagemaker, 'endpointConfig', name)) deletedEndpointConfigs.push(name);
   const deletedModels: string[] = [];
   for (const name of plan.models) if (await deleteResource(sagemaker, 'model', name)) deletedModels.push(name);
   const doomed = plan.copies.flatMap((id) => byRun.get(id) ?? []);

@@ -83,7 +83,11 @@ export async function describeEndpoint(client: SageMakerClient, endpointName: st
 }
 
 /** Deletes one resource; false when it was already gone. */
-export async function deleteResource(client: SageMakerClient, kind: 'model' | 'endpointConfig' | 'endpoint', name: string): Promise<boolean> {
+export async function deleteResource(
+  client: SageMakerClient,
+  kind: 'model' | 'endpointConfig' | 'endpoint',
+  name: string,
+): Promise<boolean> {
   try {
     if (kind === 'model') await client.send(new DeleteModelCommand({ ModelName: name }));
     else if (kind === 'endpointConfig') await client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));

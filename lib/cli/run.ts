@@ -17,8 +17,8 @@ import { StartOptions } from './args';
 import { readableCause } from './cause';
 import { StateMachineNotFoundError } from './errors';
 
-/** Exit codes of `start --wait`. */
-export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Usage: 64 } as const;
+/** Exit codes of `start --wait` (and of the other commands: 0, 1, 64). */
+export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Busy: 3, Usage: 64 } as const;
 
 /** What the CLI needs from the outside world (tests inject fakes). */
 export interface CliDeps {
@@ -72,6 +72,7 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
     }
     if (output.status === ExecutionStatus.Rejected)
       return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
+    if (output.status === ExecutionStatus.Busy) return { code: ExitCode.Busy, message: `BUSY: ${output.reason ?? ''}`.trimEnd() };
     return {
       code: ExitCode.Deployed,
       message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}`,

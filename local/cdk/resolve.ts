@@ -99,6 +99,8 @@ export class TemplateResolver {
           return name;
         case 'AWS::SSM::Parameter':
           return `arn:aws:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`;
+        case 'AWS::CloudWatch::Alarm':
+          return `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
         default:
           return `arn:aws:local:${region}:${account}:${type.split('::').slice(1).join('-').toLowerCase()}/${name}`;
       }

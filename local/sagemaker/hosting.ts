@@ -165,7 +165,9 @@ export class Hosting {
   private config(name: string): EndpointConfig {
     const config = this.configs.get(name);
     if (!config)
-      throw new SageMakerValidationError(endpointErrorMessage(M.EndpointConfigNotFound, sageMakerArn(this.ctx, 'endpoint-config', name)));
+      throw new SageMakerValidationError(
+        endpointErrorMessage(M.EndpointConfigNotFound, sageMakerArn(this.ctx, 'endpoint-config', name)),
+      );
     return config;
   }
 
@@ -271,7 +273,8 @@ export class Hosting {
 
   private endpoint(name: string): Endpoint {
     const ep = this.endpoints.get(name);
-    if (!ep) throw new SageMakerValidationError(endpointErrorMessage(M.EndpointNotFound, sageMakerArn(this.ctx, 'endpoint', name)));
+    if (!ep)
+      throw new SageMakerValidationError(endpointErrorMessage(M.EndpointNotFound, sageMakerArn(this.ctx, 'endpoint', name)));
     return ep;
   }
 

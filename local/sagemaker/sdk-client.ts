@@ -15,7 +15,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { Hosting } from './hosting';
-import { SageMakerValidationError } from './errors';
+import { UnsupportedCommandError } from '../errors';
 
 type Command = { readonly input: Record<string, unknown> };
 
@@ -41,7 +41,12 @@ async function answer(hosting: Hosting, command: Command): Promise<unknown> {
   if (command instanceof DescribeEndpointCommand) return hosting.describeEndpoint(input);
   if (command instanceof DescribeEndpointConfigCommand) {
     const c = hosting.describeEndpointConfig(String(input.EndpointConfigName));
-    return { EndpointConfigName: c.name, EndpointConfigArn: c.arn, ProductionVariants: c.variants, CreationTime: new Date(c.created) };
+    return {
+      EndpointConfigName: c.name,
+      EndpointConfigArn: c.arn,
+      ProductionVariants: c.variants,
+      CreationTime: new Date(c.created),
+    };
   }
   if (command instanceof DeleteModelCommand) {
     hosting.deleteModel(String(input.ModelName));
@@ -52,7 +57,7 @@ async function answer(hosting: Hosting, command: Command): Promise<unknown> {
     return {};
   }
   if (command instanceof DeleteEndpointCommand) return hosting.deleteEndpoint(input);
-  throw new SageMakerValidationError(`${(command as object).constructor.name} is not implemented by the local SageMaker`);
+  throw new UnsupportedCommandError(command, 'SageMaker');
 }
 
 /** A SageMakerClient whose `send` the stand-in answers (nothing leaves the process). */

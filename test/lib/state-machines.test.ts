@@ -3,131 +3,78 @@
  * of the ASL, and runs in the local runner (local/stepfunctions.ts) with stub task handlers for
  * every branch.
  */
+import validateAsl from 'asl-validator';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
-import { handler as gateHandler } from '../../lambda/evaluate-gate';
-import type { GateEvent, PrepareDataRequest } from '../../lib/contracts';
 import {
   BatchStates as B,
-  ENDPOINT_NOT_FOUND_ERRORS,
+  IntegrationErrors,
   PrepareDataErrors,
   TaskResources,
   TrainingStates as S,
 } from '../../lib/pipeline-names';
 import type { AslState, Definition } from '../../local/cdk/synth';
-import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
+import { ACCOUNT, deployStubs, err, run } from './stub-run';
 import { localDefinitions } from './synth-helper';
 
 let training: Definition;
 let batch: Definition;
-let small: Definition; // deployMaxPolls 3, spot training, retraining disabled
-let alarmNames: string[];
+let small: Definition; // deployMaxPolls 3 (of 800 s), spot training, retraining disabled
 let smallScheduleStates: string[];
 beforeAll(() => {
   const all = localDefinitions();
   training = all.training;
   batch = all.batch;
-  alarmNames = Object.values(all.pipeline.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName);
-  const t = localDefinitions({ deployMaxPolls: 3, useSpotTraining: true, retrainingEnabled: false, gateThreshold: 0.2 });
+  const t = localDefinitions({
+    deployMaxPolls: 3,
+    deployPollIntervalSeconds: 800,
+    useSpotTraining: true,
+    retrainingEnabled: false,
+    gateThreshold: 0.2,
+  });
   small = t.training;
   smallScheduleStates = Object.values(t.pipeline.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties.State);
 });
 
-const ACCOUNT = '000000000000'; // what the local runner resolves AWS::AccountId to
 const tasks = (def: Definition) => Object.entries(def.States).filter(([, st]) => st.Type === 'Task');
 const state = (def: Definition, name: string): AslState => def.States[name];
-const err = (name: string, message = name) => Object.assign(new Error(message), { name });
-const metrics = (p: number, b: number) => [
-  { MetricName: 'baseline_precision@10', Value: b },
-  { MetricName: 'recall@10', Value: 0.3 },
-  { MetricName: 'precision@10', Value: p },
-  { MetricName: 'p@k(10)', Value: 0.25 },
-];
 
-/** What the stubs and the assertions read from a task's input (each task sends some of these). */
-interface TaskInput {
-  readonly Payload: Partial<PrepareDataRequest> & Record<string, unknown>;
-  readonly TrainingJobName: string;
-  readonly EndpointConfigName: string;
-  readonly HyperParameters: Record<string, string>;
-  readonly OutputDataConfig: { readonly S3OutputPath: string };
-  readonly Value: string;
-  readonly Message: string;
-  readonly [field: string]: unknown;
-}
-type Stub = (input: TaskInput) => unknown;
-
-/** Runs a definition in the local runner with stub tasks (no pauses); records every call as [state, input]. */
-async function run(def: Definition, input: unknown, stubs: Record<string, Stub>) {
-  const calls: Array<[string, TaskInput]> = [];
-  const handlers: TaskHandlers = Object.fromEntries(
-    tasks(def).map(([name]) => [
-      name,
-      async (i: unknown) => {
-        calls.push([name, i as TaskInput]);
-        return stubs[name]?.(i as TaskInput) ?? {};
-      },
-    ]),
-  );
-  const result: ExecutionResult = await runExecution(def, input, handlers, {
-    name: 'exec-1',
-    waitMs: 0,
-    retryMs: 0,
-    stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:bpr`,
-  });
-  const output = (result.output ?? {}) as Record<string, unknown>;
-  return { ...result, output, calls, inputs: (name: string) => calls.filter(([n]) => n === name).map(([, i]) => i) };
-}
-
-/** Stubs of a first deployment (no endpoint yet). */
-function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
-  let polls = 0;
-  let config = '';
-  return {
-    [S.CreateEndpoint]: (i) => {
-      config = i.EndpointConfigName;
-      return {};
-    },
-    [S.UpdateEndpoint]: (i) => {
-      config = i.EndpointConfigName;
-      return {};
-    },
-    [S.PrepareData]: (i) => ({
-      Payload: {
-        trainingUri: `${i.Payload.outputUri}training/`,
-        testingUri: `${i.Payload.outputUri}testing/`,
-        catalogUri: `${i.Payload.outputUri}catalog/`,
-        batchInputUri: `${i.Payload.outputUri}users.jsonl`,
-        statsUri: 's3://a/stats.json',
-        manifestUri: 's3://a/manifest.json',
-        stats: { users: 3 },
-      },
-    }),
-    [S.TrainModel]: (i) => ({
-      TrainingJobName: i.TrainingJobName,
-      ModelArtifacts: { S3ModelArtifacts: 's3://a/model.tar.gz' },
-      FinalMetricDataList: metrics(p, b),
-    }),
-    [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload as unknown as GateEvent) }),
-    [S.DescribeEndpoint]: () => {
-      throw err(ENDPOINT_NOT_FOUND_ERRORS[0], 'Could not find endpoint "bpr-recommender".');
-    },
-    [S.CheckEndpointStatus]: () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: ++polls < 2 ? 'Creating' : 'InService',
-      EndpointConfigName: config,
-    }),
-  };
-}
+test('both definitions are valid Amazon States Language (asl-validator, paths and ARNs checked)', () => {
+  for (const def of [training, batch, small]) {
+    // The validator annotates the definition it checks: give it a copy.
+    const { isValid, errors } = validateAsl(JSON.parse(JSON.stringify(def)), { checkPaths: true, checkArn: true });
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+  }
+});
 
 describe('training state machine definition', () => {
-  test('every task retries throttling and catches everything into the failure path', () => {
+  test('every task retries throttling and ends in a States.ALL catch; after the lock is taken, failures release it first', () => {
+    const lockHeld = new Set<string>([
+      S.PromoteArtifacts,
+      S.CreateModel,
+      S.CreateEndpointConfig,
+      S.DescribeEndpoint,
+      S.CreateEndpoint,
+      S.UpdateEndpoint,
+      S.DeleteFailedEndpoint,
+      S.RecordDeployment,
+    ]);
+    const expected: Record<string, string> = {
+      [S.NotifyFailure]: S.PipelineFailed,
+      [S.ReleaseDeployLockOnFailure]: S.NotifyFailure,
+      [S.PruneDeployments]: S.ReleaseDeployLock, // housekeeping: its failure does not undo the deployment
+      [S.ReleaseDeployLock]: S.BuildDeployedOutput,
+    };
     for (const [name, st] of tasks(training)) {
       expect(st.Retry![0].ErrorEquals).toEqual(
         expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
       );
-      const all = st.Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!;
-      expect(all.Next).toBe(name === S.NotifyFailure ? S.PipelineFailed : S.NotifyFailure);
-      expect(st.Catch!.at(-1)).toBe(all);
+      const all = st.Catch!.at(-1)!;
+      expect(all.ErrorEquals).toEqual(['States.ALL']);
+      expect([name, all.Next]).toEqual([
+        name,
+        expected[name] ?? (lockHeld.has(name) ? S.ReleaseDeployLockOnFailure : S.NotifyFailure),
+      ]);
     }
     expect(state(training, S.PipelineFailed)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
@@ -146,13 +93,22 @@ describe('training state machine definition', () => {
       [S.TrainModel]: TaskResources.createTrainingJobSync,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
       [S.NotifyRejected]: TaskResources.snsPublish,
+      [S.AcquireDeployLock]: TaskResources.dynamoPutItem,
+      [S.ReadDeployLock]: TaskResources.dynamoGetItem,
+      [S.CheckLockHolder]: TaskResources.describeExecution,
+      [S.TakeOverDeployLock]: TaskResources.dynamoPutItem,
+      [S.NotifyBusy]: TaskResources.snsPublish,
+      [S.PromoteArtifacts]: TaskResources.lambdaInvoke,
       [S.CreateModel]: TaskResources.createModel,
       [S.CreateEndpointConfig]: TaskResources.createEndpointConfig,
       [S.DescribeEndpoint]: TaskResources.describeEndpoint,
       [S.CreateEndpoint]: TaskResources.createEndpoint,
       [S.UpdateEndpoint]: TaskResources.updateEndpoint,
-      [S.CheckEndpointStatus]: TaskResources.describeEndpoint,
+      [S.DeleteFailedEndpoint]: TaskResources.deleteEndpoint,
       [S.RecordDeployment]: TaskResources.ssmPutParameter,
+      [S.PruneDeployments]: TaskResources.lambdaInvoke,
+      [S.ReleaseDeployLock]: TaskResources.dynamoDeleteItem,
+      [S.ReleaseDeployLockOnFailure]: TaskResources.dynamoDeleteItem,
       [S.NotifySuccess]: TaskResources.snsPublish,
       [S.NotifyFailure]: TaskResources.snsPublish,
     });
@@ -188,26 +144,9 @@ describe('training state machine definition', () => {
     });
     expect(state(training, S.CheckGate)).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.CreateModel }],
+      Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.BuildDeployRequest }],
       Default: S.BuildRejectedOutput,
     });
-  });
-
-  test('create-or-update: DescribeEndpoint not found -> CreateEndpoint, found -> blue/green UpdateEndpoint with alarm rollback', () => {
-    const describe = state(training, S.DescribeEndpoint);
-    expect(describe.Catch![0]).toEqual({
-      ErrorEquals: ENDPOINT_NOT_FOUND_ERRORS,
-      ResultPath: '$.describeError',
-      Next: S.CreateEndpoint,
-    });
-    expect(describe.Next).toBe(S.UpdateEndpoint);
-    expect(state(training, S.UpdateEndpoint).Parameters).toMatchObject({
-      DeploymentConfig: {
-        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'bpr-endpoint-5xx' }, { AlarmName: 'bpr-endpoint-latency' }] },
-      },
-    });
-    expect(alarmNames).toEqual(expect.arrayContaining(['bpr-endpoint-5xx', 'bpr-endpoint-latency']));
   });
 
   test('the threshold is checked right after the input is merged, before any task', () => {
@@ -218,13 +157,6 @@ describe('training state machine definition', () => {
       Choices: [{ Next: S.NameRun }],
     });
     expect(state(training, S.InvalidInput)).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
-  });
-
-  test('the InService polling loop is bounded by deployMaxPolls', () => {
-    expect(state(training, S.CountPoll).Parameters).toEqual({ 'count.$': 'States.MathAdd($.poll.count, 1)' });
-    const ready = state(small, S.EndpointReady);
-    expect(ready.Choices).toContainEqual({ Variable: '$.poll.count', NumericGreaterThanEquals: 3, Next: S.DeploymentTimedOut });
-    expect(ready.Default).toBe(S.WaitForEndpoint);
   });
 
   test('a disabled retraining schedule is synthesized DISABLED', () => {
@@ -263,6 +195,16 @@ describe('training state machine runs', () => {
       EndpointConfigName: job.TrainingJobName.replace('train', 'epc'),
     });
     expect(inputs(S.UpdateEndpoint)).toHaveLength(0);
+    // The model runs from its copy under deployed/<run id>/, which does not expire.
+    const runId = job.TrainingJobName.replace('bpr-train-', '');
+    const deployed = `s3://bpr-artifacts-${ACCOUNT}-us-east-1/deployed/${runId}/`;
+    expect(inputs(S.PromoteArtifacts)[0].Payload).toEqual({
+      modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
+      batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
+      catalogUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/catalog/`,
+      destinationUri: deployed,
+    });
+    expect(inputs(S.CreateModel)[0].PrimaryContainer.ModelDataUrl).toBe(`${deployed}model.tar.gz`);
     expect(output).toMatchObject({
       status: 'DEPLOYED',
       trainingJobName: job.TrainingJobName,
@@ -275,10 +217,21 @@ describe('training state machine runs', () => {
       metrics: { 'precision@10': 0.2, 'baseline_precision@10': 0.1, 'recall@10': 0.3, 'p@k(10)': 0.25 },
     });
     const record = JSON.parse(inputs(S.RecordDeployment)[0].Value);
-    expect(record).toMatchObject({
+    expect(record).toEqual({
       modelName: output.modelName,
-      batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
+      endpointName: 'bpr-recommender',
+      endpointConfigName: job.TrainingJobName.replace('train', 'epc'),
+      trainingJobName: job.TrainingJobName,
+      modelDataUrl: `${deployed}model.tar.gz`,
+      batchInputUri: `${deployed}users.jsonl`,
+      catalogUri: `${deployed}catalog/`,
+      metricName: 'precision@10',
+      value: 0.2,
+      baselineValue: 0.1,
+      executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:bpr:exec-1`,
+      deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+    expect(output.batchInputUri).toBe(`${deployed}users.jsonl`);
     expect(JSON.parse(inputs(S.NotifySuccess)[0].Message)).toEqual(output);
   });
 
@@ -380,34 +333,6 @@ describe('training state machine runs', () => {
     expect(failed.error).toBe('OutputWriteError');
   });
 
-  test('an existing endpoint is updated; a rollback fails the execution and notifies', async () => {
-    const stubs = deployStubs();
-    stubs[S.DescribeEndpoint] = () => ({ EndpointStatus: 'InService', EndpointConfigName: 'bpr-epc-old' });
-    stubs[S.CheckEndpointStatus] = () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: 'InService',
-      EndpointConfigName: 'bpr-epc-old',
-    });
-    const { error, cause, calls } = await run(training, {}, stubs);
-    expect(calls.map(([n]) => n)).toEqual(expect.arrayContaining([S.UpdateEndpoint, S.NotifyFailure]));
-    expect(calls.map(([n]) => n)).not.toContain(S.CreateEndpoint);
-    expect(calls.map(([n]) => n)).not.toContain(S.RecordDeployment);
-    expect(error).toBe('DeploymentRolledBack');
-    expect(cause).toContain('bpr-epc-old');
-  });
-
-  test('the polling loop gives up after deployMaxPolls', async () => {
-    const stubs = deployStubs();
-    stubs[S.CheckEndpointStatus] = () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: 'Creating',
-      EndpointConfigName: 'x',
-    });
-    const { error, inputs } = await run(small, { threshold: 0.1 }, stubs);
-    expect(inputs(S.CheckEndpointStatus)).toHaveLength(3);
-    expect(error).toBe('DeploymentTimedOut');
-  });
-
   test('a failed training job fails the execution with its reason and deploys nothing', async () => {
     const stubs = deployStubs();
     stubs[S.TrainModel] = () => {
@@ -427,7 +352,13 @@ describe('batch state machine', () => {
     for (const [name, st] of tasks(batch)) {
       expect(st.Retry![0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
       const last = name === B.NotifyBatchFailure; // keeps the original error: its own catch discards the SNS error
+      // No record yet is not a failure: ReadDeployment routes it to NoDeployedModel first.
+      const notFound =
+        name === B.ReadDeployment
+          ? [{ ErrorEquals: [IntegrationErrors.SsmParameterNotFound], Next: B.NoDeployedModel, ResultPath: null }]
+          : [];
       expect(st.Catch).toEqual([
+        ...notFound,
         { ErrorEquals: ['States.ALL'], Next: last ? B.BatchFailed : B.NotifyBatchFailure, ResultPath: last ? null : '$.error' },
       ]);
     }
@@ -487,9 +418,18 @@ describe('batch state machine', () => {
     });
   });
 
-  test('without a deployed model the batch run fails with NoDeployedModel', async () => {
-    const { error, calls } = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) });
-    expect(error).toBe('NoDeployedModel');
-    expect(calls.map(([n]) => n)).toEqual([B.ReadDeployment, B.NotifyBatchFailure]);
+  test('before the first deployment (no record, or one without a model) the batch run succeeds SKIPPED and notifies nobody', async () => {
+    const missing = () => {
+      throw err(IntegrationErrors.SsmParameterNotFound, 'Parameter /bpr/deployment not found. (Service: Ssm, Status Code: 400)');
+    };
+    for (const read of [missing, () => ({ Parameter: { Value: '{}' } })]) {
+      const { status, output, names } = await run(batch, {}, { [B.ReadDeployment]: read });
+      expect(status).toBe('SUCCEEDED');
+      expect(output).toEqual({
+        status: 'SKIPPED',
+        reason: expect.stringMatching(/^No model has been deployed yet \(no record at \/bpr\/deployment\)/),
+      });
+      expect(names).toEqual([B.ReadDeployment]);
+    }
   });
 });

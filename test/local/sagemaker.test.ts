@@ -165,10 +165,19 @@ test('endpoints: create, describe, blue/green update, missing endpoint', async (
 test('a failed create leaves a Failed endpoint that allows only DeleteEndpoint; models need their data', async () => {
   await putText(s3.client, 's3://artifacts/models/broken/model.tar.gz', 'not a gzip file');
   await expect(
-    sm.hosting.createModel({ ModelName: 'm-missing', PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/none/model.tar.gz' } }),
+    sm.hosting.createModel({
+      ModelName: 'm-missing',
+      PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/none/model.tar.gz' },
+    }),
   ).rejects.toThrow('Could not find model data at s3://artifacts/models/none/model.tar.gz.');
-  await sm.hosting.createModel({ ModelName: 'm-bad', PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/broken/model.tar.gz' } });
-  sm.hosting.createEndpointConfig({ EndpointConfigName: 'c-bad', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm-bad' }] });
+  await sm.hosting.createModel({
+    ModelName: 'm-bad',
+    PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/broken/model.tar.gz' },
+  });
+  sm.hosting.createEndpointConfig({
+    EndpointConfigName: 'c-bad',
+    ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm-bad' }],
+  });
   expect(() => sm.hosting.createEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c-none' })).toThrow(
     'Could not find endpoint configuration "arn:aws:sagemaker:us-east-1:000000000000:endpoint-config/c-none".',
   );
@@ -177,7 +186,10 @@ test('a failed create leaves a Failed endpoint that allows only DeleteEndpoint; 
     'Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep-bad".',
   );
   const failed = await waitInService('ep-bad');
-  expect(failed).toMatchObject({ EndpointStatus: 'Failed', FailureReason: expect.stringMatching(/did not pass the ping health check/) });
+  expect(failed).toMatchObject({
+    EndpointStatus: 'Failed',
+    FailureReason: expect.stringMatching(/did not pass the ping health check/),
+  });
   expect(() => sm.hosting.updateEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c1' })).toThrow(
     'Cannot update failed endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep-bad".',
   );
@@ -199,7 +211,7 @@ test('UpdateEndpoint checks the blue/green bounds as SageMaker does', () => {
   expect(update({ TerminationWaitInSeconds: 3601 })).toThrow(/terminationWaitInSeconds.*between 0 and 3600/);
 });
 
-test('the SDK-shaped client answers from the same resources, with SageMaker\'s not-found errors', async () => {
+test("the SDK-shaped client answers from the same resources, with SageMaker's not-found errors", async () => {
   const models = await listByPrefix(sm.client, 'model', 'm');
   expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['m1', 'm2', 'm-bad']));
   expect(await describeEndpoint(sm.client, 'ep')).toEqual({ status: 'InService', configName: 'c2', modelNames: ['m2'] });

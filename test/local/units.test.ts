@@ -85,12 +85,18 @@ test('errors carry the names the real integrations raise', async () => {
   await expect(implementationFor('arn:aws:states:::aws-sdk:ssm:getParameter', s)!({ Name: '/x' })).rejects.toMatchObject({
     name: 'Ssm.ParameterNotFoundException',
   });
-  const lock = { TableName: 'locks', Item: { id: { S: 'l' }, holder: { S: 'a' } }, ConditionExpression: 'attribute_not_exists(id)' };
+  const lock = {
+    TableName: 'locks',
+    Item: { id: { S: 'l' }, holder: { S: 'a' } },
+    ConditionExpression: 'attribute_not_exists(id)',
+  };
   const put = implementationFor('arn:aws:states:::dynamodb:putItem', s)!;
   await expect(put(lock)).resolves.toEqual({});
   await expect(put(lock)).rejects.toMatchObject({
     name: 'DynamoDB.ConditionalCheckFailedException',
-    message: expect.stringMatching(/^The conditional request failed \(Service: AmazonDynamoDBv2; .*Error Code: ConditionalCheckFailedException/),
+    message: expect.stringMatching(
+      /^The conditional request failed \(Service: AmazonDynamoDBv2; .*Error Code: ConditionalCheckFailedException/,
+    ),
   });
   const release = { TableName: 'locks', Key: { id: { S: 'l' } }, ConditionExpression: 'holder = :me' };
   const remove = implementationFor('arn:aws:states:::dynamodb:deleteItem', s)!;
@@ -98,13 +104,17 @@ test('errors carry the names the real integrations raise', async () => {
     name: 'DynamoDB.ConditionalCheckFailedException',
   });
   await expect(remove({ ...release, ExpressionAttributeValues: { ':me': { S: 'a' } } })).resolves.toEqual({});
-  await expect(implementationFor('arn:aws:states:::dynamodb:getItem', s)!({ TableName: 'locks', Key: { id: { S: 'l' } } })).resolves.toEqual({});
+  await expect(
+    implementationFor('arn:aws:states:::dynamodb:getItem', s)!({ TableName: 'locks', Key: { id: { S: 'l' } } }),
+  ).resolves.toEqual({});
   await expect(put({ ...lock, TableName: 'other' })).rejects.toMatchObject({ name: 'DynamoDB.ResourceNotFoundException' });
   await expect(
     implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:aws:states:r:1:execution:m:x' }),
   ).rejects.toMatchObject({ name: 'Sfn.ExecutionDoesNotExistException' });
   s.executions.started('arn:x');
-  await expect(implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:x' })).resolves.toMatchObject({
+  await expect(
+    implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:x' }),
+  ).resolves.toMatchObject({
     Status: 'RUNNING',
   });
   expect(implementationFor('arn:aws:states:::dynamodb:updateItem', s)).toBeUndefined();
@@ -196,7 +206,8 @@ test('progress lines: new figures per state, polling printed on change, caught e
     elapsedMs: 1000,
     ...extra,
   });
-  const missing = 'Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e". (Service: SageMaker, Status Code: 400, Request ID: 1)';
+  const missing =
+    'Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e". (Service: SageMaker, Status Code: 400, Request ID: 1)';
   p('training', at('entered', 'DescribeEndpoint'));
   p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: missing }));
   p('training', at('caught', 'DescribeEndpoint'));
