@@ -5,50 +5,30 @@
  * test starts its own environment.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { readableCause } from '../../lib/cli/cause';
 import { runTeardown } from '../../lib/cli/teardown';
 import type { BatchSkippedOutput, DeploymentRecord, TrainingOutput } from '../../lib/contracts';
 import { resourceNames, TrainingStates as S } from '../../lib/pipeline-names';
-import type { SynthesizedApp } from '../../local/cdk/synth';
-import { writeGeneratedCsv } from '../../local/dataset/write';
 import { LocalPipeline, projectAppBuilder } from '../../local/pipeline';
 import { listKeys } from '../../local/s3';
 import type { ProgressEvent } from '../../local/stepfunctions';
+import { e2eSetup, HP } from './e2e-setup';
 
-const HP = { threads: '1' };
-const DATA = { rows: 150000, customers: 1500, items: 600 };
 const ENDPOINT = 'bpr-recommender';
 const RECORD = resourceNames('bpr').deploymentParameter;
-
-let root: string;
-let data: string;
-let app: SynthesizedApp;
-const started: LocalPipeline[] = [];
-
-beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'local-deploy-'));
-  data = await writeGeneratedCsv(path.join(root, 'raw.csv'), DATA);
-  // keepModels 2, so that the third deployment of a test prunes the first.
-  app = LocalPipeline.synthesize({ workdir: root, buildApp: projectAppBuilder({ keepModels: 2 }) });
-});
-
-afterAll(async () => {
-  for (const p of started) await p.stop();
-  await fs.rm(root, { recursive: true, force: true });
-});
+// keepModels 2, so that the third deployment of a test prunes the first.
+const setup = e2eSetup('local-deploy-', projectAppBuilder({ keepModels: 2 }));
 
 /** A new environment whose container's serve obeys the flag files in `flags`. */
 async function environment(waitMs = 50): Promise<{ pipeline: LocalPipeline; flags: string }> {
-  const workdir = await fs.mkdtemp(path.join(root, 'env-'));
+  const workdir = await fs.mkdtemp(path.join(setup.root, 'env-'));
   const flags = path.join(workdir, 'flags');
   await fs.mkdir(flags);
   const container = { command: process.execPath, args: [path.join(__dirname, 'fixtures', 'flaky-serve.js'), flags] };
-  const pipeline = await LocalPipeline.start({ workdir, app, container, waitMs });
-  started.push(pipeline);
-  await pipeline.uploadRawData(data);
+  const pipeline = await LocalPipeline.start({ workdir, app: setup.app, container, waitMs });
+  setup.started.push(pipeline);
+  await pipeline.uploadRawData(setup.data);
   return { pipeline, flags };
 }
 

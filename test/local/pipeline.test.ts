@@ -9,47 +9,27 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { SynthesizedApp } from '../../local/cdk/synth';
-import { writeGeneratedCsv } from '../../local/dataset/write';
 import { LocalPipeline } from '../../local/pipeline';
 import { getText } from '../../local/s3';
 import { runLocal } from '../../local/run';
 import type { ProgressEvent } from '../../local/stepfunctions';
+import { e2eSetup, HP } from './e2e-setup';
 
 const execFileP = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'local.ts');
 
-// threads=1 makes training reproducible; this data size lets the model beat the popularity baseline.
-const HP = { threads: '1' };
-const DATA = { rows: 150000, customers: 1500, items: 600 };
-
-let root: string;
-let data: string;
-let app: SynthesizedApp;
-const started: LocalPipeline[] = [];
-
-beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'local-e2e-'));
-  data = await writeGeneratedCsv(path.join(root, 'raw.csv'), DATA);
-  app = LocalPipeline.synthesize({ workdir: root });
-});
-
-afterAll(async () => {
-  for (const p of started) await p.stop();
-  await fs.rm(root, { recursive: true, force: true });
-});
+const setup = e2eSetup('local-e2e-');
 
 /** A new environment of its own over the app synthesized once: nothing deployed, no parameters. */
 async function environment(onProgress?: (machine: string, e: ProgressEvent) => void): Promise<LocalPipeline> {
-  const workdir = await fs.mkdtemp(path.join(root, 'env-'));
-  const pipeline = await LocalPipeline.start({ workdir, app, waitMs: 50, onProgress });
-  started.push(pipeline);
+  const workdir = await fs.mkdtemp(path.join(setup.root, 'env-'));
+  const pipeline = await LocalPipeline.start({ workdir, app: setup.app, waitMs: 50, onProgress });
+  setup.started.push(pipeline);
   return pipeline;
 }
 
 const run = (pipeline: LocalPipeline, extra: { threshold?: number; hyperparameters?: Record<string, string> }) =>
-  runLocal({ workdir: pipeline.options.workdir, input: data, ...extra }, pipeline);
+  runLocal({ workdir: pipeline.options.workdir, input: setup.data, ...extra }, pipeline);
 
 test('threshold 0.99: the model is rejected, no endpoint is created and the summary says why', async () => {
   const pipeline = await environment();
@@ -177,9 +157,13 @@ test('a second run updates the endpoint; the old model serves until the new one 
 describe('npm start (bin/local.ts) as a user runs it', () => {
   const cli = async (args: string[]) => {
     const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
-    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', data, '--workdir', wd, ...args], {
-      timeout: 90000,
-    }).then(
+    const res = await execFileP(
+      process.execPath,
+      [require.resolve('tsx/cli'), BIN, '--input', setup.data, '--workdir', wd, ...args],
+      {
+        timeout: 90000,
+      },
+    ).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
