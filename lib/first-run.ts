@@ -1,7 +1,7 @@
 /**
  * Starts the first training execution when the stack is created (startTrainingOnDeploy): an
  * AwsCustomResource that calls StartExecution once, on create only, so later updates start
- * nothing. The raw export must be in place before the deployment (see docs/operating.md).
+ * nothing. The raw export must be in place before the deployment (docs/production.md, "First deployment").
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';

@@ -135,6 +135,6 @@ export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Pr
     }
     log(`deleted deployment record ${names.deploymentParameter}`);
   }
-  log('teardown complete; the buckets and their data are kept (see docs/operating.md, "Teardown")');
+  log('teardown complete; the buckets and their data are kept (see docs/production.md, "Teardown")');
   return 0;
 }

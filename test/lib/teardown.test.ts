@@ -116,7 +116,7 @@ test('with --confirm it waits out an update, deletes the endpoint and waits unti
     'deleted endpoint configuration bpr-epc-2',
     'deleted model bpr-model-2',
     'deleted deployment record /bpr/deployment',
-    'teardown complete; the buckets and their data are kept (see docs/operating.md, "Teardown")',
+    'teardown complete; the buckets and their data are kept (see docs/production.md, "Teardown")',
   ]);
   expect(clock).toBe(2 * 15000);
 });
