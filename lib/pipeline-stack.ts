@@ -8,7 +8,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -21,9 +20,10 @@ import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { startFirstTraining } from './first-run';
 import { Monitoring } from './monitoring';
+import { nodeFunction } from './node-function';
+import { PROJECT_ROOT } from './project-root';
 import { createNotifications } from './notifications';
 import { ArtifactPrefixes, bucketNames, resourceNames, StackOutputs } from './pipeline-names';
-import { PROJECT_ROOT } from './project-root';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -146,7 +146,8 @@ export class PipelineStack extends Stack {
     });
 
     // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
-    const prepareFunction = (this.prepareFunction = this.nodeFunction(
+    const prepareFunction = (this.prepareFunction = nodeFunction(
+      this,
       'PrepareDataFunction',
       'prepare-data',
       2048,
@@ -161,7 +162,8 @@ export class PipelineStack extends Stack {
     prepareFunction.addToRolePolicy(
       objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, runs),
     );
-    const gateFunction = (this.gateFunction = this.nodeFunction(
+    const gateFunction = (this.gateFunction = nodeFunction(
+      this,
       'EvaluateGateFunction',
       'evaluate-gate',
       256,
@@ -170,7 +172,8 @@ export class PipelineStack extends Stack {
     ));
 
     // Reads a run's artifacts, writes their copies under deployed/.
-    const promoteFunction = (this.promoteFunction = this.nodeFunction(
+    const promoteFunction = (this.promoteFunction = nodeFunction(
+      this,
       'PromoteArtifactsFunction',
       'promote-artifacts',
       256,
@@ -181,7 +184,8 @@ export class PipelineStack extends Stack {
     promoteFunction.addToRolePolicy(listStatement(artifactsBucket, runs));
     promoteFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, deployed));
     // Deletes old models, endpoint configurations and deployed/ copies, never the endpoint.
-    const pruneFunction = (this.pruneFunction = this.nodeFunction(
+    const pruneFunction = (this.pruneFunction = nodeFunction(
+      this,
       'PruneDeploymentsFunction',
       'prune-deployments',
       256,
@@ -298,40 +302,5 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, StackOutputs.DeploymentParameterName, { value: this.deploymentParameter.parameterName });
     new CfnOutput(this, StackOutputs.NotificationTopicArn, { value: this.topic.topicArn });
     new CfnOutput(this, StackOutputs.EndpointName, { value: config.endpointName });
-  }
-
-  /** A Node.js Lambda from lambda/<name>/index.ts with its own role and log group (no managed policies). */
-  private nodeFunction(
-    id: string,
-    name: string,
-    memorySize: number,
-    timeout: Duration,
-    retention: logs.RetentionDays,
-    ephemeralStorageSize?: Size,
-  ): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
-    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    return new nodejs.NodejsFunction(this, id, {
-      entry: path.join(PROJECT_ROOT, 'lambda', name, 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize,
-      timeout,
-      ephemeralStorageSize,
-      role,
-      logGroup,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        forceDockerBundling: false,
-        externalModules: [],
-        minify: true,
-        keepNames: true,
-        sourceMap: false,
-        target: 'node24',
-      },
-    });
   }
 }
