@@ -15,12 +15,13 @@ import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { BASE_DIR_ENV, PORT_ENV } from '../../container/src/paths';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
-import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus, VARIANT_NAME } from '../../lib/pipeline-names';
+import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus } from '../../lib/pipeline-names';
 import { startServer, type ServerProcess } from '../processes';
 import { getBuffer } from '../s3';
 import { unpackArchive } from '../tar';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { SageMakerValidationError } from './errors';
+import { checkDeploymentConfig, healthCheckFailure } from './endpoint-rules';
 
 export interface Model {
   readonly name: string;
@@ -57,32 +58,6 @@ function checkName(kind: string, name: unknown): string {
   if (typeof name !== 'string' || !RESOURCE_NAME.test(name))
     throw new SageMakerValidationError(`invalid ${kind} ${JSON.stringify(name)}`);
   return name;
-}
-
-/** What SageMaker reports when the container of a new fleet never answers /ping. */
-export function healthCheckFailure(detail: string): string {
-  return `The primary container for production variant ${VARIANT_NAME} did not pass the ping health check. Please check CloudWatch logs for this endpoint. (${detail})`.slice(
-    0,
-    1024,
-  );
-}
-
-/** BlueGreenUpdatePolicy bounds UpdateEndpoint enforces (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html). */
-function checkDeploymentConfig(config: unknown): void {
-  if (config === undefined) return;
-  const policy = asRecord(asRecord(config).BlueGreenUpdatePolicy);
-  const range = (field: string, min: number, max: number) => {
-    const v = policy[field];
-    if (v !== undefined && (typeof v !== 'number' || v < min || v > max))
-      throw new SageMakerValidationError(
-        `1 validation error detected: Value '${String(v)}' at 'deploymentConfig.blueGreenUpdatePolicy.${field[0].toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
-      );
-  };
-  range('TerminationWaitInSeconds', 0, 3600);
-  range('MaximumExecutionTimeoutInSeconds', 600, 28800);
-  const alarms = asRecord(asRecord(config).AutoRollbackConfiguration).Alarms;
-  if (alarms !== undefined && (!Array.isArray(alarms) || alarms.length < 1 || alarms.length > 10))
-    throw new SageMakerValidationError('AutoRollbackConfiguration.Alarms must hold 1 to 10 alarms');
 }
 
 export class Hosting {
