@@ -157,20 +157,11 @@ export interface PruneResult {
 
 /**
  * The SSM record of the deployed model, written by the training pipeline (PutParameter: no stack
- * owns it, so stack updates leave it alone) and read by the batch pipeline. The URIs are the
- * deployed/ copies, which do not expire.
+ * owns it, so stack updates leave it alone) and read by the batch pipeline: the request it deployed
+ * (its URIs replaced by the deployed/ copies, which do not expire), the endpoint and when.
  */
-export interface DeploymentRecord {
-  readonly modelName: string;
+export interface DeploymentRecord extends Omit<DeployRequest, 'runId'> {
   readonly endpointName: string;
-  readonly endpointConfigName: string;
-  readonly trainingJobName: string;
-  readonly modelDataUrl: string;
-  readonly batchInputUri: string;
-  readonly catalogUri: string;
-  readonly metricName: string;
-  readonly value: number;
-  readonly baselineValue: number;
   readonly executionArn: string;
   /** ISO date-time. */
   readonly deployedAt: string;
