@@ -115,6 +115,9 @@ describe('train container contract', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/evaluation skipped/);
     expect(JSON.parse(readFileSync(path.join(base, 'output', 'data', 'metrics.json'), 'utf8'))).toEqual({});
+    // the report still shows the training curve and the data (nothing evaluated, no statistics passed)
+    expect(r.stdout).toMatch(/^report: report\.html \(\d+ KiB, 1 charts\) written/m);
+    expect(readFileSync(path.join(base, 'model', 'report.html'), 'utf8')).toMatch(/no data preparation statistics were passed/);
     expect(existsSync(path.join(base, 'model', 'manifest.json'))).toBe(true);
   });
 

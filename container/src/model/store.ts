@@ -131,7 +131,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   return model;
 }
 
-async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
+/** Writes a file whole or not at all (a temporary file renamed into place). */
+export async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, file);

@@ -40,6 +40,8 @@ export const HYPERPARAMETER_DOCS = {
   eval_k: 'K of the ranking metrics (precision@K, p@k(K), ...)',
   seed: 'seed of every random choice; with threads=1 a run is reproducible bit for bit',
   threads: 'SGD threads (Hogwild over shared memory); default = all cores',
+  gate_threshold:
+    "the deployment gate's threshold, shown in the model report (the training pipeline passes it; no effect on training)",
 } as const;
 
 export const hyperparameterSchema = z
@@ -60,6 +62,7 @@ export const hyperparameterSchema = z
     eval_k: int(1, 1000).default(10),
     seed: int(0, 2 ** 31 - 1).default(42),
     threads: int(1, 256).optional(),
+    gate_threshold: num(0, 1).optional(),
   })
   .strict();
 

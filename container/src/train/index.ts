@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { containerPaths, type ContainerPaths } from '../paths';
+import { containerPaths, TRAINING_JOB_NAME_ENV, type ContainerPaths } from '../paths';
 import { formatMetricLine } from '../metrics/definitions';
 import { saveModel } from '../model/store';
 import { itemPopularity } from './data';
@@ -15,6 +15,7 @@ import { fit, type EpochLog } from './fit';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
 import { CHANNELS, readCatalog, readPairs } from './input';
 import { evaluateOnTest } from './report';
+import { writeReport } from '../report';
 
 /** Name of the metrics file written to model/ and output/data/. */
 export const METRICS_FILE = 'metrics.json';
@@ -28,7 +29,7 @@ export async function runTrain(
   const paths = containerPaths(env);
   try {
     await fs.rm(paths.failure, { force: true });
-    await train(paths, log);
+    await train(paths, log, env);
     return 0;
   } catch (err) {
     const reason =
@@ -61,7 +62,8 @@ async function readHyperparameters(file: string): Promise<Hyperparameters> {
   return parseHyperparameters(raw);
 }
 
-async function train(paths: ContainerPaths, log: Logger): Promise<void> {
+async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
+  const started = performance.now();
   const hp = await readHyperparameters(paths.hyperparameters);
   log(`hyperparameters: ${JSON.stringify(hp)}`);
 
@@ -87,6 +89,7 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   } else log('testing: no testing channel data, evaluation skipped');
   const catalog = await readCatalog(paths.channel(CHANNELS.catalog), (item) => data.items.get(item) !== undefined);
   if (catalog) log(`catalog: ${Object.keys(catalog).length} descriptions of training items`);
+  const loadSeconds = (performance.now() - started) / 1000;
 
   const result = await fit({ nUsers, nItems, train: data.train }, hp, (e) => log(epochLine(e, hp)));
   log(
@@ -96,7 +99,9 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   );
 
   const popularity = itemPopularity(data.train, nItems);
+  const evaluationStart = performance.now();
   const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k);
+  const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
   const metrics: Record<string, number> = {};
   if (evaluation) {
     log(
@@ -109,13 +114,14 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   }
 
   const metricsJson = JSON.stringify(metrics, null, 2) + '\n';
+  const createdAt = new Date().toISOString();
   await fs.mkdir(paths.model, { recursive: true });
   await fs.writeFile(path.join(paths.model, METRICS_FILE), metricsJson);
   await saveModel(
     paths.model,
     {
       algorithm: 'bpr',
-      createdAt: new Date().toISOString(),
+      createdAt,
       factors: hp.factors,
       users: data.users.ids,
       items: data.items.ids,
@@ -135,6 +141,22 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   await fs.mkdir(paths.outputData, { recursive: true });
   await fs.writeFile(path.join(paths.outputData, METRICS_FILE), metricsJson);
   log(`model written to ${paths.model}`);
+  await writeReport(
+    paths,
+    {
+      hyperparameters: hp,
+      data,
+      fit: result,
+      popularity,
+      metrics,
+      catalog,
+      read: { trainingRows: tr.rows, trainingFiles: tr.files, testingRows: te.rows },
+      timings: { loadSeconds, fitSeconds: result.seconds, evaluationSeconds },
+      jobName: env[TRAINING_JOB_NAME_ENV] || null,
+      createdAt,
+    },
+    log,
+  );
 }
 
 /** The one progress line per epoch; its `metric: ` parts are read by the progress MetricDefinitions. */
