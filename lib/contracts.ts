@@ -44,6 +44,25 @@ export interface FinalMetric {
   readonly Value?: number;
 }
 
+/** What the PublishReport task sends the publish-report Lambda. */
+export interface PublishReportEvent {
+  /** The training job's model artifact (…/output/model.tar.gz); the job's output.tar.gz is beside it. */
+  readonly modelDataUrl: string;
+  /** Where the run's report goes: s3://<artifacts>/runs/<execution name>/report.html. */
+  readonly reportUri: string;
+  /** The copy of the latest run's report, which the dashboard links to. */
+  readonly latestReportUri: string;
+}
+
+/** What the publish-report Lambda returns (kept under `$.report`): where the run's report is, or why there is none. */
+export interface PublishReportResult {
+  /** The run's self-contained HTML report in S3; null when the training job wrote none. */
+  readonly reportUri: string | null;
+  readonly latestReportUri: string | null;
+  /** Why there is no report (null when there is one). */
+  readonly reason: string | null;
+}
+
 /** What the EvaluateGate task sends the evaluate-gate Lambda. */
 export interface GateEvent {
   /** The DescribeTrainingJob result of the `.sync` training task. */
@@ -70,6 +89,8 @@ export interface GateDecision {
 export interface TrainingOutcome extends Omit<GateDecision, 'passed'> {
   readonly trainingJobName: string;
   readonly modelDataUrl: string;
+  /** The run's model report (PublishReportResult.reportUri): for people, notifications and the model registry. */
+  readonly reportUri: string | null;
   readonly endpointName: string;
   readonly stats: PrepareStats;
 }

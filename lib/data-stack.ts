@@ -19,7 +19,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Where retailers upload raw transaction exports. */
   readonly rawBucket: s3.Bucket;
-  /** Run artifacts: `runs/<execution>/data|model/`, and batch output under `batch/`. */
+  /** Run artifacts: `runs/<execution>/data|model/` and `report.html`, the latest report under `reports/`, batch output under `batch/`. */
   readonly artifactsBucket: s3.Bucket;
   /** Server access logs of the two buckets above. */
   readonly accessLogBucket: s3.Bucket;
@@ -80,6 +80,12 @@ export class DataStack extends Stack {
           prefix: 'batch/',
           expiration: Duration.days(config.batchRetentionDays),
           noncurrentVersionExpiration: Duration.days(7),
+        },
+        // reports/latest.html is overwritten by every training run: its old versions go like old runs.
+        {
+          id: 'expire-old-report-versions',
+          prefix: 'reports/',
+          noncurrentVersionExpiration: Duration.days(config.runRetentionDays),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

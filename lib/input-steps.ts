@@ -7,8 +7,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
+import type { HyperparameterName } from '../container/src/train/hyperparameters';
 import type { TrainingInput } from './contracts';
-import { PipelineErrors, resourceNames, TrainingStates as S } from './pipeline-names';
+import { PipelineErrors, ReportKeys, resourceNames, TrainingStates as S } from './pipeline-names';
 
 /** What the input steps need. */
 export interface InputStepsProps {
@@ -83,6 +84,9 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         endpointName: config.endpointName,
         'dataUri.$': `States.Format('${runPrefix}data/', $$.Execution.Name)`,
         'modelOutputUri.$': `States.Format('${runPrefix}model/', $$.Execution.Name)`,
+        'reportUri.$': `States.Format('${runPrefix}${ReportKeys.run}', $$.Execution.Name)`,
+        // Merged into the training job's hyperparameters: the report shows the gate's threshold.
+        hyperparameters: { [`${'gate_threshold' satisfies HyperparameterName}.$`]: `States.Format('{}', ${threshold})` },
       },
     },
   });

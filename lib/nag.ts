@@ -8,7 +8,7 @@ import { CfnElement, Validations } from 'aws-cdk-lib';
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
-import { resourceNames } from './pipeline-names';
+import { ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 
@@ -39,6 +39,17 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     ],
   ]);
 
+  ack(stack.reportFunction.role!, [
+    [
+      id(stack.artifactsBucket.arnForObjects('runs/*/output/output.tar.gz')),
+      "Reads only training jobs' output archives, under runs/<execution>/model/<job>/ known at run time.",
+    ],
+    [
+      id(stack.artifactsBucket.arnForObjects(`runs/*/${ReportKeys.run}`)),
+      'Writes only the report of each run, runs/<execution>/report.html.',
+    ],
+  ]);
+
   const training: Array<[string, string]> = [
     [
       id(sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`)),
@@ -54,7 +65,7 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
   ];
-  for (const fn of [stack.prepareFunction, stack.gateFunction]) {
+  for (const fn of [stack.prepareFunction, stack.reportFunction, stack.gateFunction]) {
     const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
     training.push([
       `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,

@@ -3,8 +3,9 @@
  * fields, resource name prefixes and CloudFormation output keys. The local runner (local/) binds
  * its stand-ins to Task states by these names and reads executions' outputs by these fields.
  */
-import { BASELINE_PREFIX, metricName } from '../container/src/metrics/definitions';
-import type { DeploymentRecord, GateDecision, PrepareDataResult } from './contracts';
+import { BASELINE_PREFIX, GATE_METRIC, metricName } from '../container/src/metrics/definitions';
+import { REPORT_FILE } from '../container/src/paths';
+import type { DeploymentRecord, GateDecision, PrepareDataResult, PublishReportResult } from './contracts';
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
@@ -16,6 +17,7 @@ export const TrainingStates = {
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
   TrainModel: 'TrainModel',
+  PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
   CheckGate: 'CheckGate',
   BuildRejectedOutput: 'BuildRejectedOutput',
@@ -63,6 +65,8 @@ export const BatchStates = {
 export const DataPaths = {
   /** The PrepareData result (training pipeline). */
   prepared: (field: keyof PrepareDataResult) => `$.prepared.${field}`,
+  /** The PublishReport result (training pipeline). */
+  report: (field: keyof PublishReportResult) => `$.report.${field}`,
   /** The EvaluateGate decision (training pipeline). */
   gate: (field: keyof GateDecision) => `$.gate.${field}`,
   /** The deployment record read from SSM (batch pipeline). */
@@ -166,7 +170,7 @@ export const VARIANT_NAME = 'AllTraffic';
 
 /** Name of the gate's model metric and its popularity-baseline twin at K. */
 export function gateMetricNames(k: number): { metric: string; baseline: string } {
-  const metric = metricName('precision', k);
+  const metric = metricName(GATE_METRIC, k);
   return { metric, baseline: BASELINE_PREFIX + metric };
 }
 
@@ -184,6 +188,16 @@ export function resourceNames(projectName: string) {
     pipelineStack: `${projectName}-pipeline`,
   };
 }
+
+/**
+ * Keys of the model reports in the artifacts bucket: each run's beside its data and model, and a
+ * copy of the latest run's at a fixed key (the dashboard links to it).
+ */
+export const ReportKeys = {
+  /** Under the run's prefix `runs/<execution name>/`. */
+  run: REPORT_FILE,
+  latest: 'reports/latest.html',
+} as const;
 
 /**
  * Bucket names: deterministic (project, account, region), so the pipeline stack refers to the

@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { Monitoring } from './monitoring';
-import { bucketNames, resourceNames, StackOutputs } from './pipeline-names';
+import { bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
 import { PROJECT_ROOT } from './project-root';
 import { sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
@@ -68,6 +68,8 @@ export class PipelineStack extends Stack {
   readonly prepareFunction: lambda.Function;
   /** The evaluate-gate Lambda (lambda/evaluate-gate). */
   readonly gateFunction: lambda.Function;
+  /** The publish-report Lambda (lambda/publish-report). */
+  readonly reportFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -152,7 +154,28 @@ export class PipelineStack extends Stack {
       logRetention,
     ));
 
-    const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic });
+    // Reads only the training jobs' output archives; writes only the reports.
+    const reportFunction = (this.reportFunction = this.nodeFunction(
+      'PublishReportFunction',
+      'publish-report',
+      512,
+      Duration.seconds(60),
+      logRetention,
+    ));
+    reportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [artifactsBucket.arnForObjects('runs/*/output/output.tar.gz')],
+      }),
+    );
+    reportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [artifactsBucket.arnForObjects(`runs/*/${ReportKeys.run}`), artifactsBucket.arnForObjects(ReportKeys.latest)],
+      }),
+    );
+
+    const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic, artifactsBucket });
     const logGroup = (id: string) =>
       new logs.LogGroup(this, id, { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
 
@@ -164,6 +187,7 @@ export class PipelineStack extends Stack {
       sagemakerRole: this.sagemakerRole,
       prepareFunction,
       gateFunction,
+      reportFunction,
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,
       rollbackAlarms: [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm],

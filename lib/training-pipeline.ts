@@ -16,6 +16,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { metricDefinitions } from '../container/src/metrics/definitions';
+import { CHANNELS } from '../container/src/train/input';
 import { PipelineConfig } from './config';
 import type {
   DeployedOutput,
@@ -28,6 +29,7 @@ import type {
 } from './contracts';
 import { buildDeploySteps } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildReportStep } from './report-step';
 import {
   DataPaths,
   ExecutionStatus,
@@ -52,7 +54,7 @@ import {
   syncRuleStatement,
 } from './task-helpers';
 
-const { prepared, gate: gateResult } = DataPaths;
+const { prepared, gate: gateResult, report: reportResult } = DataPaths;
 
 /** Properties of the training pipeline. */
 export interface TrainingPipelineProps {
@@ -70,6 +72,8 @@ export interface TrainingPipelineProps {
   readonly prepareFunction: lambda.IFunction;
   /** The evaluate-gate Lambda. */
   readonly gateFunction: lambda.IFunction;
+  /** The publish-report Lambda (copies the run's report out of the training output). */
+  readonly reportFunction: lambda.IFunction;
   /** Topic that receives success, rejection and failure notifications. */
   readonly topic: sns.ITopic;
   /** SSM parameter that records the deployed model (read by the batch pipeline). */
@@ -156,9 +160,9 @@ export class TrainingPipeline extends Construct {
     // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
     prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
-    const channel = (name: string, path: string): tasks.Channel => ({
+    const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
       channelName: name,
-      contentType: 'text/csv',
+      contentType,
       inputMode: tasks.InputMode.FILE,
       dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
     });
@@ -175,11 +179,16 @@ export class TrainingPipeline extends Construct {
           trainingInputMode: tasks.InputMode.FILE,
           metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
         },
-        hyperparameters: sfn.JsonPath.objectAt('$.hyperparameters') as unknown as Record<string, string>,
+        hyperparameters: sfn.JsonPath.jsonMerge(
+          sfn.JsonPath.objectAt('$.hyperparameters'),
+          sfn.JsonPath.objectAt('$.run.hyperparameters'),
+        ) as unknown as Record<string, string>,
         inputDataConfig: [
-          channel('training', prepared('trainingUri')),
-          channel('testing', prepared('testingUri')),
-          channel('catalog', prepared('catalogUri')),
+          channel(CHANNELS.training, prepared('trainingUri')),
+          channel(CHANNELS.testing, prepared('testingUri')),
+          channel(CHANNELS.catalog, prepared('catalogUri')),
+          // One object as the channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
+          channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
         ],
         outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
         resourceConfig: {
@@ -208,6 +217,12 @@ export class TrainingPipeline extends Construct {
       syncRuleStatement(stack, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
     ]);
     guard(train, failure);
+
+    const publishReport = buildReportStep(this, {
+      reportFunction: props.reportFunction,
+      artifactsBucket: props.artifactsBucket,
+      failure,
+    });
 
     const gate = guard(
       new tasks.LambdaInvoke(this, S.EvaluateGate, {
@@ -245,6 +260,7 @@ export class TrainingPipeline extends Construct {
       metrics: gateResult('metrics'),
       trainingJobName: '$.run.trainingJobName',
       modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+      reportUri: reportResult('reportUri'),
       endpointName: '$.run.endpointName',
       stats: prepared('stats'),
     };
@@ -285,6 +301,7 @@ export class TrainingPipeline extends Construct {
     input.end
       .next(prepare)
       .next(train)
+      .next(publishReport)
       .next(gate)
       .next(
         new sfn.Choice(this, S.CheckGate)

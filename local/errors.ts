@@ -37,8 +37,7 @@ export class LambdaNotFoundError extends NamedError {
   }
 }
 
-/** A model archive that is not a well-formed gzip'd ustar file. */
-export class TarFormatError extends NamedError {}
+export { TarFormatError } from '../lambda/shared/errors';
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}

@@ -107,6 +107,9 @@ function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
       ModelArtifacts: { S3ModelArtifacts: 's3://a/model.tar.gz' },
       FinalMetricDataList: metrics(p, b),
     }),
+    [S.PublishReport]: (i) => ({
+      Payload: { reportUri: i.Payload.reportUri, latestReportUri: i.Payload.latestReportUri, reason: null },
+    }),
     [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload as unknown as GateEvent) }),
     [S.DescribeEndpoint]: () => {
       throw err(ENDPOINT_NOT_FOUND_ERRORS[0], 'Could not find endpoint "bpr-recommender".');
@@ -144,6 +147,7 @@ describe('training state machine definition', () => {
     expect(resources).toEqual({
       [S.PrepareData]: TaskResources.lambdaInvoke,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
+      [S.PublishReport]: TaskResources.lambdaInvoke,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
       [S.NotifyRejected]: TaskResources.snsPublish,
       [S.CreateModel]: TaskResources.createModel,
@@ -166,13 +170,21 @@ describe('training state machine definition', () => {
         TrainingImage: expect.stringMatching(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/),
         MetricDefinitions: metricDefinitions(10),
       },
-      InputDataConfig: ['training', 'testing', 'catalog'].map((name) => ({
-        ChannelName: name,
-        ContentType: 'text/csv',
-        InputMode: 'File',
-        DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
-      })),
-      'HyperParameters.$': '$.hyperparameters',
+      InputDataConfig: [
+        ...['training', 'testing', 'catalog'].map((name) => ({
+          ChannelName: name,
+          ContentType: 'text/csv',
+          InputMode: 'File',
+          DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
+        })),
+        // the prepare step's stats.json, for the model report
+        {
+          ChannelName: 'stats',
+          ContentType: 'application/json',
+          DataSource: { S3DataSource: { 'S3Uri.$': '$.prepared.statsUri' } },
+        },
+      ],
+      'HyperParameters.$': 'States.JsonMerge($.hyperparameters, $.run.hyperparameters, false)',
       StoppingCondition: { MaxRuntimeInSeconds: 7200 },
     });
     expect(p.EnableManagedSpotTraining).toBeUndefined();
@@ -256,15 +268,22 @@ describe('training state machine runs', () => {
     });
     const job = inputs(S.TrainModel)[0];
     expect(job.TrainingJobName).toMatch(/^bpr-train-[0-9a-f-]{36}$/);
-    expect(job.HyperParameters).toEqual({ seed: '42', eval_k: '10' });
+    // the gate's threshold rides along for the model report
+    expect(job.HyperParameters).toEqual({ seed: '42', eval_k: '10', gate_threshold: '0.05' });
     expect(job.OutputDataConfig.S3OutputPath).toBe(`s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/`);
     expect(inputs(S.CreateEndpoint)[0]).toEqual({
       EndpointName: 'bpr-recommender',
       EndpointConfigName: job.TrainingJobName.replace('train', 'epc'),
     });
     expect(inputs(S.UpdateEndpoint)).toHaveLength(0);
+    expect(inputs(S.PublishReport)[0].Payload).toEqual({
+      modelDataUrl: 's3://a/model.tar.gz',
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
+      latestReportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/reports/latest.html`,
+    });
     expect(output).toMatchObject({
       status: 'DEPLOYED',
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
       trainingJobName: job.TrainingJobName,
       modelName: job.TrainingJobName.replace('train', 'model'),
       endpointName: 'bpr-recommender',
@@ -289,7 +308,7 @@ describe('training state machine runs', () => {
       deployStubs(0.2, 0.1),
     );
     const names = calls.map(([n]) => n);
-    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10' });
+    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10', gate_threshold: '0.5' });
     expect(names).not.toContain(S.CreateModel);
     expect(names).toContain(S.NotifyRejected);
     expect(output).toMatchObject({
@@ -298,7 +317,18 @@ describe('training state machine runs', () => {
       baselineValue: 0.1,
       threshold: 0.5,
       reason: expect.stringContaining('below the threshold'),
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
     });
+  });
+
+  test('a run without a report goes on: reportUri null in the output, the gate still decides', async () => {
+    const stubs = deployStubs();
+    stubs[S.PublishReport] = () => ({
+      Payload: { reportUri: null, latestReportUri: null, reason: 'the training job wrote no report.html' },
+    });
+    const { output, error } = await run(training, {}, stubs);
+    expect(error).toBeUndefined();
+    expect(output).toMatchObject({ status: 'DEPLOYED', reportUri: null });
   });
 
   test('a model that does not beat the baseline is rejected', async () => {
