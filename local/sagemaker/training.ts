@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseMetricLines, type MetricDefinition } from '../../container/src/metrics/definitions';
-import { BASE_DIR_ENV, containerPaths } from '../../container/src/paths';
+import { BASE_DIR_ENV, containerPaths, TRAINING_JOB_NAME_ENV } from '../../container/src/paths';
 import { runToCompletion } from '../processes';
 import { joinS3 } from '../../lambda/shared/s3-uri';
 import { downloadPrefix, putText } from '../s3';
@@ -105,7 +105,7 @@ export class TrainingJobs {
       ...(this.ctx.env ?? process.env),
       ...asRecord(params.Environment),
       [BASE_DIR_ENV]: base,
-      TRAINING_JOB_NAME: name,
+      [TRAINING_JOB_NAME_ENV]: name,
     };
     const paths = containerPaths(env as NodeJS.ProcessEnv);
     job.SecondaryStatus = 'Downloading';

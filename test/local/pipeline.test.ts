@@ -98,6 +98,16 @@ test('success: the model is deployed, serves recommendations and the batch write
   const record = JSON.parse(Object.values(summary.parameters)[0]) as { modelName: string; batchInputUri: string };
   expect(record.modelName).toBe(summary.endpoint!.modelName);
 
+  // the model report: published beside the run's data and as the latest, in the work directory, linked from the notification
+  const report = summary.report!;
+  expect(report.uri).toMatch(/^s3:\/\/bpr-artifacts-[^/]+\/runs\/local-training-1-[^/]+\/report\.html$/);
+  const html = await fs.readFile(report.path, 'utf8');
+  expect(report.path).toBe(path.join(pipeline.options.workdir, 'report.html'));
+  expect(html).toContain(`<title>Model report: ${summary.trainingJob!.name}</title>`);
+  expect(await getText(pipeline.s3.client, report.uri)).toBe(html);
+  expect(await getText(pipeline.s3.client, report.uri.replace(/runs\/.*$/, 'reports/latest.html'))).toBe(html);
+  expect(JSON.parse(summary.notifications[0].message)).toMatchObject({ status: 'DEPLOYED', reportUri: report.uri });
+
   expect(summary.batch?.status).toBe('COMPLETED');
   const users = (await getText(pipeline.s3.client, record.batchInputUri))
     .trim()
