@@ -86,8 +86,20 @@ describe('arguments', () => {
     expect(() => parseStartArgs(['start', '--seed', '1.5'])).toThrow(UsageError);
   });
 
-  test('hyperparameter values stay strings and may contain "="', () => {
-    expect(parseHyperparameters('a=1,b=x=y')).toEqual({ a: '1', b: 'x=y' });
+  test('hyperparameter values stay strings; the value is everything after the first "="', () => {
+    expect(parseHyperparameters('lr_schedule=cosine,factors=8')).toEqual({ lr_schedule: 'cosine', factors: '8' });
+    expect(() => parseHyperparameters('factors=8=9')).toThrow('--hyperparameters: hyperparameter factors: must be a number');
+  });
+
+  test('hyperparameters are checked before any AWS call: unknown and prototype names, bad values', () => {
+    const known = 'known: factors, learning_rate, ';
+    for (const name of ['treshold', '__proto__', 'toString', 'constructor']) {
+      expect(() => parseHyperparameters(`${name}=8`)).toThrow(UsageError);
+      expect(() => parseHyperparameters(`${name}=8`)).toThrow(`--hyperparameters: unknown hyperparameter ${name}; ${known}`);
+    }
+    expect(() => parseHyperparameters('factors=0x10')).toThrow(/^--hyperparameters: hyperparameter factors: .*"0x10"/);
+    expect(() => parseHyperparameters('epochs=5,iterations=6')).toThrow(/given twice/);
+    expect(Object.getPrototypeOf(parseHyperparameters('sagemaker_region=x,factors=8'))).toBe(Object.prototype);
   });
 });
 
@@ -101,6 +113,8 @@ describe('option values shared by every command line', () => {
       ['  ', {}, '--x must be a number, got "  "'],
       ['abc', {}, '--x must be a number, got "abc"'],
       ['Infinity', { above: 0 }, '--x must be a number > 0, got "Infinity"'],
+      ['0x10', {}, '--x must be a number, got "0x10"'],
+      ['0b1', { atLeast: 0, atMost: 1 }, '--x must be a number between 0 and 1, got "0b1"'],
       ['2', { atLeast: 0, atMost: 1 }, '--x must be a number between 0 and 1, got "2"'],
       ['1', { above: 0, below: 1 }, '--x must be a number between 0 and 1 (exclusive), got "1"'],
       ['1.5', { integer: true, atLeast: 0 }, '--x must be an integer >= 0, got "1.5"'],

@@ -61,3 +61,34 @@ test('spot training needs a wait at least as long as the runtime', () => {
   );
   expect(parseConfig({ useSpotTraining: true }).useSpotTraining).toBe(true);
 });
+
+test('numbers are read in decimal notation only: "0x1", true or [5] are refused, naming the field', () => {
+  for (const [field, value] of [
+    ['gateThreshold', '0x1'],
+    ['deployMaxPolls', true],
+    ['deployMaxPolls', [5]],
+    ['rollbackLatencyMs', ''],
+    ['evalK', '1e1x'],
+  ] as const) {
+    expect(() => parseConfig({ [field]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [field]: value })).toThrow(new RegExp(`\\n  ${field}: `));
+  }
+  expect(parseConfig({ rollbackLatencyMs: '1e3', evalK: ' 20 ' })).toMatchObject({ rollbackLatencyMs: 1000, evalK: 20 });
+});
+
+test('hyperparameters are checked by the training program rules at synth: names, values, JSON', () => {
+  const issues = (raw: unknown): string => {
+    try {
+      parseConfig({ hyperparameters: raw });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues.join('\n');
+    }
+    return '';
+  };
+  expect(issues('{"treshold":"0.1"}')).toMatch(/^hyperparameters: unknown hyperparameter treshold; known: factors, /);
+  expect(issues('{"__proto__":"1"}')).toMatch(/^hyperparameters: unknown hyperparameter __proto__; /);
+  expect(issues({ factors: '0x10' })).toMatch(/^hyperparameters: hyperparameter factors: must be a number/);
+  expect(issues('{"factors": ')).toMatch(/^hyperparameters: not valid JSON/);
+  expect(issues({ factors: '16', sagemaker_region: 'x' })).toBe('');
+});
