@@ -10,7 +10,6 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BINARY_FILE } from '../../container/src/model/store';
 import {
   groupItemsBestFirst,
   killLeftoverServers,
@@ -58,7 +57,10 @@ it('answers /ping 503 while the model loads, 200 once loaded, and serves it', as
   const slow = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-fifo-'));
   try {
     await writeModel(slow, O);
-    const bin = path.join(slow, 'model', BINARY_FILE);
+    const manifest = JSON.parse(fs.readFileSync(path.join(slow, 'model', 'manifest.json'), 'utf8')) as {
+      binary: { file: string };
+    };
+    const bin = path.join(slow, 'model', manifest.binary.file);
     const bytes = fs.readFileSync(bin);
     fs.rmSync(bin);
     execFileSync('mkfifo', [bin]);
