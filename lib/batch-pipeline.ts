@@ -12,6 +12,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
 import type { BatchOutput } from './contracts';
 import { BatchStates as S, DataPaths, ExecutionStatus, PipelineErrors, resourceNames, StateMachineIds } from './pipeline-names';
@@ -106,8 +107,10 @@ export class BatchPipeline extends Construct {
       transformJobName: sfn.JsonPath.stringAt('$.names.transformJobName'),
       modelName: sfn.JsonPath.stringAt(record('modelName')),
       role: props.sagemakerRole,
+      // MultiRecord payloads of at most 1 MB: even lines as short as can be, each with the largest
+      // top_n, then ask the server for no more than it answers per request (limits.ts).
       batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
-      maxPayload: Size.mebibytes(6),
+      maxPayload: Size.mebibytes(BATCH_MAX_PAYLOAD_MB),
       transformInput: {
         contentType: 'application/json',
         splitType: tasks.SplitType.LINE,

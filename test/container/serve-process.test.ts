@@ -149,6 +149,106 @@ it('serves from two cluster workers, ready only when both are, replaces a dead o
   expect(await srv.waitExit()).toBe(0);
 });
 
+it('survives the amplification request on a small heap: 413 past the bound, large answers streamed, no worker lost', async () => {
+  // A 48 MB heap stands for a small instance: the seed's fix is a bound and a stream, not more memory.
+  const srv = await spawnServe(base, { SERVE_WORKERS: '2', NODE_OPTIONS: '--max-old-space-size=48' });
+  try {
+    await waitReady(srv.url);
+    // 202,949 lines of top_n 100 in 6.29 MB (under the 6 MB body limit): 20 million recommendations.
+    const amplification = '{"user_id": "1", "top_n": 100}\n'.repeat(202_949);
+    const r = await within(
+      fetch(`${srv.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/csv' },
+        body: amplification,
+      }),
+      20_000,
+      () => `no answer to the amplification request; output:\n${srv.output()}`,
+    );
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: string }).error).toMatch(/^the request asks for more than 4000000 recommendations/);
+    // Within the bound, an answer larger than the whole heap streams through: 11,000 lines x 89 items, ~60 MB.
+    const res = await fetch(`${srv.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonlines' },
+      body: '{"user_id": "17519", "top_n": 89}\n'.repeat(11_000),
+    });
+    expect(res.status).toBe(200);
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const b of chunk) if (b === 10) lines++;
+    }
+    expect(lines + 1).toBe(11_000);
+    expect(bytes).toBeGreaterThan(48 * 1024 * 1024);
+    expect((await seedRequest(srv.url)).status).toBe(200);
+    expect(srv.output()).not.toMatch(/exited|heap|stopping/i);
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.waitExit()).toBe(0);
+});
+
+it('never stops because workers die: each one is replaced, after a pause when they die often', async () => {
+  const srv = await spawnServe(base, { SERVE_WORKERS: '2' });
+  try {
+    await waitReady(srv.url);
+    for (let k = 1; k <= 5; k++) {
+      const pid = Number(
+        execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')[0],
+      );
+      process.kill(pid, 'SIGKILL');
+      await until(
+        () => srv.output().includes(`worker ${pid} exited (SIGKILL); starting a replacement`),
+        5000,
+        () => `worker ${pid} (death ${k}) was not replaced; output:\n${srv.output()}`,
+      );
+      await waitReady(srv.url);
+    }
+    expect(srv.child.exitCode).toBeNull();
+    expect(srv.output()).toMatch(/starting a replacement in 1 s/);
+    await until(
+      async () =>
+        (await freshGet(`${srv.url}/ping`)) === 200 &&
+        execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n').length === 2,
+      10_000,
+      () => `the server did not get back to two workers; output:\n${srv.output()}`,
+    );
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.waitExit()).toBe(0);
+});
+
+it('listens on all interfaces by default (SageMaker), and only where SERVE_BIND_ADDRESS says otherwise', async () => {
+  const connects = (port: number, host: string) =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  for (const [env, other] of [
+    [{}, true],
+    [{ SERVE_BIND_ADDRESS: '127.0.0.1' }, false],
+  ] as const) {
+    const srv = await spawnServe(base, env);
+    try {
+      await waitReady(srv.url);
+      // 127.0.0.2 is loopback too, but another address than 127.0.0.1.
+      expect(await connects(srv.port, '127.0.0.2')).toBe(other);
+      expect(await connects(srv.port, '127.0.0.1')).toBe(true);
+    } finally {
+      srv.child.kill('SIGTERM');
+    }
+    expect(await srv.waitExit()).toBe(0);
+  }
+});
+
 it('exits 1 with a clear message when there is no model', async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-empty-'));
   try {

@@ -3,6 +3,7 @@
  * of the ASL, and runs in the local runner (local/stepfunctions.ts) with stub task handlers for
  * every branch.
  */
+import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
 import type { GateEvent, PrepareDataRequest } from '../../lib/contracts';
@@ -481,6 +482,9 @@ describe('batch state machine', () => {
       },
     });
     expect(job.TransformJobName).toMatch(/^bpr-batch-[0-9a-f-]{36}$/);
+    // A MultiRecord payload of users.jsonl lines never asks the server for more than it serves per request.
+    expect(job.MaxPayloadInMB).toBe(BATCH_MAX_PAYLOAD_MB);
+    expect(payloadItemsBound(job.MaxPayloadInMB as number)).toBeLessThanOrEqual(MAX_REQUEST_ITEMS);
     expect(output).toMatchObject({
       status: 'COMPLETED',
       outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/batch/2026-11-27/exec-1/`,
