@@ -42,3 +42,6 @@ export class TarFormatError extends NamedError {}
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}
+
+/** A work directory a local run must not use: it would clear folders of someone else's. */
+export class WorkdirError extends NamedError {}
