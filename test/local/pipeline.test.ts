@@ -195,9 +195,9 @@ describe('npm start (bin/local.ts) as a user runs it', () => {
     AWS_PROFILE: 'no-such-profile',
     AWS_REGION: 'eu-west-1',
   };
-  const cli = async (args: string[]) => {
+  const cli = async (args: string[], input = data) => {
     const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
-    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', data, '--workdir', wd, ...args], {
+    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', input, '--workdir', wd, ...args], {
       timeout: 90000,
       env: { ...process.env, ...awsUser },
     }).then(
@@ -220,10 +220,14 @@ describe('npm start (bin/local.ts) as a user runs it', () => {
   });
 
   test('a failed training job exits 1 with the container reason, no stack trace, and ends with the summary path', async () => {
-    const r = await cli(['--hyperparameters', 'factors=0']);
+    // Data preparation takes it; training refuses a set with one item (a bad hyperparameter now
+    // fails on the command line, before any run).
+    const oneItem = path.join(root, 'one-item.csv');
+    await fs.writeFile(oneItem, `user_id,item_id\n${Array.from({ length: 20 }, (_, k) => `${k},A`).join('\n')}\n`);
+    const r = await cli([], oneItem);
     expect(r.code).toBe(1);
     expect(r.summary.status).toBe('FAILED');
-    expect(r.stdout).toMatch(/reason: States\.TaskFailed: AlgorithmError: hyperparameter factors/);
+    expect(r.stdout).toMatch(/reason: States\.TaskFailed: AlgorithmError: the training data has 1 item/);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
     expect(r.last).toBe(r.expectedLast);
   });

@@ -260,13 +260,18 @@ test('the local S3 API leaves process.env as it was (clients get its endpoint ex
   }
 });
 
-test('npm start exits 2 with the usage on a bad option', () => {
-  const res = spawnSync(
-    process.execPath,
-    [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--threshold', 'abc'],
-    { encoding: 'utf8' },
-  );
+test('npm start exits 2 with the usage on a bad option or hyperparameter, before any run', () => {
+  const wd = path.join(os.tmpdir(), `local-never-${process.pid}`);
+  const start = (...args: string[]) =>
+    spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--workdir', wd, ...args], {
+      encoding: 'utf8',
+    });
+  const res = start('--threshold', 'abc');
   expect(res.status).toBe(2);
   expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "abc"');
   expect(res.stderr).toMatch(/usage: npm start/);
+  const hp = start('--hyperparameters', 'factors=0,treshold=1');
+  expect(hp.status).toBe(2);
+  expect(hp.stderr).toMatch(/--hyperparameters: (unknown hyperparameter treshold|hyperparameter factors)/);
+  expect(existsSync(wd)).toBe(false);
 });
