@@ -14,7 +14,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
-import type { BatchOutput } from './contracts';
+import { BATCH_INPUT_KEYS, type BatchOutput } from './contracts';
+import { buildInputKeyCheck } from './input-steps';
 import { BatchStates as S, DataPaths, ExecutionStatus, PipelineErrors, resourceNames, StateMachineIds } from './pipeline-names';
 import {
   failurePath,
@@ -66,6 +67,8 @@ export class BatchPipeline extends Construct {
       'Batch recommendations',
     );
 
+    // No input key is taken: a misspelt option must fail, not be ignored.
+    const keyCheck = buildInputKeyCheck(this, { accepted: BATCH_INPUT_KEYS, pipeline: 'batch', failure });
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
@@ -171,7 +174,8 @@ export class BatchPipeline extends Construct {
       failure,
     );
 
-    const definition = prepareRun
+    keyCheck.next(prepareRun);
+    prepareRun
       .next(readDeployment)
       .next(
         new sfn.Choice(this, S.HasDeployedModel)
@@ -184,7 +188,7 @@ export class BatchPipeline extends Construct {
 
     this.stateMachine = pipelineStateMachine(this, {
       name: names.batchStateMachine,
-      definition,
+      definition: keyCheck.start,
       logGroup: props.logGroup,
       timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
       logicalIdPrefix: StateMachineIds.Batch,

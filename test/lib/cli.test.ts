@@ -14,6 +14,7 @@ import { StateMachineNotFoundError, UsageError } from '../../lib/cli/errors';
 import { readableCause } from '../../lib/cli/cause';
 import { numberOption, parseHyperparameters, type NumberRule } from '../../lib/cli/options';
 import { consoleUrl, ExitCode, runStart } from '../../lib/cli/run';
+import type { TrainingInput } from '../../lib/contracts';
 
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:bpr-training-pipeline';
 const EXEC = 'arn:aws:states:eu-west-1:123456789012:execution:bpr-training-pipeline:run-1';
@@ -183,6 +184,16 @@ describe('start', () => {
       `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXEC}`,
     );
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  test('an input with a key the training pipeline does not take is refused before any AWS call', async () => {
+    const opts = { ...parseStartArgs(['start', '--state-machine-arn', SM]), input: { treshold: 0.1 } as TrainingInput };
+    await expect(runStart(opts, deps())).rejects.toThrow(
+      new UsageError(
+        'the execution input {"treshold":0.1} has a key the training pipeline does not take; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed (and Comment, which is ignored)',
+      ),
+    );
+    expect(sfn.calls()).toHaveLength(0);
   });
 
   test('a missing state machine is a clear error', async () => {

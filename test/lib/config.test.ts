@@ -99,7 +99,11 @@ test('cdk synth with bad context (bin/app.ts) prints the configuration errors on
   const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
     encoding: 'utf8',
     // What `npx cdk synth -c projectName=Shop_Name -c gateThreshold=2` hands the app.
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ projectName: 'Shop_Name', gateThreshold: '2' }), CDK_OUTDIR: os.tmpdir() },
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ projectName: 'Shop_Name', gateThreshold: '2' }),
+      CDK_OUTDIR: os.tmpdir(),
+    },
   });
   expect(res.status).toBe(1);
   expect(res.stdout).toBe('');
