@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { serveConfig } from '../../container/src/serve/config';
 import {
   groupItemsBestFirst,
   killLeftoverServers,
@@ -225,28 +226,27 @@ it('never stops because workers die: each one is replaced, after a pause when th
   expect(await srv.waitExit()).toBe(0);
 });
 
-it('listens on all interfaces by default (SageMaker), and only where SERVE_BIND_ADDRESS says otherwise', async () => {
+it('listens only where SERVE_BIND_ADDRESS says (the local run: 127.0.0.1); unset, on every interface (SageMaker)', async () => {
   const connects = (port: number, host: string) =>
     new Promise<boolean>((resolve) => {
       const socket = net.connect(port, host);
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-  for (const [env, other] of [
-    [{}, true],
-    [{ SERVE_BIND_ADDRESS: '127.0.0.1' }, false],
-  ] as const) {
-    const srv = await spawnServe(base, env);
-    try {
-      await waitReady(srv.url);
-      // 127.0.0.2 is loopback too, but another address than 127.0.0.1.
-      expect(await connects(srv.port, '127.0.0.2')).toBe(other);
-      expect(await connects(srv.port, '127.0.0.1')).toBe(true);
-    } finally {
-      srv.child.kill('SIGTERM');
-    }
-    expect(await srv.waitExit()).toBe(0);
+  const srv = await spawnServe(base, { SERVE_BIND_ADDRESS: '127.0.0.1' });
+  try {
+    await waitReady(srv.url);
+    // 127.0.0.2 is loopback too, but another address than 127.0.0.1.
+    expect(await connects(srv.port, '127.0.0.2')).toBe(false);
+    expect(await connects(srv.port, '127.0.0.1')).toBe(true);
+    expect(srv.output()).toMatch(/listening on 127\.0\.0\.1 port \d+/);
+  } finally {
+    srv.child.kill('SIGTERM');
   }
+  expect(await srv.waitExit()).toBe(0);
+  // Not started here: a test's servers stay on loopback.
+  expect(serveConfig({}).bindAddress).toBeUndefined();
+  expect(() => serveConfig({ SERVE_BIND_ADDRESS: 'localhost:80' })).toThrow(/SERVE_BIND_ADDRESS must be an IP address/);
 });
 
 it('exits 1 with a clear message when there is no model', async () => {
@@ -265,7 +265,7 @@ it('exits 1 with a clear message when there is no model', async () => {
 
 it('exits 1 when its port is taken, with one or two workers', async () => {
   const taken = net.createServer();
-  taken.listen(0);
+  taken.listen(0, '127.0.0.1');
   await once(taken, 'listening');
   const port = String((taken.address() as net.AddressInfo).port);
   try {
