@@ -22,7 +22,7 @@ const TEMP_NAME = /^\..+\.tmp-[\w-]+$/;
 
 export type DType = 'float32' | 'int32';
 export interface ArrayRef {
-  /** Byte offset in factors.bin (a multiple of 4). */
+  /** Byte offset in the binary file (a multiple of 4). */
   readonly offset: number;
   /** Number of elements. */
   readonly length: number;
