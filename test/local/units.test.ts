@@ -263,9 +263,13 @@ test('the local S3 API leaves process.env as it was (clients get its endpoint ex
 test('npm start exits 2 with the usage on a bad option or hyperparameter, before any run', () => {
   const wd = path.join(os.tmpdir(), `local-never-${process.pid}`);
   const start = (...args: string[]) =>
-    spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--workdir', wd, ...args], {
-      encoding: 'utf8',
-    });
+    spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--workdir', wd, ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
   const res = start('--threshold', 'abc');
   expect(res.status).toBe(2);
   expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "abc"');
