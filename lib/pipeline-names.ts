@@ -7,8 +7,17 @@ import { BASELINE_PREFIX, GATE_METRIC, metricName } from '../container/src/metri
 import { REPORT_FILE } from '../container/src/paths';
 import type { DeploymentRecord, GateDecision, PrepareDataResult, PublishReportResult } from './contracts';
 
+/** The first states of both state machines: the execution input's keys checked before anything else. */
+export const InputKeyStates = {
+  ReadInputKeys: 'ReadInputKeys',
+  CountInputKeys: 'CountInputKeys',
+  CheckInputKeys: 'CheckInputKeys',
+  UnknownInputKey: 'UnknownInputKey',
+} as const;
+
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
+  ...InputKeyStates,
   ApplyDefaults: 'ApplyDefaults',
   NormalizeInput: 'NormalizeInput',
   MergeInput: 'MergeInput',
@@ -47,6 +56,7 @@ export const TrainingStates = {
 
 /** State names of the batch recommendations state machine. */
 export const BatchStates = {
+  ...InputKeyStates,
   PrepareBatchRun: 'PrepareBatchRun',
   ReadDeployment: 'ReadDeployment',
   HasDeployedModel: 'HasDeployedModel',

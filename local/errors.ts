@@ -41,3 +41,6 @@ export { TarFormatError } from '../lambda/shared/errors';
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}
+
+/** A work directory a local run must not use: it would clear folders of someone else's. */
+export class WorkdirError extends NamedError {}

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { GeneratorOptions } from './dataset/generator';
 import { writeGeneratedCsv } from './dataset/write';
-import { WORKDIR_MARKER } from './cli';
+import { checkWorkdir, WORKDIR_MARKER } from './cli';
 import { LocalPipeline, type LocalPipelineOptions } from './pipeline';
 import {
   downloadReport,
@@ -61,6 +61,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
   const startedAt = Date.now();
   const log = options.log ?? (() => undefined);
   const workdir = path.resolve(options.workdir);
+  if (!existing) checkWorkdir(workdir);
   await fs.mkdir(workdir, { recursive: true });
   await fs.writeFile(
     path.join(workdir, WORKDIR_MARKER),

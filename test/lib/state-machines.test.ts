@@ -3,9 +3,10 @@
  * of the ASL, and runs in the local runner (local/stepfunctions.ts) with stub task handlers for
  * every branch.
  */
+import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
-import type { GateEvent, PrepareDataRequest } from '../../lib/contracts';
+import { TRAINING_INPUT_KEYS, type GateEvent, type PrepareDataRequest } from '../../lib/contracts';
 import {
   BatchStates as B,
   ENDPOINT_NOT_FOUND_ERRORS,
@@ -222,6 +223,12 @@ describe('training state machine definition', () => {
     expect(alarmNames).toEqual(expect.arrayContaining(['bpr-endpoint-5xx', 'bpr-endpoint-latency']));
   });
 
+  test('the input keys are checked first, before anything else', () => {
+    expect(training.StartAt).toBe(S.ReadInputKeys);
+    expect(batch.StartAt).toBe(B.ReadInputKeys);
+    expect(state(training, S.CheckInputKeys)).toMatchObject({ Type: 'Choice', Default: S.UnknownInputKey });
+  });
+
   test('the threshold is checked right after the input is merged, before any task', () => {
     expect(state(training, S.MergeInput).Next).toBe(S.ValidateInput);
     expect(state(training, S.ValidateInput)).toMatchObject({
@@ -376,6 +383,46 @@ describe('training state machine runs', () => {
     },
   );
 
+  test.each([
+    [{ treshold: 0.1 }],
+    [{ threshold: 0.1, hyperparameters: { epochs: '5' }, extra: { a: 'b,c' } }],
+    [{ Threshold: 0.1 }],
+  ])('an unknown input key %j fails the execution before any work, naming the key and the accepted ones', async (input) => {
+    const { error, cause, calls } = await run(training, input, deployStubs());
+    expect(error).toBe('InvalidExecutionInput');
+    expect(cause).toBe(
+      `the execution input ${JSON.stringify(input)} has a key the training pipeline does not take; its keys are ${TRAINING_INPUT_KEYS.join(', ')} (and Comment, which is ignored)`,
+    );
+    expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
+  });
+
+  test('known keys with commas in their values, and a console Comment, are accepted', async () => {
+    const input = {
+      Comment: 'Insert your JSON here',
+      rawDataUri: 's3://raw/exports/a,b.csv',
+      hyperparameters: { lr_schedule: 'cosine', factors: '8' },
+      split: 'random',
+      testFraction: 0.25,
+      seed: 1,
+      threshold: 0.1,
+    };
+    const { output, error, inputs } = await run(training, input, deployStubs());
+    expect(error).toBeUndefined();
+    expect(output).toMatchObject({ status: 'DEPLOYED', threshold: 0.1 });
+    expect(inputs(S.PrepareData)[0].Payload).toMatchObject({
+      rawDataUri: 's3://raw/exports/a,b.csv',
+      testFraction: 0.25,
+      seed: 1,
+    });
+    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({
+      seed: '42',
+      lr_schedule: 'cosine',
+      factors: '8',
+      eval_k: '10',
+      gate_threshold: '0.1',
+    });
+  });
+
   test('thresholds 0 and 1 are accepted', async () => {
     expect((await run(training, { threshold: 0 }, deployStubs())).output).toMatchObject({ status: 'DEPLOYED', threshold: 0 });
     expect((await run(training, { threshold: 1 }, deployStubs())).output).toMatchObject({ status: 'REJECTED', threshold: 1 });
@@ -511,10 +558,34 @@ describe('batch state machine', () => {
       },
     });
     expect(job.TransformJobName).toMatch(/^bpr-batch-[0-9a-f-]{36}$/);
+    // A MultiRecord payload of users.jsonl lines never asks the server for more than it serves per request.
+    expect(job.MaxPayloadInMB).toBe(BATCH_MAX_PAYLOAD_MB);
+    expect(payloadItemsBound(job.MaxPayloadInMB as number)).toBeLessThanOrEqual(MAX_REQUEST_ITEMS);
     expect(output).toMatchObject({
       status: 'COMPLETED',
       outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/batch/2026-11-27/exec-1/`,
     });
+  });
+
+  test.each([[{ modelName: 'm' }], [{ Comment: 'x', date: '2026-01-01' }]])(
+    'an input key %j fails the batch run before any work, naming it',
+    async (input) => {
+      const { error, cause, calls } = await run(batch, input, {});
+      expect(error).toBe('InvalidExecutionInput');
+      expect(cause).toBe(
+        `the execution input ${JSON.stringify(input)} has a key the batch pipeline does not take; it takes no keys (but Comment, which is ignored)`,
+      );
+      expect(calls.map(([n]) => n)).toEqual([B.NotifyBatchFailure]);
+    },
+  );
+
+  test('a console Comment is no reason to fail a batch run', async () => {
+    const { calls } = await run(
+      batch,
+      { Comment: 'Insert your JSON here' },
+      { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) },
+    );
+    expect(calls.map(([n]) => n)[0]).toBe(B.ReadDeployment);
   });
 
   test('without a deployed model the batch run fails with NoDeployedModel', async () => {

@@ -5,7 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { FAILURE_REASON_CHARS } from '../limits';
 import { containerPaths, TRAINING_JOB_NAME_ENV, type ContainerPaths } from '../paths';
+import { printable } from '../text';
 import { formatMetricLine } from '../metrics/definitions';
 import { saveModel } from '../model/store';
 import { itemPopularity } from './data';
@@ -13,7 +15,7 @@ import { DatasetBuilder } from './dataset';
 import { TrainError, HyperparameterError, InputDataError } from './errors';
 import { fit, type EpochLog } from './fit';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
-import { CHANNELS, readCatalog, readPairs } from './input';
+import { CHANNELS, checkTrainingSet, readCatalog, readPairs } from './input';
 import { evaluateOnTest } from './report';
 import { writeReport } from '../report';
 
@@ -32,8 +34,11 @@ export async function runTrain(
     await train(paths, log, env);
     return 0;
   } catch (err) {
-    const reason =
-      err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    // SageMaker shows the first 1,024 characters of output/failure as the job's FailureReason.
+    const reason = printable(
+      err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`,
+      FAILURE_REASON_CHARS - 1,
+    );
     process.stderr.write(`train failed: ${reason}\n`);
     try {
       await fs.mkdir(paths.output, { recursive: true });
@@ -55,7 +60,7 @@ async function readHyperparameters(file: string): Promise<Hyperparameters> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new HyperparameterError(`hyperparameters.json is not valid JSON: ${(err as Error).message}`);
   }
@@ -76,6 +81,7 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
   const data = builder.build(te.rows > 0);
   const nUsers = data.users.size;
   const nItems = data.items.size;
+  checkTrainingSet(nUsers, nItems, data.train.indices.length);
   log(
     `training: ${tr.rows} rows from ${tr.files} file(s), ${data.train.indices.length} distinct pairs, ${nUsers} users, ${nItems} items`,
   );
@@ -115,8 +121,7 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
 
   const metricsJson = JSON.stringify(metrics, null, 2) + '\n';
   const createdAt = new Date().toISOString();
-  await fs.mkdir(paths.model, { recursive: true });
-  await fs.writeFile(path.join(paths.model, METRICS_FILE), metricsJson);
+  // metrics.json is part of the model: written with it, replaced with it or not at all.
   await saveModel(
     paths.model,
     {
@@ -137,6 +142,7 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
       userItemsIndptr: data.train.indptr,
       userItemsIndices: data.train.indices,
     },
+    { [METRICS_FILE]: metricsJson },
   );
   await fs.mkdir(paths.outputData, { recursive: true });
   await fs.writeFile(path.join(paths.outputData, METRICS_FILE), metricsJson);
