@@ -1,11 +1,12 @@
 /** npm run data:generate -- --out FILE [--seed N] [--customers N] [--rows N] [--items N] */
+import { existsSync } from 'node:fs';
 import { UsageError } from '../lib/cli/errors';
 import { numberOption, parseCommandLine } from '../lib/cli/options';
 import { GENERATOR_DEFAULTS, type GeneratorOptions } from '../local/dataset/generator';
 import { writeGeneratedCsv } from '../local/dataset/write';
 
 const USAGE = `usage: npm run data:generate -- --out FILE [options]
-  --out FILE        output CSV; gzip-compressed when FILE ends with .gz
+  --out FILE        output CSV, a new file (an existing one is never replaced); gzip-compressed when FILE ends with .gz
   --seed N          default ${GENERATOR_DEFAULTS.seed}
   --customers N     default ${GENERATOR_DEFAULTS.customers}
   --rows N          data lines, default ${GENERATOR_DEFAULTS.rows}
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(USAGE);
   if (!values.out) throw new UsageError('--out is required');
+  // `npm run` runs from the package root: --out README.md must not replace anything.
+  if (existsSync(values.out)) throw new UsageError(`--out: ${values.out} already exists; remove it first or choose a new name`);
   const count = { integer: true, atLeast: 1 };
   const options: GeneratorOptions = {
     seed: numberOption(values.seed, 'seed', { integer: true, atLeast: 0 }),

@@ -14,8 +14,10 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
-import type { BatchOutput, BatchSkippedOutput } from './contracts';
+import { BATCH_INPUT_KEYS, type BatchOutput, type BatchSkippedOutput } from './contracts';
+import { buildInputKeyCheck } from './input-steps';
 import {
   BatchStates as S,
   DataPaths,
@@ -74,6 +76,8 @@ export class BatchPipeline extends Construct {
       'Batch recommendations',
     );
 
+    // No input key is taken: a misspelt option must fail, not be ignored.
+    const keyCheck = buildInputKeyCheck(this, { accepted: BATCH_INPUT_KEYS, pipeline: 'batch', failure });
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
@@ -115,8 +119,10 @@ export class BatchPipeline extends Construct {
       transformJobName: sfn.JsonPath.stringAt('$.names.transformJobName'),
       modelName: sfn.JsonPath.stringAt(record('modelName')),
       role: props.sagemakerRole,
+      // MultiRecord payloads of at most 1 MB: even lines as short as can be, each with the largest
+      // top_n, then ask the server for no more than it answers per request (limits.ts).
       batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
-      maxPayload: Size.mebibytes(6),
+      maxPayload: Size.mebibytes(BATCH_MAX_PAYLOAD_MB),
       transformInput: {
         contentType: 'application/json',
         splitType: tasks.SplitType.LINE,
@@ -177,7 +183,8 @@ export class BatchPipeline extends Construct {
       failure,
     );
 
-    const definition = prepareRun
+    keyCheck.next(prepareRun);
+    prepareRun
       .next(readDeployment)
       .next(
         new sfn.Choice(this, S.HasDeployedModel)
@@ -190,7 +197,7 @@ export class BatchPipeline extends Construct {
 
     this.stateMachine = pipelineStateMachine(this, {
       name: names.batchStateMachine,
-      definition,
+      definition: keyCheck.start,
       logGroup: props.logGroup,
       timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
       logicalIdPrefix: StateMachineIds.Batch,

@@ -3,13 +3,43 @@
  * line, where every value arrives as a string), typed and validated with zod at synth time.
  */
 import { z } from 'zod';
+import { decimalOrAsIs } from '../container/src/decimal';
+import { HyperparameterError } from '../container/src/train/errors';
+import { parseHyperparameters } from '../container/src/train/hyperparameters';
 import { ConfigError } from './errors';
 
 /** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
 const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** `-c` numbers arrive as strings: read in decimal notation only (z.coerce would take true, [5] or "0x1"). */
+const number = () => z.preprocess(decimalOrAsIs, z.number());
+const int = (min: number, max: number) => number().pipe(z.number().int().min(min).max(max));
 const json = <T extends z.ZodTypeAny>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim().startsWith('{') ? JSON.parse(v) : v), schema);
+  z.preprocess((v, ctx) => {
+    if (typeof v !== 'string' || !v.trim().startsWith('{')) return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
+      return z.NEVER;
+    }
+  }, schema);
+/**
+ * SageMaker's string values, with names and values the training program accepts, checked at synth
+ * on the object as given (own names: "__proto__" is an unknown name, not a prototype).
+ */
+const hyperparameters = json(
+  z
+    .unknown()
+    .superRefine((hp, ctx) => {
+      try {
+        if (hp && typeof hp === 'object' && !Array.isArray(hp)) parseHyperparameters(hp);
+      } catch (err) {
+        if (!(err instanceof HyperparameterError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    })
+    .pipe(z.record(z.string(), z.string())),
+);
 const instanceType = z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like ml.c5.2xlarge');
 const scheduleExpression = z.string().regex(/^(cron|rate)\(.+\)$/, 'must be cron(...) or rate(...)');
 
@@ -55,11 +85,11 @@ export const configSchema = z
   .object({
     projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
     rawDataKey: z.string().min(1).default('raw/online_retail_II.csv'),
-    gateThreshold: z.coerce.number().min(0).max(1),
+    gateThreshold: number().pipe(z.number().min(0).max(1)),
     evalK: int(1, 100),
-    hyperparameters: json(z.record(z.string(), z.string())),
+    hyperparameters,
     split: z.enum(['random', 'temporal']),
-    testFraction: z.coerce.number().gt(0).lt(1),
+    testFraction: number().pipe(z.number().gt(0).lt(1)),
     splitSeed: int(0, 2 ** 31 - 1),
     trainingInstanceType: instanceType,
     trainingVolumeSizeGb: int(1, 16384),
@@ -70,7 +100,7 @@ export const configSchema = z
     endpointInstanceType: instanceType,
     endpointInstanceCount: int(1, 100),
     blueGreenTerminationWaitSeconds: int(0, 3600),
-    rollbackLatencyMs: z.coerce.number().positive(),
+    rollbackLatencyMs: number().pipe(z.number().positive()),
     rollback5xxCount: int(1, 1000000),
     deployPollIntervalSeconds: int(1, 3600),
     deployMaxPolls: int(1, 1000),
@@ -86,8 +116,8 @@ export const configSchema = z
     scheduleTimeZone: z.string().min(1),
     runRetentionDays: int(1, 3650),
     batchRetentionDays: int(1, 3650),
-    logRetentionDays: z.coerce
-      .number()
+    logRetentionDays: number()
+      .pipe(z.number())
       .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
     stateMachineTimeoutMinutes: int(5, 525600),
     notificationEmail: z.email().optional(),

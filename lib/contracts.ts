@@ -22,6 +22,38 @@ export interface TrainingInput {
   seed?: number;
 }
 
+/** The keys a training execution's input may have (a state machine check and the pipeline CLI refuse others). */
+export const TRAINING_INPUT_KEYS = [
+  'rawDataUri',
+  'threshold',
+  'hyperparameters',
+  'split',
+  'testFraction',
+  'seed',
+] as const satisfies readonly (keyof TrainingInput)[];
+// Every field of TrainingInput is listed (a new field fails the type check until it is).
+const _everyTrainingKey: Exclude<keyof TrainingInput, (typeof TRAINING_INPUT_KEYS)[number]> extends never ? true : never = true;
+void _everyTrainingKey;
+
+/** A batch execution takes no input keys. */
+export const BATCH_INPUT_KEYS = [] as const;
+
+/** The key the Step Functions console puts in a new execution's input: allowed everywhere, and ignored. */
+export const IGNORED_INPUT_KEY = 'Comment';
+
+/** What an execution input with an unknown key is told (the state machines' cause and the pipeline CLI's error). */
+export function unknownInputKeyMessage(input: string, pipeline: string, accepted: readonly string[]): string {
+  const keys = accepted.length
+    ? `its keys are ${accepted.join(', ')} (and ${IGNORED_INPUT_KEY}, which is ignored)`
+    : `it takes no keys (but ${IGNORED_INPUT_KEY}, which is ignored)`;
+  return `the execution input ${input} has a key the ${pipeline} pipeline does not take; ${keys}`;
+}
+
+/** The keys of an execution input that are neither accepted nor the ignored Comment. */
+export function unknownInputKeys(input: object, accepted: readonly string[]): string[] {
+  return Object.keys(input).filter((k) => k !== IGNORED_INPUT_KEY && !accepted.includes(k));
+}
+
 /** What the PrepareData task sends the prepare-data Lambda (the event schema allows more options). */
 export type PrepareDataRequest = Pick<PrepareDataEvent, 'rawDataUri' | 'outputUri' | 'split' | 'testFraction' | 'seed'>;
 
@@ -42,6 +74,25 @@ export interface PrepareDataResult {
 export interface FinalMetric {
   readonly MetricName?: string;
   readonly Value?: number;
+}
+
+/** What the PublishReport task sends the publish-report Lambda. */
+export interface PublishReportEvent {
+  /** The training job's model artifact (…/output/model.tar.gz); the job's output.tar.gz is beside it. */
+  readonly modelDataUrl: string;
+  /** Where the run's report goes: s3://<artifacts>/runs/<execution name>/report.html. */
+  readonly reportUri: string;
+  /** The copy of the latest run's report, which the dashboard links to. */
+  readonly latestReportUri: string;
+}
+
+/** What the publish-report Lambda returns (kept under `$.report`): where the run's report is, or why there is none. */
+export interface PublishReportResult {
+  /** The run's self-contained HTML report in S3; null when the training job wrote none. */
+  readonly reportUri: string | null;
+  readonly latestReportUri: string | null;
+  /** Why there is no report (null when there is one). */
+  readonly reason: string | null;
 }
 
 /** What the EvaluateGate task sends the evaluate-gate Lambda. */
@@ -70,6 +121,8 @@ export interface GateDecision {
 export interface TrainingOutcome extends Omit<GateDecision, 'passed'> {
   readonly trainingJobName: string;
   readonly modelDataUrl: string;
+  /** The run's model report (PublishReportResult.reportUri): for people, notifications and the model registry. */
+  readonly reportUri: string | null;
   readonly endpointName: string;
   readonly stats: PrepareStats;
 }

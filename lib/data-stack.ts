@@ -20,7 +20,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Where retailers upload raw transaction exports. */
   readonly rawBucket: s3.Bucket;
-  /** Run artifacts under `runs/<execution>/data|model/` (expire), batch output under `batch/` (expires), the deployed model's copies under `deployed/<run>/` (kept while in use). */
+  /** Run artifacts under `runs/<execution>/data|model/` and `report.html` (expire), batch output under `batch/` (expires), the deployed model's copies under `deployed/<run>/` (kept while in use), the latest report under `reports/`. */
   readonly artifactsBucket: s3.Bucket;
   /** Server access logs of the two buckets above. */
   readonly accessLogBucket: s3.Bucket;
@@ -88,6 +88,12 @@ export class DataStack extends Stack {
           id: 'expire-replaced-deployed-copies',
           prefix: ArtifactPrefixes.deployed,
           noncurrentVersionExpiration: Duration.days(7),
+        },
+        // reports/latest.html is overwritten by every training run: its old versions go like old runs.
+        {
+          id: 'expire-old-report-versions',
+          prefix: ArtifactPrefixes.reports,
+          noncurrentVersionExpiration: Duration.days(config.runRetentionDays),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

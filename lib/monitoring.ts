@@ -1,15 +1,16 @@
 /**
  * Operability: endpoint alarms (also the blue/green rollback triggers), failed-execution alarms
- * and a dashboard of executions, training metrics per run and endpoint traffic.
+ * and a dashboard of the latest model report, executions, training metrics per run and endpoint traffic.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import { gateMetricNames, VARIANT_NAME } from './pipeline-names';
+import { gateMetricNames, ReportKeys, VARIANT_NAME } from './pipeline-names';
 
 /** Properties of the monitoring construct. */
 export interface MonitoringProps {
@@ -17,6 +18,8 @@ export interface MonitoringProps {
   readonly config: PipelineConfig;
   /** Topic the alarms notify. */
   readonly topic: sns.ITopic;
+  /** Bucket of the run artifacts, where the latest model report is kept. */
+  readonly artifactsBucket: s3.IBucket;
 }
 
 /** Endpoint alarms now; state machine alarms and the dashboard once the state machines exist. */
@@ -65,6 +68,19 @@ export class Monitoring extends Construct {
     });
   }
 
+  /** A link to the latest training run's model report (the bucket is private: the console opens it). */
+  private reportWidget(): cloudwatch.TextWidget {
+    const bucket = this.props.artifactsBucket.bucketName;
+    const console = `https://console.aws.amazon.com/s3/object/${bucket}?region=${Aws.REGION}&prefix=${ReportKeys.latest}`;
+    return new cloudwatch.TextWidget({
+      width: 24,
+      height: 2,
+      markdown:
+        `**Model report of the latest training run:** [open in the S3 console](${console}) (then Open) · ` +
+        `\`s3://${bucket}/${ReportKeys.latest}\` · each run's report: \`runs/<execution name>/${ReportKeys.run}\``,
+    });
+  }
+
   /** Failed-execution alarms and the dashboard. */
   watch(training: sfn.StateMachine, batch: sfn.StateMachine): cloudwatch.Dashboard {
     const { config, topic } = this.props;
@@ -108,6 +124,7 @@ export class Monitoring extends Construct {
         period: Duration.hours(1),
       });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${config.projectName}-recommender` });
+    dashboard.addWidgets(this.reportWidget());
     dashboard.addWidgets(
       executions('Training pipeline executions', training),
       executions('Batch recommendation executions', batch),

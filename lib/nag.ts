@@ -9,7 +9,7 @@ import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
-import { ArtifactPrefixes, resourceNames } from './pipeline-names';
+import { ArtifactPrefixes, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 
@@ -53,6 +53,17 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     [star, `${noResourceLevel} sagemaker:ListModels and sagemaker:ListEndpointConfigs.`],
   ]);
 
+  ack(stack.reportFunction.role!, [
+    [
+      id(stack.artifactsBucket.arnForObjects(`${runs}*/output/output.tar.gz`)),
+      "Reads only training jobs' output archives, under runs/<execution>/model/<job>/ known at run time.",
+    ],
+    [
+      id(stack.artifactsBucket.arnForObjects(`${runs}*/${ReportKeys.run}`)),
+      'Writes only the report of each run, runs/<execution>/report.html.',
+    ],
+  ]);
+
   const training: Array<[string, string]> = [
     [
       id(sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`)),
@@ -79,7 +90,13 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     ),
     "DescribeExecution of the deployment lock's holder, an execution of this state machine named at run time.",
   ]);
-  for (const fn of [stack.prepareFunction, stack.gateFunction, stack.promoteFunction, stack.pruneFunction]) {
+  for (const fn of [
+    stack.prepareFunction,
+    stack.reportFunction,
+    stack.gateFunction,
+    stack.promoteFunction,
+    stack.pruneFunction,
+  ]) {
     const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
     training.push([
       `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,

@@ -3,11 +3,28 @@
  * fields, resource name prefixes and CloudFormation output keys. The local runner (local/) binds
  * its stand-ins to Task states by these names and reads executions' outputs by these fields.
  */
-import { BASELINE_PREFIX, metricName } from '../container/src/metrics/definitions';
-import type { DeployedArtifacts, DeploymentRecord, DeployRequest, GateDecision, PrepareDataResult } from './contracts';
+import { BASELINE_PREFIX, GATE_METRIC, metricName } from '../container/src/metrics/definitions';
+import { REPORT_FILE } from '../container/src/paths';
+import type {
+  DeployedArtifacts,
+  DeploymentRecord,
+  DeployRequest,
+  GateDecision,
+  PrepareDataResult,
+  PublishReportResult,
+} from './contracts';
+
+/** The first states of both state machines: the execution input's keys checked before anything else. */
+export const InputKeyStates = {
+  ReadInputKeys: 'ReadInputKeys',
+  CountInputKeys: 'CountInputKeys',
+  CheckInputKeys: 'CheckInputKeys',
+  UnknownInputKey: 'UnknownInputKey',
+} as const;
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
+  ...InputKeyStates,
   ApplyDefaults: 'ApplyDefaults',
   NormalizeInput: 'NormalizeInput',
   MergeInput: 'MergeInput',
@@ -16,6 +33,7 @@ export const TrainingStates = {
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
   TrainModel: 'TrainModel',
+  PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
   CheckGate: 'CheckGate',
   BuildRejectedOutput: 'BuildRejectedOutput',
@@ -72,6 +90,7 @@ export const TrainingStates = {
 
 /** State names of the batch recommendations state machine. */
 export const BatchStates = {
+  ...InputKeyStates,
   PrepareBatchRun: 'PrepareBatchRun',
   ReadDeployment: 'ReadDeployment',
   HasDeployedModel: 'HasDeployedModel',
@@ -91,6 +110,8 @@ export const BatchStates = {
 export const DataPaths = {
   /** The PrepareData result (training pipeline). */
   prepared: (field: keyof PrepareDataResult) => `$.prepared.${field}`,
+  /** The PublishReport result (training pipeline). */
+  report: (field: keyof PublishReportResult) => `$.report.${field}`,
   /** The EvaluateGate decision (training pipeline). */
   gate: (field: keyof GateDecision) => `$.gate.${field}`,
   /** The deployment record read from SSM (batch pipeline). */
@@ -259,7 +280,7 @@ export const VARIANT_NAME = 'AllTraffic';
 
 /** Name of the gate's model metric and its popularity-baseline twin at K. */
 export function gateMetricNames(k: number): { metric: string; baseline: string } {
-  const metric = metricName('precision', k);
+  const metric = metricName(GATE_METRIC, k);
   return { metric, baseline: BASELINE_PREFIX + metric };
 }
 
@@ -298,12 +319,24 @@ export function bucketNames(projectName: string, account: string, region: string
 /**
  * Prefixes of the artifacts bucket. runs/ and batch/ expire (runRetentionDays, batchRetentionDays);
  * deployed/ holds the copies the endpoint and the batch pipeline use and never expires: old copies
- * are deleted with their models (keepModels).
+ * are deleted with their models (keepModels). reports/ holds the latest run's report, overwritten
+ * by each run (its old versions expire like runs).
  */
 export const ArtifactPrefixes = {
   runs: 'runs/',
   batch: 'batch/',
   deployed: 'deployed/',
+  reports: 'reports/',
+} as const;
+
+/**
+ * Keys of the model reports in the artifacts bucket: each run's beside its data and model, and a
+ * copy of the latest run's at a fixed key (the dashboard links to it).
+ */
+export const ReportKeys = {
+  /** Under the run's prefix `runs/<execution name>/`. */
+  run: REPORT_FILE,
+  latest: `${ArtifactPrefixes.reports}latest.html`,
 } as const;
 
 /** CloudFormation output keys of the pipeline stack (the pipeline CLI reads them). */

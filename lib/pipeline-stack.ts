@@ -23,7 +23,7 @@ import { Monitoring } from './monitoring';
 import { nodeFunction } from './node-function';
 import { PROJECT_ROOT } from './project-root';
 import { createNotifications } from './notifications';
-import { ArtifactPrefixes, bucketNames, resourceNames, StackOutputs } from './pipeline-names';
+import { ArtifactPrefixes, bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -89,6 +89,8 @@ export class PipelineStack extends Stack {
   readonly promoteFunction: lambda.Function;
   /** The prune-deployments Lambda (lambda/prune-deployments). */
   readonly pruneFunction: lambda.Function;
+  /** The publish-report Lambda (lambda/publish-report). */
+  readonly reportFunction: lambda.Function;
   /** The training image. */
   readonly image: ecrAssets.DockerImageAsset;
 
@@ -216,7 +218,32 @@ export class PipelineStack extends Stack {
       }),
     );
 
-    const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic });
+    // Reads only the training jobs' output archives; writes only the reports.
+    const reportFunction = (this.reportFunction = nodeFunction(
+      this,
+      'PublishReportFunction',
+      'publish-report',
+      512,
+      Duration.seconds(60),
+      logRetention,
+    ));
+    reportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [artifactsBucket.arnForObjects(`${runs}*/output/output.tar.gz`)],
+      }),
+    );
+    reportFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [
+          artifactsBucket.arnForObjects(`${runs}*/${ReportKeys.run}`),
+          artifactsBucket.arnForObjects(ReportKeys.latest),
+        ],
+      }),
+    );
+
+    const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic, artifactsBucket });
     const rollbackAlarms = [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm];
     // SageMaker reads the rollback alarms with the model's execution role during a blue/green update:
     // https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
@@ -242,6 +269,7 @@ export class PipelineStack extends Stack {
       sagemakerRole: this.sagemakerRole,
       prepareFunction,
       gateFunction,
+      reportFunction,
       promoteFunction,
       pruneFunction,
       lockTable: this.lockTable,

@@ -12,7 +12,7 @@ import { LOCK_HOLDER_PATH } from './deploy-lock';
 import { DataPaths, ExecutionStatus, TrainingStates as S } from './pipeline-names';
 import { jsonPaths, publishOutput } from './task-helpers';
 
-const { prepared, gate, request, deployed } = DataPaths;
+const { prepared, gate, report, request, deployed } = DataPaths;
 
 /** What the outcomes need. */
 export interface TrainingOutcomesProps {
@@ -42,6 +42,7 @@ export function buildTrainingOutcomes(
     metrics: gate('metrics'),
     trainingJobName: '$.run.trainingJobName',
     modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+    reportUri: report('reportUri'),
     endpointName: '$.run.endpointName',
     stats: prepared('stats'),
   };

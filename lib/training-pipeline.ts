@@ -17,10 +17,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { metricDefinitions } from '../container/src/metrics/definitions';
+import { CHANNELS } from '../container/src/train/input';
 import { PipelineConfig } from './config';
 import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
 import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildReportStep } from './report-step';
 import {
   DataPaths,
   gateMetricNames,
@@ -62,6 +64,8 @@ export interface TrainingPipelineProps {
   readonly prepareFunction: lambda.IFunction;
   /** The evaluate-gate Lambda. */
   readonly gateFunction: lambda.IFunction;
+  /** The publish-report Lambda (copies the run's report out of the training output). */
+  readonly reportFunction: lambda.IFunction;
   /** Copies a deployed model's artifacts to deployed/ (lambda/promote-artifacts). */
   readonly promoteFunction: lambda.IFunction;
   /** Deletes models beyond keepModels (lambda/prune-deployments). */
@@ -154,9 +158,9 @@ export class TrainingPipeline extends Construct {
     // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
     prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
-    const channel = (name: string, path: string): tasks.Channel => ({
+    const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
       channelName: name,
-      contentType: 'text/csv',
+      contentType,
       inputMode: tasks.InputMode.FILE,
       dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
     });
@@ -173,11 +177,16 @@ export class TrainingPipeline extends Construct {
           trainingInputMode: tasks.InputMode.FILE,
           metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
         },
-        hyperparameters: sfn.JsonPath.objectAt('$.hyperparameters') as unknown as Record<string, string>,
+        hyperparameters: sfn.JsonPath.jsonMerge(
+          sfn.JsonPath.objectAt('$.hyperparameters'),
+          sfn.JsonPath.objectAt('$.run.hyperparameters'),
+        ) as unknown as Record<string, string>,
         inputDataConfig: [
-          channel('training', prepared('trainingUri')),
-          channel('testing', prepared('testingUri')),
-          channel('catalog', prepared('catalogUri')),
+          channel(CHANNELS.training, prepared('trainingUri')),
+          channel(CHANNELS.testing, prepared('testingUri')),
+          channel(CHANNELS.catalog, prepared('catalogUri')),
+          // One object as the channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
+          channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
         ],
         outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
         resourceConfig: {
@@ -206,6 +215,12 @@ export class TrainingPipeline extends Construct {
       syncRuleStatement(stack, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
     ]);
     guard(train, failure);
+
+    const publishReport = buildReportStep(this, {
+      reportFunction: props.reportFunction,
+      artifactsBucket: props.artifactsBucket,
+      failure,
+    });
 
     const gate = guard(
       new tasks.LambdaInvoke(this, S.EvaluateGate, {
@@ -269,6 +284,7 @@ export class TrainingPipeline extends Construct {
     input.end
       .next(prepare)
       .next(train)
+      .next(publishReport)
       .next(gate)
       .next(
         new sfn.Choice(this, S.CheckGate)

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../lib/cli/errors';
 import { numberOption, parseCommandLine, parseHyperparameters } from '../lib/cli/options';
+import { WorkdirError } from './errors';
 
 export const USAGE = `usage: npm start -- [options]
   --input FILE               raw Online Retail II export (xlsx or CSV); default: the generated dataset
@@ -27,30 +28,20 @@ export interface CliOptions {
 
 /** Marks a directory as a local run's work directory (written by runLocal). */
 export const WORKDIR_MARKER = '.bpr-local-workdir';
-/** What a run writes in its work directory; a directory holding only these is taken to be a work directory. */
-const WORKDIR_ENTRIES = new Set([
-  WORKDIR_MARKER,
-  'summary.json',
-  'data',
-  's3',
-  'cdk.out',
-  'training-jobs',
-  'endpoints',
-  'transform-jobs',
-]);
 
 /**
- * A run clears s3/, cdk.out/, training-jobs/ ... in its work directory, so it only accepts a new or
- * empty directory, or one a run made: `--workdir .` or `--workdir ~` must not delete anything.
+ * A run clears s3/, cdk.out/, training-jobs/ ... in its work directory, so it only takes a new or
+ * empty directory, or one holding the marker file a run writes: `--workdir .` or `--workdir ~`
+ * must not delete anything, nor a directory that merely has folders named like a run's.
  */
 export function checkWorkdir(dir: string): void {
   const kind = statSync(dir, { throwIfNoEntry: false });
   if (!kind) return;
-  if (!kind.isDirectory()) throw new UsageError(`--workdir: ${dir} is not a directory`);
+  if (!kind.isDirectory()) throw new WorkdirError(`--workdir: ${dir} is not a directory`);
   const entries = readdirSync(dir);
-  if (entries.includes(WORKDIR_MARKER) || entries.every((e) => WORKDIR_ENTRIES.has(e))) return;
-  throw new UsageError(
-    `--workdir: ${dir} holds files of its own and was not made by npm start (a run clears its s3/, cdk.out/, training-jobs/ ... folders); choose a new or empty directory`,
+  if (entries.length === 0 || entries.includes(WORKDIR_MARKER)) return;
+  throw new WorkdirError(
+    `--workdir: ${dir} holds files of its own and was not made by npm start (it has no ${WORKDIR_MARKER} file, and a run clears its s3/, cdk.out/, training-jobs/ ... folders); choose a new or empty directory`,
   );
 }
 

@@ -37,8 +37,7 @@ export class LambdaNotFoundError extends NamedError {
   }
 }
 
-/** A model archive that is not a well-formed gzip'd ustar file. */
-export class TarFormatError extends NamedError {}
+export { TarFormatError } from '../lambda/shared/errors';
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}
@@ -52,3 +51,6 @@ export class UnsupportedCommandError extends NamedError {
     super(`${command.constructor.name} is not implemented by the local ${service}`);
   }
 }
+
+/** A work directory a local run must not use: it would clear folders of someone else's. */
+export class WorkdirError extends NamedError {}

@@ -19,6 +19,7 @@ import {
   type AppBuilder,
   type SynthesizedApp,
 } from './cdk/synth';
+import { checkWorkdir } from './cli';
 import { LocalDynamoDb } from './dynamodb';
 import { DefinitionError } from './errors';
 import { LocalExecutions } from './executions';
@@ -91,6 +92,7 @@ export class LocalPipeline {
   static async start(options: LocalPipelineOptions): Promise<LocalPipeline> {
     const log = options.log ?? (() => undefined);
     const workdir = path.resolve(options.workdir);
+    checkWorkdir(workdir);
     for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
       await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
     }

@@ -1,12 +1,15 @@
 /**
  * Child processes of the local pipeline: the container's `train` (run to completion) and
  * `serve` (a server on a loopback port). Every child is tracked so that one call stops them all,
- * on success, on error and on Ctrl-C.
+ * on success, on error and on Ctrl-C. A container gets this process's environment without any
+ * AWS_* variable (as in SageMaker, where the algorithm sees no caller credentials), and `serve`
+ * listens on 127.0.0.1 only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { BIND_ADDRESS_ENV } from '../container/src/serve/config';
 import { PROJECT_ROOT } from '../lib/project-root';
 import { ContainerProcessError } from './errors';
 
@@ -19,6 +22,14 @@ export interface ContainerCommand {
 /** The in-repo container, compiled by `npx tsc -p container`. */
 export function defaultContainerCommand(root = PROJECT_ROOT): ContainerCommand {
   return { command: process.execPath, args: [path.join(root, 'container', 'dist', 'main.js')] };
+}
+
+/** The loopback address local servers listen on. */
+export const LOOPBACK = '127.0.0.1';
+
+/** `env` without AWS_* variables (credentials, profile, region...): nothing of the caller's AWS identity reaches a container. */
+export function containerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('AWS_')));
 }
 
 const children = new Set<ChildProcess>();
@@ -64,7 +75,10 @@ export function runToCompletion(
   timeoutMs = 0,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, [...cmd.args, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd.command, [...cmd.args, ...extraArgs], {
+      env: containerEnvironment(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     track(child);
     const chunks: string[] = [];
     let pending = '';
@@ -95,7 +109,7 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, LOOPBACK, () => {
       const port = (srv.address() as net.AddressInfo).port;
       srv.close(() => resolve(port));
     });
@@ -123,7 +137,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `command ...args serve` on a free loopback port and waits until GET /ping answers 200. */
+/** Starts `command ...args serve` on a free port of 127.0.0.1 only and waits until GET /ping answers 200. */
 export async function startServer(
   cmd: ContainerCommand,
   env: NodeJS.ProcessEnv,
@@ -132,14 +146,14 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(cmd.command, [...cmd.args, 'serve'], {
-    env: { ...env, [portEnv]: String(port) },
+    env: { ...containerEnvironment(env), [portEnv]: String(port), [BIND_ADDRESS_ENV]: LOOPBACK },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
   const out: string[] = [];
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString('utf8')));
   child.stderr!.on('data', (d: Buffer) => out.push(d.toString('utf8')));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${LOOPBACK}:${port}`;
   const server: ServerProcess = { url, port, child, log: () => out.join(''), stop: () => stopProcess(child) };
   const deadline = Date.now() + readyTimeoutMs;
   let exited = false;

@@ -1,11 +1,14 @@
 /**
  * What the summary shows beyond the execution output: recommendations from the live endpoint
- * (with the catalog's descriptions) and the batch transform's output files.
+ * (with the catalog's descriptions), the batch transform's output files and the model report.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Uri } from '../lambda/shared/s3-uri';
-import { getText, listKeys } from './s3';
+import { REPORT_FILE } from '../container/src/paths';
+import { getBuffer, getText, listKeys } from './s3';
 
 export interface Recommendation {
   readonly itemId: string;
@@ -88,4 +91,16 @@ export async function readBatchOutput(s3: S3Client, outputUri: string): Promise<
     sample.push(...rows.slice(0, Math.max(0, 3 - sample.length)));
   }
   return { outputUri, files: keys.map((k) => s3Uri(bucket, k)), lines, sample };
+}
+
+/** Where `npm start` puts the run's model report. */
+export function reportPath(workdir: string): string {
+  return path.join(workdir, REPORT_FILE);
+}
+
+/** Copies the published report (the execution output's reportUri) into the work directory. */
+export async function downloadReport(s3: S3Client, reportUri: string, workdir: string): Promise<{ uri: string; path: string }> {
+  const file = reportPath(workdir);
+  await fs.writeFile(file, await getBuffer(s3, reportUri));
+  return { uri: reportUri, path: file };
 }

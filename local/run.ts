@@ -6,9 +6,17 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { GeneratorOptions } from './dataset/generator';
 import { writeGeneratedCsv } from './dataset/write';
-import { WORKDIR_MARKER } from './cli';
+import { checkWorkdir, WORKDIR_MARKER } from './cli';
 import { LocalPipeline, type LocalPipelineOptions } from './pipeline';
-import { readBatchOutput, readCatalog, recommend, sampleUsers, type CustomerRecommendations } from './report';
+import {
+  downloadReport,
+  readBatchOutput,
+  readCatalog,
+  recommend,
+  reportPath,
+  sampleUsers,
+  type CustomerRecommendations,
+} from './report';
 import { buildSummary, executionSummary, type RunSummary } from './summary';
 import { outputFields, type BatchOutput, type TrainingInput, type TrainingOutput } from '../lib/contracts';
 import { ExecutionStatus } from '../lib/pipeline-names';
@@ -53,6 +61,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
   const startedAt = Date.now();
   const log = options.log ?? (() => undefined);
   const workdir = path.resolve(options.workdir);
+  if (!existing) checkWorkdir(workdir);
   await fs.mkdir(workdir, { recursive: true });
   await fs.writeFile(
     path.join(workdir, WORKDIR_MARKER),
@@ -60,6 +69,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
   );
   const summaryPath = path.join(workdir, 'summary.json');
   await fs.rm(summaryPath, { force: true });
+  await fs.rm(reportPath(workdir), { force: true });
   const pipeline = existing ?? (await LocalPipeline.start({ ...options, workdir }));
   const keep = options.keepServing || existing !== undefined;
   try {
@@ -77,6 +87,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     log(`starting the training pipeline with input ${JSON.stringify(input)}`);
     const training = await pipeline.runTraining(input);
     const out = outputFields<TrainingOutput>(training.output);
+    const report = typeof out.reportUri === 'string' ? await downloadReport(pipeline.s3.client, out.reportUri, workdir) : null;
 
     const recommendations: CustomerRecommendations[] = [];
     let batch: RunSummary['batch'] = null;
@@ -100,7 +111,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
         batch = { status: String(bout.status ?? b.status), execution: executionSummary(b), ...files };
       }
     }
-    const summary = buildSummary({ pipeline, training, recommendations, batch, startedAt });
+    const summary = buildSummary({ pipeline, training, recommendations, batch, report, startedAt });
     await fs.writeFile(summaryPath, JSON.stringify(summary, null, 2));
     if (!keep) await pipeline.stop();
     return { summary, summaryPath, pipeline };

@@ -30,6 +30,8 @@ export interface RunSummary {
   readonly metrics: Record<string, number>;
   /** The gate's decision (its reason is `reason` above). */
   readonly gate: Omit<GateDecision, 'reason' | 'metrics'> | null;
+  /** The run's model report: where the pipeline published it and its copy in the work directory. */
+  readonly report: { readonly uri: string; readonly path: string } | null;
   readonly endpoint: { name: string; url: string; status: string; modelName: string } | null;
   readonly recommendations: CustomerRecommendations[];
   readonly batch: (Partial<BatchOutput> & { execution: ExecutionSummary; status: string }) | null;
@@ -61,6 +63,7 @@ export function buildSummary(args: {
   training: ExecutionResult;
   recommendations: CustomerRecommendations[];
   batch: RunSummary['batch'];
+  report: RunSummary['report'];
   startedAt: number;
 }): RunSummary {
   const { pipeline, training } = args;
@@ -97,6 +100,7 @@ export function buildSummary(args: {
       : null,
     metrics: metricsByName(job?.FinalMetricDataList as FinalMetric[] | undefined),
     gate,
+    report: args.report,
     endpoint: ep && endpointName ? { name: endpointName, ...ep } : null,
     recommendations: args.recommendations,
     batch: args.batch,
@@ -144,6 +148,7 @@ export function formatSummary(s: RunSummary): string[] {
       `gate: ${s.gate.metricName} ${fmt(s.gate.value)} vs threshold ${fmt(s.gate.threshold)} and baseline ${fmt(s.gate.baselineValue)} -> ${s.gate.passed ? 'deploy' : 'reject'}`,
     );
   }
+  lines.push(s.report ? `report: ${s.report.path}` : 'report: none');
   if (s.endpoint)
     lines.push(
       `endpoint: ${s.endpoint.name} ${s.endpoint.status} at ${s.endpoint.url}/invocations (model ${s.endpoint.modelName})`,

@@ -1,17 +1,17 @@
 /**
  * model.tar.gz as SageMaker packs /opt/ml/model: a gzip'd POSIX ustar archive of the folder's
  * regular files. No tar package is a dependency of this project, and models are a few files, so a
- * small in-memory writer/reader of the ustar format is enough (`tar xzf` reads its output).
+ * small in-memory writer of the ustar format is enough (`tar xzf` reads its output); reading is
+ * lambda/shared/tar.ts's.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { gunzipArchive, TAR_BLOCK as BLOCK, tarEntries } from '../lambda/shared/tar';
 import { TarFormatError } from './errors';
 
-const BLOCK = 512;
 const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
@@ -65,35 +65,20 @@ export async function packDirectory(dir: string, mtime = Date.now()): Promise<Bu
   return gzip(Buffer.concat(parts));
 }
 
-function readString(buf: Buffer, offset: number, length: number): string {
-  const raw = buf.subarray(offset, offset + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? length : end).toString('utf8');
-}
-
 /** Unpacks a gzip'd tar into dir; only regular files and folders, never outside dir. Returns the files. */
 export async function unpackArchive(archive: Buffer, dir: string): Promise<string[]> {
-  const tar = await gunzip(archive);
   const root = path.resolve(dir);
   const files: string[] = [];
-  let offset = 0;
-  while (offset + BLOCK <= tar.length) {
-    const h = tar.subarray(offset, offset + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    const name = [readString(h, 345, 155), readString(h, 0, 100)].filter(Boolean).join('/');
-    const size = parseInt(readString(h, 124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(h[156] || 0x30);
-    if (!Number.isFinite(size) || offset + BLOCK + size > tar.length) throw new TarFormatError(`truncated entry ${name}`);
+  for (const { name, type, data } of tarEntries(await gunzipArchive(archive))) {
     const target = path.resolve(root, name);
     if (target !== root && !target.startsWith(root + path.sep)) throw new TarFormatError(`entry escapes the folder: ${name}`);
     if (type === '0' || type === '\0') {
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.writeFile(target, tar.subarray(offset + BLOCK, offset + BLOCK + size));
+      await fs.writeFile(target, data);
       files.push(target);
     } else if (type === '5') {
       await fs.mkdir(target, { recursive: true });
     }
-    offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
   return files;
 }

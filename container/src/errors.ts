@@ -11,3 +11,22 @@ export class NamedError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * A value as an error message quotes it: JSON, cut after `max` characters. Messages end up in HTTP
+ * answers, output/failure (1,024 characters kept) and Step Functions causes, so a 1 MB field or a
+ * file of binary junk shows only its start, with control characters escaped.
+ */
+export function quoted(value: unknown, max = 60): string {
+  if (typeof value === 'string') {
+    return value.length <= max ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // a cycle or a BigInt: never from JSON input
+  }
+  text ??= String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
+}

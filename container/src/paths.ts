@@ -9,6 +9,10 @@ export const DEFAULT_BASE_DIR = '/opt/ml';
 /** Port override for `serve` (SageMaker's own variable name). */
 export const PORT_ENV = 'SAGEMAKER_BIND_TO_PORT';
 export const DEFAULT_PORT = 8080;
+/** Names the training job (SageMaker sets it in the training container; so does the local stand-in). */
+export const TRAINING_JOB_NAME_ENV = 'TRAINING_JOB_NAME';
+/** The model report's file name in output/data/ and model/, and of its published copy in S3. */
+export const REPORT_FILE = 'report.html';
 
 export interface ContainerPaths {
   readonly base: string;

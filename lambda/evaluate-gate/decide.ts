@@ -3,6 +3,8 @@
  * threshold and beats the popularity baseline. Metrics are selected by name, never by position;
  * a missing or non-finite metric rejects the model with a reason naming it.
  */
+import { parseDecimal } from '../../container/src/decimal';
+import { quoted } from '../../container/src/errors';
 import type { FinalMetric, GateDecision } from '../../lib/contracts';
 import { GateInputError } from './errors';
 
@@ -20,9 +22,9 @@ export function metricsByName(list: readonly FinalMetric[] | undefined): Record<
  * machine's ValidateInput state already lets only numbers in [0, 1] through).
  */
 export function parseThreshold(raw: unknown): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  const n = typeof raw === 'string' ? parseDecimal(raw) : raw;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new GateInputError(`threshold must be a number between 0 and 1, got ${JSON.stringify(raw)}`);
+    throw new GateInputError(`threshold must be a number between 0 and 1, got ${quoted(raw)}`);
   }
   return n;
 }

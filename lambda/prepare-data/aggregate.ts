@@ -2,6 +2,8 @@
  * Cleaning + aggregation in one pass: every kept row becomes (or updates) one compact
  * (user, item) pair. Ids are interned to ints; pair data lives in growable typed arrays.
  */
+import { quoted } from '../../container/src/errors';
+import { MAX_ID_LENGTH } from '../../container/src/limits';
 import { InputValidationError } from './errors';
 import { ColumnMap, isNonProduct, mapColumns, normaliseStockCode, normaliseUserId, parseInvoiceDate } from './clean';
 import type { RecordBatch } from './input';
@@ -84,6 +86,12 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
   const userByRaw = new Map<string, number>();
   const itemByRaw = new Map<string, number>();
   let cols: ColumnMap | undefined;
+  let names: string[] = [];
+  /** A kept id is at most MAX_ID_LENGTH characters: longer ones fail, naming the line and the column. */
+  const checkLength = (id: string, column: number, line: number): void => {
+    if (id.length > MAX_ID_LENGTH)
+      throw new InputValidationError(`line ${line}: ${names[column]?.trim() || 'id'} longer than ${MAX_ID_LENGTH} characters`);
+  };
   let lastDateRaw = '';
   let lastDate = NaN;
   let lastRawUser: string | undefined = '\u0000';
@@ -136,6 +144,7 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
         throw new InputValidationError(`sheet ${JSON.stringify(batch.sheet ?? '')} has different columns from the first one`);
       }
       cols = next;
+      names = batch.header;
       t.layout = cols.layout;
       t.sheets++;
     }
@@ -151,6 +160,7 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
       if (u === undefined) {
         const user = normaliseUserId(rawUser);
         if (user) {
+          checkLength(user, c.user, batch.lines[r]);
           u = users.get(user);
           if (u === undefined) {
             u = t.userIds.length;
@@ -177,7 +187,7 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
         const qRaw = row[c.quantity];
         const q = Number(qRaw);
         if (qRaw === undefined || qRaw.trim() === '' || Number.isNaN(q)) {
-          throw new InputValidationError(`line ${batch.firstLine + r}: Quantity ${JSON.stringify(qRaw ?? '')} is not a number`);
+          throw new InputValidationError(`line ${batch.lines[r]}: Quantity ${quoted(qRaw ?? '')} is not a number`);
         }
         if (q <= 0) {
           t.dropped.nonPositiveQuantity++;
@@ -192,9 +202,7 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
           time = lastDate;
           if (Number.isNaN(time)) {
             if (needDates) {
-              throw new InputValidationError(
-                `line ${batch.firstLine + r}: InvoiceDate ${JSON.stringify(raw)} is not a readable date`,
-              );
+              throw new InputValidationError(`line ${batch.lines[r]}: InvoiceDate ${quoted(raw)} is not a readable date`);
             }
             t.rowsWithUnreadableDate++;
           }
@@ -204,6 +212,7 @@ export async function aggregate(batches: AsyncIterable<RecordBatch>, needDates: 
       let item = itemByRaw.get(rawItem);
       if (item === undefined) {
         const code = retail ? normaliseStockCode(rawItem) : rawItem.trim();
+        checkLength(code, c.item, batch.lines[r]);
         item = code ? itemIndex(code) : -1;
         itemByRaw.set(detach(rawItem), item);
       }

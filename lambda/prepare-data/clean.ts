@@ -1,4 +1,5 @@
 /** Column mapping, id normalisation, the non-product stock-code rule and date parsing. */
+import { quoted } from '../../container/src/errors';
 import { normaliseId } from '../../container/src/ids';
 import { InputValidationError } from './errors';
 
@@ -33,7 +34,11 @@ const ALIASES: Record<string, string> = { invoiceno: 'invoice', userid: 'userid'
 export function mapColumns(header: string[], needDate: boolean): ColumnMap {
   const names = header.map((h) => ALIASES[norm(h)] ?? norm(h));
   const at = (n: string) => names.indexOf(n);
-  const found = header.map((h) => JSON.stringify(h.trim())).join(', ');
+  const found = header
+    .slice(0, 20)
+    .map((h) => quoted(h.trim(), 40))
+    .concat(header.length > 20 ? [`... (${header.length} columns)`] : [])
+    .join(', ');
   if (at('userid') >= 0 || at('itemid') >= 0) {
     const missing = ['user_id', 'item_id'].filter((c) => at(c.replace('_', '')) < 0);
     if (missing.length) throw new InputValidationError(`missing column(s) ${missing.join(', ')}; found columns: ${found}`);

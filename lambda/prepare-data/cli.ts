@@ -5,23 +5,25 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { DEFAULT_TOP_N, MAX_TOP_N } from '../../container/src/limits';
 import { UsageError } from '../../lib/cli/errors';
 import { numberOption, parseCommandLine } from '../../lib/cli/options';
 import { InputNotFoundError, InputValidationError, isPrepareDataError } from './errors';
 import { PrepareOptionsSchema, validate } from './options';
 import { prepareData, PrepareStats } from './prepare';
-import { LocalDirSink } from './sinks';
+import { LocalDirSink, outputProblem } from './sinks';
 
 export const USAGE = `usage: npm run data:prepare -- --input FILE --output DIR [options]
   --input FILE                  raw export: Online Retail II xlsx, CSV (optionally .gz) or user_id,item_id CSV
-  --output DIR                  output directory (replaced atomically when the run succeeds)
+  --output DIR                  output directory: new, empty, or written by an earlier run (replaced
+                                atomically when the run succeeds; any other is refused)
   --split random|temporal       default random
   --test-fraction F             default 0.3
   --seed N                      default 42 (random split)
   --cutoff-date YYYY-MM-DD      temporal split cut-off (default: derived from --test-fraction)
   --min-user-interactions N     drop users with fewer distinct items (default 1)
   --min-item-interactions N     drop items with fewer distinct users (default 1)
-  --top-n N                     top_n written to users.jsonl (default 10)`;
+  --top-n N                     top_n written to users.jsonl, 1 to ${MAX_TOP_N} (default ${DEFAULT_TOP_N})`;
 
 /** Option fields of PrepareOptionsSchema and the flags that set them (errors name the flag). */
 const FLAGS: Record<string, string> = {
@@ -92,6 +94,9 @@ async function run(argv: string[]): Promise<void> {
   const input = values.input!;
   const info = await stat(input).catch(() => undefined);
   if (!info?.isFile()) throw new InputNotFoundError(`--input: ${input} is not a readable file`);
+  // Before any work: an output that is not ours is refused, never replaced.
+  const problem = await outputProblem(values.output!);
+  if (problem) throw new UsageError(`--output: ${problem}`);
   const sink = new LocalDirSink(values.output!);
   const { stats } = await prepareData(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options);
   console.log(summary(stats));

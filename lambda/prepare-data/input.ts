@@ -6,6 +6,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { MAX_RECORD_CHARS } from '../../container/src/limits';
+import { looksLikeText, SNIFF_BYTES } from '../../container/src/text';
 import { InputValidationError } from './errors';
 
 export type InputFormat = 'csv' | 'xlsx';
@@ -15,8 +17,8 @@ export interface RecordBatch {
   header?: string[];
   sheet?: string;
   rows: string[][];
-  /** 1-based line (CSV) or sheet row number of rows[0]. */
-  firstLine: number;
+  /** 1-based line (CSV: where the record starts) or sheet row number of each row. */
+  lines: number[];
 }
 
 export interface DetectedInput {
@@ -24,8 +26,6 @@ export interface DetectedInput {
   gzip: boolean;
   batches: AsyncIterable<RecordBatch>;
 }
-
-const SNIFF_BYTES = 4096;
 
 export type ByteSource = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
 
@@ -76,16 +76,6 @@ function asBuffer(v: Buffer | Uint8Array | string): Buffer {
   return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-function looksLikeText(sample: Buffer): boolean {
-  if (sample.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function* gunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const gz = createGunzip({ chunkSize: 1 << 20 });
   const source = Readable.from(src);
@@ -109,78 +99,131 @@ function countQuotes(s: string): number {
   return n;
 }
 
+function tooLong(line: number): InputValidationError {
+  return new InputValidationError(
+    `CSV line ${line}: longer than ${MAX_RECORD_CHARS} characters (a line without a line break?); records are at most that long`,
+  );
+}
+
+function notClosed(line: number): InputValidationError {
+  return new InputValidationError(
+    `CSV line ${line}: a quoted field opened here is not closed within ${MAX_RECORD_CHARS} characters (a stray quote?)`,
+  );
+}
+
 /**
  * CSV records. Lines without a quote character cannot hold quoted fields, so they are split on
  * commas directly; only the lines with quotes go through csv-parse, batched per chunk. This keeps
  * RFC 4180 semantics (quoted commas, doubled quotes, quoted newlines) at ~3x csv-parse's speed.
+ * Every step is linear in the input: a record's quote parity is kept as its lines arrive, and a
+ * record (a line, or the lines of a quoted field with line breaks) longer than MAX_RECORD_CHARS
+ * fails at once, naming the line where it starts, instead of being gathered whole.
  */
 export async function* csvBatches(src: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
   const decoder = new TextDecoder('utf-8'); // strips a leading BOM
   let rest = '';
-  let pending = '';
-  let pendingLine = 0;
+  /** Lines of a record whose quoted field is still open, where it started, and its length so far. */
+  let open: string[] = [];
+  let openLine = 0;
+  let openChars = 0;
   let line = 0;
   let header: string[] | undefined;
   const flush = (lines: string[], final: boolean): RecordBatch | undefined => {
     const rows: string[][] = [];
+    const at: number[] = [];
     const quotedAt: number[] = [];
     const quoted: string[] = [];
-    const start = line + 1;
     for (let raw of lines) {
       line++;
       if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-      if (pending) {
-        pending += '\n' + raw;
-        if (countQuotes(pending) % 2) continue;
+      if (raw.length > MAX_RECORD_CHARS) throw open.length ? notClosed(openLine) : tooLong(line);
+      if (open.length) {
+        open.push(raw);
+        openChars += raw.length + 1;
+        if (openChars > MAX_RECORD_CHARS) throw notClosed(openLine);
+        // An odd number of quotes on this line closes the field (the record's count turns even).
+        if (countQuotes(raw) % 2 === 0) continue;
         quotedAt.push(rows.length);
         rows.push([]);
-        quoted.push(pending);
-        pending = '';
+        at.push(openLine);
+        quoted.push(open.join('\n'));
+        open = [];
         continue;
       }
       if (raw.length === 0) continue;
       if (raw.indexOf('"') < 0) {
         rows.push(raw.split(','));
+        at.push(line);
         continue;
       }
       if (countQuotes(raw) % 2) {
-        pending = raw;
-        pendingLine = line;
+        open = [raw];
+        openLine = line;
+        openChars = raw.length;
         continue;
       }
       quotedAt.push(rows.length);
       rows.push([]);
+      at.push(line);
       quoted.push(raw);
     }
-    if (final && pending) throw new InputValidationError(`CSV line ${pendingLine}: unterminated quoted field`);
+    if (final && open.length) throw new InputValidationError(`CSV line ${openLine}: a quoted field opened here is never closed`);
     if (quoted.length) {
-      let parsed: string[][];
-      try {
-        parsed = parse(quoted.join('\n'), { relax_column_count: true }) as string[][];
-      } catch (err) {
-        throw new InputValidationError(`malformed CSV between lines ${start} and ${line}: ${(err as Error).message}`);
-      }
-      if (parsed.length !== quoted.length)
-        throw new InputValidationError(`malformed CSV quoting between lines ${start} and ${line}`);
+      const parsed = parseQuoted(
+        quoted,
+        quotedAt.map((k) => at[k]),
+      );
       for (let k = 0; k < quotedAt.length; k++) rows[quotedAt[k]] = parsed[k];
     }
     if (!header) {
       if (rows.length === 0) return undefined;
       header = rows.shift()!;
-      return { header, rows, firstLine: start + 1 };
+      at.shift();
+      return { header, rows, lines: at };
     }
-    return { rows, firstLine: start };
+    return { rows, lines: at };
   };
   for await (const chunk of src) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    const batch = flush(lines, false);
-    if (batch) yield batch;
+    const fresh = decoder.decode(chunk, { stream: true });
+    const end = fresh.lastIndexOf('\n');
+    if (end < 0)
+      rest += fresh; // no line ends here: the text is split once its line ends
+    else {
+      const lines = (rest + fresh.slice(0, end)).split('\n');
+      rest = fresh.slice(end + 1);
+      const batch = flush(lines, false);
+      if (batch) yield batch;
+    }
+    // A line without a line break: fail once it passes the bound, not after reading it whole.
+    if (open.length && openChars + rest.length > MAX_RECORD_CHARS) throw notClosed(openLine);
+    if (rest.length > MAX_RECORD_CHARS) throw tooLong(line + 1);
   }
   rest += decoder.decode();
   const batch = flush(rest ? [rest] : [], true);
   if (batch) yield batch;
+}
+
+/**
+ * csv-parse over the records that hold quotes, all at once; when that fails, record by record to
+ * name the line of the one that is malformed (the error path only).
+ */
+function parseQuoted(records: string[], lines: number[]): string[][] {
+  try {
+    const parsed = parse(records.join('\n'), { relax_column_count: true }) as string[][];
+    if (parsed.length === records.length) return parsed;
+  } catch {
+    // found below
+  }
+  for (let k = 0; k < records.length; k++) {
+    let count: number;
+    try {
+      count = (parse(records[k], { relax_column_count: true }) as string[][]).length;
+    } catch (err) {
+      throw new InputValidationError(`CSV line ${lines[k]}: malformed quoting (${(err as Error).message.slice(0, 160)})`);
+    }
+    if (count !== 1) throw new InputValidationError(`CSV line ${lines[k]}: malformed quoting`);
+  }
+  throw new InputValidationError(`malformed CSV quoting between lines ${lines[0]} and ${lines[lines.length - 1]}`);
 }
 
 function cellText(v: unknown): string {
@@ -211,14 +254,15 @@ export async function* xlsxBatches(src: AsyncIterable<Buffer>): AsyncGenerator<R
     for await (const sheet of reader) {
       const ws = sheet as unknown as AsyncIterable<ExcelJS.Row> & { name?: string };
       let rows: string[][] = [];
+      let lines: number[] = [];
       let header: string[] | undefined;
       let headerPending = false;
-      let firstLine = 0;
       const take = (): RecordBatch => {
-        const batch: RecordBatch = { rows, firstLine, sheet: ws.name };
+        const batch: RecordBatch = { rows, lines, sheet: ws.name };
         if (headerPending) batch.header = header;
         headerPending = false;
         rows = [];
+        lines = [];
         return batch;
       };
       for await (const row of ws) {
@@ -231,7 +275,7 @@ export async function* xlsxBatches(src: AsyncIterable<Buffer>): AsyncGenerator<R
           headerPending = true;
           continue;
         }
-        if (rows.length === 0) firstLine = row.number;
+        lines.push(row.number);
         rows.push(cells);
         if (rows.length >= 4096) yield take();
       }

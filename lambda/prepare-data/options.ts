@@ -1,12 +1,13 @@
 /** The step's input contract (Lambda event and CLI options), validated with zod. */
 import { z } from 'zod';
+import { DEFAULT_TOP_N, MAX_TOP_N } from '../../container/src/limits';
 import { isS3Uri } from '../shared/s3-uri';
 import { InputValidationError } from './errors';
 
 export const SPLIT_MODES = ['random', 'temporal'] as const;
 export type SplitMode = (typeof SPLIT_MODES)[number];
 
-export const DEFAULTS = { split: 'random' as SplitMode, testFraction: 0.3, seed: 42, topN: 10 };
+export const DEFAULTS = { split: 'random' as SplitMode, testFraction: 0.3, seed: 42, topN: DEFAULT_TOP_N };
 
 const ISO_CUTOFF = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
@@ -30,7 +31,8 @@ const splitOptionsShape = {
     .optional(),
   minUserInteractions: z.number().int().min(1).optional(),
   minItemInteractions: z.number().int().min(1).optional(),
-  topN: z.number().int().min(1).max(1000).default(DEFAULTS.topN),
+  // The model server's own bound: a larger top_n would fail every line of the batch transform.
+  topN: z.number().int().min(1).max(MAX_TOP_N).default(DEFAULTS.topN),
 };
 
 export const PrepareOptionsSchema = z.object(splitOptionsShape).strict();

@@ -11,6 +11,12 @@ export const OUTPUT_KEYS = {
   manifest: 'manifest.json',
 } as const;
 
+/**
+ * Marks a local output directory as written by data preparation (`npm run data:prepare`); the next
+ * run replaces such a directory, and refuses any other that is not empty.
+ */
+export const OUTPUT_MARKER = '.prepare-data-output';
+
 const BATCH = 8192;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 

@@ -7,6 +7,7 @@ import { catalogCsv, OUTPUT_KEYS, pairsCsv, usersJsonl } from './outputs';
 import type { OutputSink } from './sinks';
 import { applyMinInteractions, countPairs, Counts, productPairs, splitPairs, SplitStats, TEST, TRAIN } from './split';
 import type { DroppedRows } from './aggregate';
+import { pairsPerCustomer, type PairsPerCustomer } from './distribution';
 
 export interface PrepareStats {
   input: { format: 'csv' | 'xlsx'; gzip: boolean; layout: 'retail' | 'clean'; sheets: number };
@@ -23,6 +24,8 @@ export interface PrepareStats {
   items: number;
   pairs: number;
   density: number;
+  /** Distinct items per customer over the kept pairs (before the split). */
+  pairsPerCustomer: PairsPerCustomer;
   split: SplitStats;
   seconds: number;
 }
@@ -82,6 +85,7 @@ export async function prepareData(
       items: final.items,
       pairs: final.pairs,
       density: final.pairs / (final.users * final.items),
+      pairsPerCustomer: pairsPerCustomer(table, keep),
       split,
       seconds: 0,
     };

@@ -8,6 +8,9 @@ export class InvalidS3UriError extends NamedError {
   }
 }
 
+/** An archive that is not a well-formed gzip'd ustar file. */
+export class TarFormatError extends NamedError {}
+
 /**
  * Strips the stack of an error a handler is about to throw. The Node.js runtime returns
  * `errorType`, `errorMessage` and `trace` (the stack split into lines) to the caller; Step

@@ -4,6 +4,9 @@
  * with a UsageError that names the option.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDecimal } from '../../container/src/decimal';
+import { HyperparameterError } from '../../container/src/train/errors';
+import { parseHyperparameters as checkHyperparameters } from '../../container/src/train/hyperparameters';
 import { UsageError } from './errors';
 
 /** Bounds of a numeric option; the error message is written from them. */
@@ -46,12 +49,13 @@ function satisfies(n: number, rule: NumberRule): boolean {
 }
 
 /**
- * The number an option's text holds, or undefined when the option is absent. Empty or blank text
- * is refused (Number('') would be 0), as are NaN, infinities and values outside the rule.
+ * The number an option's text holds, or undefined when the option is absent. Only decimal notation
+ * is read: blank text (Number('') would be 0), "0x10", NaN and infinities are refused, as are
+ * values outside the rule.
  */
 export function numberOption(raw: string | undefined, option: string, rule: NumberRule = {}): number | undefined {
   if (raw === undefined) return undefined;
-  const n = raw.trim() === '' ? NaN : Number(raw);
+  const n = parseDecimal(raw);
   if (!satisfies(n, rule)) throw new UsageError(`--${option} must be ${describeRule(rule)}, got "${raw}"`);
   return n;
 }
@@ -62,9 +66,12 @@ const HYPERPARAMETER_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /**
  * Parses `k=v,k2=v2` (the value is everything after the first `=`, and stays a string, as
  * SageMaker wants). Spaces around pairs, keys and values are dropped; an empty list is refused.
+ * Names and values are checked by the training program's own rules (train/hyperparameters.ts), so
+ * a misspelt name fails here, before any AWS call or local run, naming the known ones.
  */
 export function parseHyperparameters(raw: string, option = 'hyperparameters'): Record<string, string> {
-  const out: Record<string, string> = {};
+  // A map, not an object: "__proto__=1" must be a name like any other (and an unknown one).
+  const out = new Map<string, string>();
   for (const pair of raw
     .split(',')
     .map((p) => p.trim())
@@ -75,10 +82,18 @@ export function parseHyperparameters(raw: string, option = 'hyperparameters'): R
     if (!HYPERPARAMETER_KEY.test(key) || value === '') {
       throw new UsageError(`--${option} expects key=value pairs separated by commas, got "${pair}"`);
     }
-    out[key] = value;
+    if (out.has(key)) throw new UsageError(`--${option}: ${key} is given twice`);
+    out.set(key, value);
   }
-  if (Object.keys(out).length === 0) throw new UsageError(`--${option} is empty`);
-  return out;
+  if (out.size === 0) throw new UsageError(`--${option} is empty`);
+  const hyperparameters = Object.fromEntries(out);
+  try {
+    checkHyperparameters(hyperparameters);
+  } catch (err) {
+    if (err instanceof HyperparameterError) throw new UsageError(`--${option}: ${err.message}`);
+    throw err;
+  }
+  return hyperparameters;
 }
 
 /** node:util parseArgs in strict mode, its errors (unknown option, missing value) turned into UsageError. */

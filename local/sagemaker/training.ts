@@ -6,16 +6,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseMetricLines, type MetricDefinition } from '../../container/src/metrics/definitions';
-import { BASE_DIR_ENV, containerPaths } from '../../container/src/paths';
+import { FAILURE_REASON_CHARS } from '../../container/src/limits';
+import { BASE_DIR_ENV, containerPaths, TRAINING_JOB_NAME_ENV } from '../../container/src/paths';
 import { runToCompletion } from '../processes';
 import { joinS3 } from '../../lambda/shared/s3-uri';
 import { downloadPrefix, putText } from '../s3';
 import { packDirectory } from '../tar';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { JobFailedError, SageMakerValidationError } from './errors';
-
-/** SageMaker keeps the first 1,024 characters of /opt/ml/output/failure. */
-const FAILURE_REASON_CHARS = 1024;
 
 interface Channel {
   readonly name: string;
@@ -105,7 +103,7 @@ export class TrainingJobs {
       ...(this.ctx.env ?? process.env),
       ...asRecord(params.Environment),
       [BASE_DIR_ENV]: base,
-      TRAINING_JOB_NAME: name,
+      [TRAINING_JOB_NAME_ENV]: name,
     };
     const paths = containerPaths(env as NodeJS.ProcessEnv);
     job.SecondaryStatus = 'Downloading';

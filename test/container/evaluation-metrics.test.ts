@@ -1,17 +1,8 @@
 import { evaluateRanking } from '../../container/src/train/evaluation';
 import { popularityScores, type ItemScores } from '../../container/src/ranking/scorer';
-import { buildCsr } from '../../container/src/train/data';
+import { exclude, scorer, test } from './ranking-example';
 
-// 6 items, K = 2. User 0: train {0}, test {1, 2}. User 1: train {1, 2}, test {0}. User 2: no test.
-const SCORES = [
-  [9, 5, 1, 6, 0, 2],
-  [3, 10, 10, 1, 4, 0],
-  [1, 1, 1, 1, 1, 1],
-];
-const scorer: ItemScores = { score: (u) => Float32Array.from(SCORES[u]) };
-const exclude = buildCsr(3, [0, 1, 1, 2], [0, 1, 2, 3]);
-const test = buildCsr(3, [0, 0, 1], [2, 1, 0]);
-
+// K = 2 on the shared example (ranking-example.ts).
 describe('evaluateRanking on a hand-computed example', () => {
   // user 0 ranks 3, 1 (hit at rank 2); user 1 ranks 4, 0 (hit at rank 2)
   const m = evaluateRanking({ nItems: 6, k: 2, exclude, test }, scorer);

@@ -1,8 +1,9 @@
 /** The server's pure core: ranking, exclusion, fallback, request parsing and output formats. */
+import { MAX_REQUEST_ITEMS } from '../../container/src/limits';
 import { formatCsv, formatJson } from '../../container/src/serve/format';
 import { POPULARITY_FALLBACK, Recommender } from '../../container/src/serve/recommend';
 import { parseBody } from '../../container/src/serve/request';
-import { BadRequestError } from '../../container/src/serve/errors';
+import { BadRequestError, TooManyRecommendationsError } from '../../container/src/serve/errors';
 import type { LoadedModel } from '../../container/src/model/store';
 import { parse } from 'csv-parse/sync';
 import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
@@ -122,20 +123,22 @@ describe('Recommender', () => {
 
 describe('parseBody', () => {
   it("reads the seed's payload, numbers and defaults", () => {
-    expect(parseBody('{"user_id": "17519", "top_n": "10"}', false, 100)).toEqual({
+    expect(parseBody('{"user_id": "17519", "top_n": "10"}', false, MAX_REQUEST_ITEMS)).toEqual({
       requests: [{ userId: '17519', topN: 10, excludeTrained: true }],
       lines: false,
     });
-    expect(parseBody('{"user_id": 17519, "top_n": 3, "exclude_purchased": "false"}', false, 100).requests).toEqual([
+    expect(parseBody('{"user_id": 17519, "top_n": 3, "exclude_purchased": "false"}', false, MAX_REQUEST_ITEMS).requests).toEqual([
       { userId: '17519', topN: 3, excludeTrained: false },
     ]);
-    expect(parseBody('{\n  "user_id": "1"\n}', false, 100).requests).toEqual([{ userId: '1', topN: 10, excludeTrained: true }]);
+    expect(parseBody('{\n  "user_id": "1"\n}', false, MAX_REQUEST_ITEMS).requests).toEqual([
+      { userId: '1', topN: 10, excludeTrained: true },
+    ]);
   });
 
   it("reads several lines in order, as JSON Lines or as batch transform's application/json", () => {
     const body = '{"user_id": "a", "top_n": "1"}\n\n{"user_id": "b", "top_n": "2"}\r\n';
     for (const jsonLines of [true, false]) {
-      const p = parseBody(body, jsonLines, 100);
+      const p = parseBody(body, jsonLines, MAX_REQUEST_ITEMS);
       expect(p.lines).toBe(true);
       expect(p.requests.map((r) => [r.userId, r.topN])).toEqual([
         ['a', 1],
@@ -158,8 +161,16 @@ describe('parseBody', () => {
     ['{"user_id": "1"}\n{"user_id": "2"\n', false, 'line 2: malformed JSON'],
     ['{"user_id": "1"}\n\n{"user_id": "2", "top_n": -1}', true, 'line 3: top_n must be'],
   ])('rejects %j with an error naming the problem', (body, jsonLines, message) => {
-    expect(() => parseBody(body, jsonLines, 100)).toThrow(BadRequestError);
-    expect(() => parseBody(body, jsonLines, 100)).toThrow(message);
+    expect(() => parseBody(body, jsonLines, MAX_REQUEST_ITEMS)).toThrow(BadRequestError);
+    expect(() => parseBody(body, jsonLines, MAX_REQUEST_ITEMS)).toThrow(message);
+  });
+
+  it('stops reading at the line where top_n summed passes the bound, before any work', () => {
+    const line = '{"user_id": "1", "top_n": 40}\n';
+    expect(parseBody(line.repeat(2), true, 80).requests).toHaveLength(2);
+    expect(() => parseBody(line.repeat(1000), true, 80)).toThrow(TooManyRecommendationsError);
+    expect(() => parseBody(line.repeat(1000), true, 80)).toThrow('more than 80 recommendations by line 3');
+    expect(() => parseBody(line, false, 39)).toThrow('more than 39 recommendations by line 1');
   });
 });
 

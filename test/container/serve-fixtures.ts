@@ -139,7 +139,15 @@ export function killLeftoverServers(): void {
 export async function spawnServe(baseDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS, 'serve'], {
-    env: { ...process.env, SAGEMAKER_BASE_DIR: baseDir, SAGEMAKER_BIND_TO_PORT: String(port), SERVE_WORKERS: '1', ...env },
+    // Loopback only, as every server a test starts (the container's own default is every interface).
+    env: {
+      ...process.env,
+      SAGEMAKER_BASE_DIR: baseDir,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      SERVE_BIND_ADDRESS: '127.0.0.1',
+      SERVE_WORKERS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -3,7 +3,11 @@ import * as http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
+import { MAX_ID_LENGTH, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { serveConfig } from '../../container/src/serve/config';
+import { formatCsv, formatJson } from '../../container/src/serve/format';
+import { Recommender } from '../../container/src/serve/recommend';
+import { parseBody } from '../../container/src/serve/request';
 import { createModelServer, type ModelServer } from '../../container/src/serve/server';
 import { groupItemsBestFirst, loadedModel, userId, type FixtureOptions } from './serve-fixtures';
 
@@ -24,7 +28,9 @@ let url: string;
 const model = loadedModel(O);
 
 beforeAll(async () => {
-  ms = createModelServer(serveConfig({ SERVE_MAX_TOP_N: '50', SAGEMAKER_MAX_PAYLOAD_IN_MB: '0.01', SERVE_WORKERS: '1' }));
+  ms = createModelServer(
+    serveConfig({ SERVE_MAX_REQUEST_ITEMS: '2000', SAGEMAKER_MAX_PAYLOAD_IN_MB: '0.01', SERVE_WORKERS: '1' }),
+  );
   ms.server.listen(0, '127.0.0.1');
   await once(ms.server, 'listening');
   url = `http://127.0.0.1:${(ms.server.address() as AddressInfo).port}`;
@@ -110,9 +116,30 @@ describe('once loaded', () => {
       '{"user_id": "1"}\n{"user_id": "2", "top_n": "x"}',
       {},
       400,
-      /^line 2: top_n must be an integer from 1 to 50/,
+      /^line 2: top_n must be an integer from 1 to 100/,
     ],
-    ['top_n over the bound', '{"user_id": "1", "top_n": 51}', {}, 400, /top_n must be an integer from 1 to 50, got 51/],
+    ['top_n over the bound', '{"user_id": "1", "top_n": 101}', {}, 400, /top_n must be an integer from 1 to 100, got 101/],
+    [
+      'a user_id longer than the id bound',
+      JSON.stringify({ user_id: 'u'.repeat(MAX_ID_LENGTH + 1) }),
+      {},
+      400,
+      /^user_id: longer than 256 characters$/,
+    ],
+    [
+      'more recommendations than one request may ask for (lines x top_n)',
+      Array.from({ length: 21 }, () => '{"user_id":"1","top_n":100}').join('\n'),
+      {},
+      413,
+      /^the request asks for more than 2000 recommendations by line 21 \(top_n summed over its lines\); send fewer lines or a smaller top_n$/,
+    ],
+    [
+      'a long bad top_n, quoted briefly',
+      JSON.stringify({ user_id: '1', top_n: '9'.repeat(5000) }),
+      {},
+      400,
+      /^top_n must be an integer from 1 to 100, got "9{60}"\.\.\. \(5000 characters\)$/,
+    ],
     ['no user_id', '{"top_n": 1}', {}, 400, /user_id: is required/],
     ['an unsupported content type', 'user_id=1', { 'content-type': 'text/plain' }, 415, /unsupported Content-Type "text\/plain"/],
     ['no content type', '{"user_id": "1"}', { 'content-type': '' }, 415, /unsupported Content-Type \(none\)/],
@@ -129,6 +156,23 @@ describe('once loaded', () => {
     const json = (await r.json()) as { error: string };
     expect(json.error).toMatch(message);
     expect(JSON.stringify(json)).not.toMatch(/at \w+ \(|\.ts:\d+/);
+  });
+
+  it('answers a request at the bound of lines x top_n', async () => {
+    const body = Array.from({ length: 20 }, () => '{"user_id":"17519","top_n":100}').join('\n');
+    const r = await post(body, { 'content-type': 'application/jsonlines', accept: 'text/csv' });
+    expect(r.status).toBe(200);
+    expect((await r.text()).split('\n')).toHaveLength(20 * 100);
+  });
+
+  it('accepts a body that starts with a byte-order mark, as data preparation does', async () => {
+    const r = await post('\uFEFF{"user_id": "17519", "top_n": "2"}');
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as unknown[]).length).toBe(2);
+    const lines = await post('\uFEFF{"user_id": "17519", "top_n": 1}\n{"user_id": "17519", "top_n": 1}', {
+      'content-type': 'application/jsonlines',
+    });
+    expect(lines.status).toBe(200);
   });
 
   it('rejects unknown routes (404) and wrong methods (405)', async () => {
@@ -159,6 +203,52 @@ describe('once loaded', () => {
     expect(b.every((s) => s === 400)).toBe(true);
     expect(g.every((x) => (x as Array<{ item_id: string }>)[0]!.item_id === best[2])).toBe(true);
     expect((await fetch(`${url}/ping`)).status).toBe(200);
+  });
+});
+
+describe('large responses', () => {
+  let big: ModelServer;
+  let bigUrl: string;
+  beforeAll(async () => {
+    big = createModelServer(serveConfig({ SERVE_WORKERS: '1' }));
+    big.setModel(model);
+    big.setReady(true);
+    big.server.listen(0, '127.0.0.1');
+    await once(big.server, 'listening');
+    bigUrl = `http://127.0.0.1:${(big.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => big.shutdown(1000));
+
+  const body = Array.from({ length: 3000 }, (_, k) =>
+    JSON.stringify({
+      user_id: k % 7 ? userId(k % O.users, 17500) : `new-${k}`,
+      top_n: 1 + (k % 100),
+      exclude_purchased: k % 3 !== 0,
+    }),
+  ).join('\n');
+  const expected = (csv: boolean) => {
+    const rec = new Recommender(model);
+    const recs = rec.recommendMany(parseBody(body, true, MAX_REQUEST_ITEMS).requests);
+    return csv ? formatCsv(model, recs) : formatJson(model, recs);
+  };
+
+  it.each([
+    ['JSON Lines', false],
+    ['CSV', true],
+  ])('streams a large %s answer, identical to the whole-body format', async (_name, csv) => {
+    const r = await fetch(`${bigUrl}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonlines', ...(csv ? { accept: 'text/csv' } : {}) },
+      body,
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await r.text()).toBe(expected(csv));
+  });
+
+  it('tells batch transform a payload size whose requests stay within the bound of lines x top_n', async () => {
+    const params = (await (await fetch(`${bigUrl}/execution-parameters`)).json()) as { MaxPayloadInMB: number };
+    expect(payloadItemsBound(params.MaxPayloadInMB)).toBeLessThanOrEqual(MAX_REQUEST_ITEMS);
   });
 });
 

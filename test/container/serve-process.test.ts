@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BINARY_FILE } from '../../container/src/model/store';
+import { serveConfig } from '../../container/src/serve/config';
 import {
   groupItemsBestFirst,
   killLeftoverServers,
@@ -58,7 +58,10 @@ it('answers /ping 503 while the model loads, 200 once loaded, and serves it', as
   const slow = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-fifo-'));
   try {
     await writeModel(slow, O);
-    const bin = path.join(slow, 'model', BINARY_FILE);
+    const manifest = JSON.parse(fs.readFileSync(path.join(slow, 'model', 'manifest.json'), 'utf8')) as {
+      binary: { file: string };
+    };
+    const bin = path.join(slow, 'model', manifest.binary.file);
     const bytes = fs.readFileSync(bin);
     fs.rmSync(bin);
     execFileSync('mkfifo', [bin]);
@@ -147,6 +150,105 @@ it('serves from two cluster workers, ready only when both are, replaces a dead o
   expect(await srv.waitExit()).toBe(0);
 });
 
+it('survives the amplification request on a small heap: 413 past the bound, large answers streamed, no worker lost', async () => {
+  // A 48 MB heap stands for a small instance: the seed's fix is a bound and a stream, not more memory.
+  const srv = await spawnServe(base, { SERVE_WORKERS: '2', NODE_OPTIONS: '--max-old-space-size=48' });
+  try {
+    await waitReady(srv.url);
+    // 202,949 lines of top_n 100 in 6.29 MB (under the 6 MB body limit): 20 million recommendations.
+    const amplification = '{"user_id": "1", "top_n": 100}\n'.repeat(202_949);
+    const r = await within(
+      fetch(`${srv.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/csv' },
+        body: amplification,
+      }),
+      20_000,
+      () => `no answer to the amplification request; output:\n${srv.output()}`,
+    );
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: string }).error).toMatch(/^the request asks for more than 4000000 recommendations/);
+    // Within the bound, an answer larger than the whole heap streams through: 11,000 lines x 89 items, ~60 MB.
+    const res = await fetch(`${srv.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonlines' },
+      body: '{"user_id": "17519", "top_n": 89}\n'.repeat(11_000),
+    });
+    expect(res.status).toBe(200);
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const b of chunk) if (b === 10) lines++;
+    }
+    expect(lines + 1).toBe(11_000);
+    expect(bytes).toBeGreaterThan(48 * 1024 * 1024);
+    expect((await seedRequest(srv.url)).status).toBe(200);
+    expect(srv.output()).not.toMatch(/exited|heap|stopping/i);
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.waitExit()).toBe(0);
+});
+
+it('never stops because workers die: each one is replaced, after a pause when they die often', async () => {
+  const srv = await spawnServe(base, { SERVE_WORKERS: '2' });
+  try {
+    await waitReady(srv.url);
+    for (let k = 1; k <= 5; k++) {
+      const pid = Number(
+        execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')[0],
+      );
+      process.kill(pid, 'SIGKILL');
+      await until(
+        () => srv.output().includes(`worker ${pid} exited (SIGKILL); starting a replacement`),
+        5000,
+        () => `worker ${pid} (death ${k}) was not replaced; output:\n${srv.output()}`,
+      );
+      await waitReady(srv.url);
+    }
+    expect(srv.child.exitCode).toBeNull();
+    expect(srv.output()).toMatch(/starting a replacement in 1 s/);
+    await until(
+      async () =>
+        (await freshGet(`${srv.url}/ping`)) === 200 &&
+        execFileSync('pgrep', ['-P', String(srv.child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n').length === 2,
+      10_000,
+      () => `the server did not get back to two workers; output:\n${srv.output()}`,
+    );
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.waitExit()).toBe(0);
+});
+
+it('listens only where SERVE_BIND_ADDRESS says (the local run: 127.0.0.1); unset, on every interface (SageMaker)', async () => {
+  const connects = (port: number, host: string) =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  const srv = await spawnServe(base, { SERVE_BIND_ADDRESS: '127.0.0.1' });
+  try {
+    await waitReady(srv.url);
+    // 127.0.0.2 is loopback too, but another address than 127.0.0.1.
+    expect(await connects(srv.port, '127.0.0.2')).toBe(false);
+    expect(await connects(srv.port, '127.0.0.1')).toBe(true);
+    expect(srv.output()).toMatch(/listening on 127\.0\.0\.1 port \d+/);
+  } finally {
+    srv.child.kill('SIGTERM');
+  }
+  expect(await srv.waitExit()).toBe(0);
+  // Not started here: a test's servers stay on loopback.
+  expect(serveConfig({}).bindAddress).toBeUndefined();
+  expect(() => serveConfig({ SERVE_BIND_ADDRESS: 'localhost:80' })).toThrow(/SERVE_BIND_ADDRESS must be an IP address/);
+});
+
 it('exits 1 with a clear message when there is no model', async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-empty-'));
   try {
@@ -163,7 +265,7 @@ it('exits 1 with a clear message when there is no model', async () => {
 
 it('exits 1 when its port is taken, with one or two workers', async () => {
   const taken = net.createServer();
-  taken.listen(0);
+  taken.listen(0, '127.0.0.1');
   await once(taken, 'listening');
   const port = String((taken.address() as net.AddressInfo).port);
   try {

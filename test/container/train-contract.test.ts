@@ -46,6 +46,15 @@ function run(base: string) {
 const csv = (pairs: Array<[string, string]>, header = 'user_id,item_id,quantity') =>
   [header, ...pairs.map(([u, i]) => `${u},${i},1`)].join('\n') + '\n';
 
+/** Deterministic bytes that are neither text nor gzip. */
+function junk(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  b[0] = 0x89;
+  return b;
+}
+
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -115,7 +124,18 @@ describe('train container contract', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/evaluation skipped/);
     expect(JSON.parse(readFileSync(path.join(base, 'output', 'data', 'metrics.json'), 'utf8'))).toEqual({});
+    // the report still shows the training curve and the data (nothing evaluated, no statistics passed)
+    expect(r.stdout).toMatch(/^report: report\.html \(\d+ KiB, 1 charts\) written/m);
+    expect(readFileSync(path.join(base, 'model', 'report.html'), 'utf8')).toMatch(/no data preparation statistics were passed/);
     expect(existsSync(path.join(base, 'model', 'manifest.json'))).toBe(true);
+  });
+
+  it('reads a hyperparameters.json that starts with a byte-order mark', () => {
+    const base = layout({ training: { 't.csv': csv(train) } });
+    writeFileSync(path.join(base, 'input', 'config', 'hyperparameters.json'), `\uFEFF${JSON.stringify({ ...HP, epochs: '2' })}`);
+    const r = run(base);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 
   it.each<[string, Layout, RegExp]>([
@@ -140,12 +160,71 @@ describe('train container contract', () => {
       { hyperparameters: HP, training: { 't.csv': csv(train) }, testing: { 't.csv': csv([['stranger', 'g0-i1']]) } },
       /shares no user/,
     ],
+    [
+      'an empty item_id far before the end of the file: the line of the record, not where the parser read to',
+      {
+        hyperparameters: HP,
+        training: { 'big.csv': csv([...train.slice(0, 8), ['user1', ''], ...Array.from({ length: 20000 }, () => train[0]!)]) },
+      },
+      /^big\.csv line 10: empty item_id$/,
+    ],
+    [
+      'a line without a line break, longer than the record bound',
+      { hyperparameters: HP, training: { 'one-line.csv': `user_id,item_id\nu1,${'x'.repeat(1_200_000)}` } },
+      /^one-line\.csv line 2: record longer than 1048576 characters/,
+    ],
+    [
+      'an id longer than the id bound',
+      { hyperparameters: HP, training: { 'long.csv': csv([...train.slice(0, 3), ['user1', 'i'.repeat(300)]]) } },
+      /^long\.csv line 5: item_id longer than 256 characters/,
+    ],
+    [
+      'a quote that is never closed: the line where it opened',
+      {
+        hyperparameters: HP,
+        training: { 'quote.csv': csv([...train.slice(0, 3), ['user1', '"open'], ...train.slice(0, 5000)]) },
+      },
+      /^quote\.csv line 5: a quoted field opened here is never closed/,
+    ],
+    ['binary junk', { hyperparameters: HP, training: { 'junk.bin': junk(8192) } }, /^junk\.bin: not CSV text \(binary content\)/],
+    ['one pair', { hyperparameters: HP, training: { 't.csv': csv([['u1', 'i1']]) } }, /^the training data has 1 item/],
+    [
+      'only duplicates',
+      { hyperparameters: HP, training: { 't.csv': csv(Array.from({ length: 50 }, () => ['u1', 'i1'] as [string, string])) } },
+      /^the training data has 1 item/,
+    ],
+    [
+      'one item bought by many users',
+      {
+        hyperparameters: HP,
+        training: { 't.csv': csv(Array.from({ length: 50 }, (_, k) => [`u${k}`, 'i1'] as [string, string])) },
+      },
+      /^the training data has 1 item/,
+    ],
+    [
+      'every user holding every item (no negative to sample)',
+      {
+        hyperparameters: HP,
+        training: {
+          't.csv': csv([
+            ['u1', 'i1'],
+            ['u1', 'i2'],
+            ['u2', 'i1'],
+            ['u2', 'i2'],
+          ]),
+        },
+      },
+      /^every user in the training data holds every item/,
+    ],
   ])('fails on %s: reason in output/failure, non-zero exit, no model, no stack trace', (_name, l, reason) => {
     const base = layout(l);
     const r = run(base);
     expect(r.code).not.toBe(0);
     const failure = readFileSync(path.join(base, 'output', 'failure'), 'utf8');
     expect(failure.split('\n')[0]).toMatch(reason);
+    // SageMaker keeps 1,024 characters of it: the reason is short and printable.
+    expect(failure.length).toBeLessThanOrEqual(1024);
+    expect(failure).toMatch(/^[\x20-\x7e]+\n$/);
     expect(r.stderr + r.stdout + failure).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
     expect(existsSync(path.join(base, 'model', 'manifest.json'))).toBe(false);
   });

@@ -68,7 +68,8 @@ test('the last value of a repeated metric wins; junk entries are ignored', () =>
 test('threshold: numbers and numeric strings in [0, 1]; anything else is an input error', () => {
   expect(parseThreshold(0.3)).toBe(0.3);
   expect(parseThreshold('0.3')).toBe(0.3);
-  for (const bad of ['x', '', 1.5, -1, null, undefined, {}]) expect(() => parseThreshold(bad)).toThrow(GateInputError);
+  for (const bad of ['x', '', 1.5, -1, null, undefined, {}, '0x1', '0b1', true, [0.5]])
+    expect(() => parseThreshold(bad)).toThrow(GateInputError);
 });
 
 test('handler reads FinalMetricDataList from the training job description', async () => {

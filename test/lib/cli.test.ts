@@ -14,6 +14,7 @@ import { StateMachineNotFoundError, UsageError } from '../../lib/cli/errors';
 import { readableCause } from '../../lib/cli/cause';
 import { numberOption, parseHyperparameters, type NumberRule } from '../../lib/cli/options';
 import { consoleUrl, ExitCode, runStart } from '../../lib/cli/run';
+import type { TrainingInput } from '../../lib/contracts';
 
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:bpr-training-pipeline';
 const EXEC = 'arn:aws:states:eu-west-1:123456789012:execution:bpr-training-pipeline:run-1';
@@ -86,8 +87,20 @@ describe('arguments', () => {
     expect(() => parseStartArgs(['start', '--seed', '1.5'])).toThrow(UsageError);
   });
 
-  test('hyperparameter values stay strings and may contain "="', () => {
-    expect(parseHyperparameters('a=1,b=x=y')).toEqual({ a: '1', b: 'x=y' });
+  test('hyperparameter values stay strings; the value is everything after the first "="', () => {
+    expect(parseHyperparameters('lr_schedule=cosine,factors=8')).toEqual({ lr_schedule: 'cosine', factors: '8' });
+    expect(() => parseHyperparameters('factors=8=9')).toThrow('--hyperparameters: hyperparameter factors: must be a number');
+  });
+
+  test('hyperparameters are checked before any AWS call: unknown and prototype names, bad values', () => {
+    const known = 'known: factors, learning_rate, ';
+    for (const name of ['treshold', '__proto__', 'toString', 'constructor']) {
+      expect(() => parseHyperparameters(`${name}=8`)).toThrow(UsageError);
+      expect(() => parseHyperparameters(`${name}=8`)).toThrow(`--hyperparameters: unknown hyperparameter ${name}; ${known}`);
+    }
+    expect(() => parseHyperparameters('factors=0x10')).toThrow(/^--hyperparameters: hyperparameter factors: .*"0x10"/);
+    expect(() => parseHyperparameters('epochs=5,iterations=6')).toThrow(/given twice/);
+    expect(Object.getPrototypeOf(parseHyperparameters('sagemaker_region=x,factors=8'))).toBe(Object.prototype);
   });
 });
 
@@ -101,6 +114,8 @@ describe('option values shared by every command line', () => {
       ['  ', {}, '--x must be a number, got "  "'],
       ['abc', {}, '--x must be a number, got "abc"'],
       ['Infinity', { above: 0 }, '--x must be a number > 0, got "Infinity"'],
+      ['0x10', {}, '--x must be a number, got "0x10"'],
+      ['0b1', { atLeast: 0, atMost: 1 }, '--x must be a number between 0 and 1, got "0b1"'],
       ['2', { atLeast: 0, atMost: 1 }, '--x must be a number between 0 and 1, got "2"'],
       ['1', { above: 0, below: 1 }, '--x must be a number between 0 and 1 (exclusive), got "1"'],
       ['1.5', { integer: true, atLeast: 0 }, '--x must be an integer >= 0, got "1.5"'],
@@ -169,6 +184,16 @@ describe('start', () => {
       `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXEC}`,
     );
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  test('an input with a key the training pipeline does not take is refused before any AWS call', async () => {
+    const opts = { ...parseStartArgs(['start', '--state-machine-arn', SM]), input: { treshold: 0.1 } as TrainingInput };
+    await expect(runStart(opts, deps())).rejects.toThrow(
+      new UsageError(
+        'the execution input {"treshold":0.1} has a key the training pipeline does not take; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed (and Comment, which is ignored)',
+      ),
+    );
+    expect(sfn.calls()).toHaveLength(0);
   });
 
   test('a missing state machine is a clear error', async () => {

@@ -1,5 +1,7 @@
 /** Configuration: defaults, cdk.json, string values from `-c`, and errors naming the field. */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_CONFIG, configFromContext, deploymentTimings, parseConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
@@ -81,4 +83,54 @@ test('bucketSuffix and the other optional options are absent unless set', () => 
   expect(parseConfig({ bucketSuffix: 'v2' }).bucketSuffix).toBe('v2');
   expect(() => parseConfig({ bucketSuffix: 'Has-Dash' })).toThrow(/bucketSuffix: lower-case letters and digits, at most 8/);
   expect(configFromContext({ tryGetContext: (k) => (k === 'bucketSuffix' ? '2027' : undefined) }).bucketSuffix).toBe('2027');
+});
+
+test('numbers are read in decimal notation only: "0x1", true or [5] are refused, naming the field', () => {
+  for (const [field, value] of [
+    ['gateThreshold', '0x1'],
+    ['deployMaxPolls', true],
+    ['deployMaxPolls', [5]],
+    ['rollbackLatencyMs', ''],
+    ['evalK', '1e1x'],
+  ] as const) {
+    expect(() => parseConfig({ [field]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [field]: value })).toThrow(new RegExp(`\\n  ${field}: `));
+  }
+  expect(parseConfig({ rollbackLatencyMs: '1e3', evalK: ' 20 ' })).toMatchObject({ rollbackLatencyMs: 1000, evalK: 20 });
+});
+
+test('hyperparameters are checked by the training program rules at synth: names, values, JSON', () => {
+  const issues = (raw: unknown): string => {
+    try {
+      parseConfig({ hyperparameters: raw });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues.join('\n');
+    }
+    return '';
+  };
+  expect(issues('{"treshold":"0.1"}')).toMatch(/^hyperparameters: unknown hyperparameter treshold; known: factors, /);
+  expect(issues('{"__proto__":"1"}')).toMatch(/^hyperparameters: unknown hyperparameter __proto__; /);
+  expect(issues({ factors: '0x10' })).toMatch(/^hyperparameters: hyperparameter factors: must be a number/);
+  expect(issues('{"factors": ')).toMatch(/^hyperparameters: not valid JSON/);
+  expect(issues({ factors: '16', sagemaker_region: 'x' })).toBe('');
+});
+
+test('cdk synth with bad context (bin/app.ts) prints the configuration errors only and exits 1', () => {
+  const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
+    encoding: 'utf8',
+    // What `npx cdk synth -c projectName=Shop_Name -c gateThreshold=2` hands the app.
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ projectName: 'Shop_Name', gateThreshold: '2' }),
+      CDK_OUTDIR: os.tmpdir(),
+    },
+  });
+  expect(res.status).toBe(1);
+  expect(res.stdout).toBe('');
+  expect(res.stderr.trim().split('\n')).toEqual([
+    'invalid cdk.json context:',
+    '  projectName: lower-case letters, digits and dashes, at most 12',
+    '  gateThreshold: Too big: expected number to be <=1',
+  ]);
 });

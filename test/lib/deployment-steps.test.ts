@@ -13,6 +13,7 @@ import {
 } from '../../lib/pipeline-names';
 import type { Definition } from '../../local/cdk/synth';
 import {
+  ACCOUNT,
   apiError,
   deployStubs,
   endpointSim,
@@ -292,6 +293,8 @@ describe('deployment lock', () => {
       lockHolder: other,
       metricName: 'precision@10',
       value: 0.2,
+      // the run's report is there for the model that was not deployed
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
       reason: `the model passed the gate, but execution ${other} was deploying for the whole wait (3 polls every 800 s): this model was not deployed`,
     });
     expect(inputs(S.AcquireDeployLock)).toHaveLength(3);

@@ -182,12 +182,23 @@ describe('IAM', () => {
     ]);
   });
 
-  test('S3 access is limited to the raw bucket and the runs/, deployed/ and batch/ prefixes', () => {
+  test('the report Lambda only reads output archives and only writes reports', () => {
+    const own = statements().filter(
+      (st) => st.policy.startsWith('PublishReportFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
+    );
+    const artifacts = 'arn:aws:s3:::bpr-artifacts-000000000000-us-east-1';
+    expect(own.map((st) => [st.Action, st.Resource.map((r) => s.resolve(r))])).toEqual([
+      [['s3:GetObject'], [`${artifacts}/runs/*/output/output.tar.gz`]],
+      [['s3:PutObject'], [`${artifacts}/runs/*/report.html`, `${artifacts}/reports/latest.html`]],
+    ]);
+  });
+
+  test('S3 access is limited to the raw bucket, the runs/, deployed/ and batch/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*|\/batch\/\*|\/deployed\/\*)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/deployed\/\*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
@@ -375,6 +386,9 @@ describe('pipeline stack resources', () => {
     expect(body).toContain('MetricName=\\\\\\"precision@10\\\\\\"');
     expect(body).toContain('Invocation5XXErrors');
     expect(body).toContain('ExecutionsFailed');
+    // a text widget links to the latest run's model report
+    expect(body).toContain('https://console.aws.amazon.com/s3/object/bpr-artifacts-');
+    expect(body).toContain('&prefix=reports/latest.html');
   });
 
   test('outputs name the state machines and the deployment parameter', () => {

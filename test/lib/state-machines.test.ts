@@ -4,7 +4,9 @@
  * every branch.
  */
 import validateAsl from 'asl-validator';
+import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
+import { TRAINING_INPUT_KEYS } from '../../lib/contracts';
 import {
   BatchStates as B,
   IntegrationErrors,
@@ -91,6 +93,7 @@ describe('training state machine definition', () => {
     expect(resources).toEqual({
       [S.PrepareData]: TaskResources.lambdaInvoke,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
+      [S.PublishReport]: TaskResources.lambdaInvoke,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
       [S.NotifyRejected]: TaskResources.snsPublish,
       [S.AcquireDeployLock]: TaskResources.dynamoPutItem,
@@ -122,13 +125,21 @@ describe('training state machine definition', () => {
         TrainingImage: expect.stringMatching(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/),
         MetricDefinitions: metricDefinitions(10),
       },
-      InputDataConfig: ['training', 'testing', 'catalog'].map((name) => ({
-        ChannelName: name,
-        ContentType: 'text/csv',
-        InputMode: 'File',
-        DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
-      })),
-      'HyperParameters.$': '$.hyperparameters',
+      InputDataConfig: [
+        ...['training', 'testing', 'catalog'].map((name) => ({
+          ChannelName: name,
+          ContentType: 'text/csv',
+          InputMode: 'File',
+          DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
+        })),
+        // the prepare step's stats.json, for the model report
+        {
+          ChannelName: 'stats',
+          ContentType: 'application/json',
+          DataSource: { S3DataSource: { 'S3Uri.$': '$.prepared.statsUri' } },
+        },
+      ],
+      'HyperParameters.$': 'States.JsonMerge($.hyperparameters, $.run.hyperparameters, false)',
       StoppingCondition: { MaxRuntimeInSeconds: 7200 },
     });
     expect(p.EnableManagedSpotTraining).toBeUndefined();
@@ -147,6 +158,12 @@ describe('training state machine definition', () => {
       Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.BuildDeployRequest }],
       Default: S.BuildRejectedOutput,
     });
+  });
+
+  test('the input keys are checked first, before anything else', () => {
+    expect(training.StartAt).toBe(S.ReadInputKeys);
+    expect(batch.StartAt).toBe(B.ReadInputKeys);
+    expect(state(training, S.CheckInputKeys)).toMatchObject({ Type: 'Choice', Default: S.UnknownInputKey });
   });
 
   test('the threshold is checked right after the input is merged, before any task', () => {
@@ -188,7 +205,8 @@ describe('training state machine runs', () => {
     });
     const job = inputs(S.TrainModel)[0];
     expect(job.TrainingJobName).toMatch(/^bpr-train-[0-9a-f-]{36}$/);
-    expect(job.HyperParameters).toEqual({ seed: '42', eval_k: '10' });
+    // the gate's threshold rides along for the model report
+    expect(job.HyperParameters).toEqual({ seed: '42', eval_k: '10', gate_threshold: '0.05' });
     expect(job.OutputDataConfig.S3OutputPath).toBe(`s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/`);
     expect(inputs(S.CreateEndpoint)[0]).toEqual({
       EndpointName: 'bpr-recommender',
@@ -205,8 +223,14 @@ describe('training state machine runs', () => {
       destinationUri: deployed,
     });
     expect(inputs(S.CreateModel)[0].PrimaryContainer.ModelDataUrl).toBe(`${deployed}model.tar.gz`);
+    expect(inputs(S.PublishReport)[0].Payload).toEqual({
+      modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
+      latestReportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/reports/latest.html`,
+    });
     expect(output).toMatchObject({
       status: 'DEPLOYED',
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
       trainingJobName: job.TrainingJobName,
       modelName: job.TrainingJobName.replace('train', 'model'),
       endpointName: 'bpr-recommender',
@@ -242,7 +266,7 @@ describe('training state machine runs', () => {
       deployStubs(0.2, 0.1),
     );
     const names = calls.map(([n]) => n);
-    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10' });
+    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10', gate_threshold: '0.5' });
     expect(names).not.toContain(S.CreateModel);
     expect(names).toContain(S.NotifyRejected);
     expect(output).toMatchObject({
@@ -251,7 +275,18 @@ describe('training state machine runs', () => {
       baselineValue: 0.1,
       threshold: 0.5,
       reason: expect.stringContaining('below the threshold'),
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
     });
+  });
+
+  test('a run without a report goes on: reportUri null in the output, the gate still decides', async () => {
+    const stubs = deployStubs();
+    stubs[S.PublishReport] = () => ({
+      Payload: { reportUri: null, latestReportUri: null, reason: 'the training job wrote no report.html' },
+    });
+    const { output, error } = await run(training, {}, stubs);
+    expect(error).toBeUndefined();
+    expect(output).toMatchObject({ status: 'DEPLOYED', reportUri: null });
   });
 
   test('a model that does not beat the baseline is rejected', async () => {
@@ -298,6 +333,46 @@ describe('training state machine runs', () => {
       expect(calls[0][1].Message).toContain('InvalidExecutionInput');
     },
   );
+
+  test.each([
+    [{ treshold: 0.1 }],
+    [{ threshold: 0.1, hyperparameters: { epochs: '5' }, extra: { a: 'b,c' } }],
+    [{ Threshold: 0.1 }],
+  ])('an unknown input key %j fails the execution before any work, naming the key and the accepted ones', async (input) => {
+    const { error, cause, calls } = await run(training, input, deployStubs());
+    expect(error).toBe('InvalidExecutionInput');
+    expect(cause).toBe(
+      `the execution input ${JSON.stringify(input)} has a key the training pipeline does not take; its keys are ${TRAINING_INPUT_KEYS.join(', ')} (and Comment, which is ignored)`,
+    );
+    expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
+  });
+
+  test('known keys with commas in their values, and a console Comment, are accepted', async () => {
+    const input = {
+      Comment: 'Insert your JSON here',
+      rawDataUri: 's3://raw/exports/a,b.csv',
+      hyperparameters: { lr_schedule: 'cosine', factors: '8' },
+      split: 'random',
+      testFraction: 0.25,
+      seed: 1,
+      threshold: 0.1,
+    };
+    const { output, error, inputs } = await run(training, input, deployStubs());
+    expect(error).toBeUndefined();
+    expect(output).toMatchObject({ status: 'DEPLOYED', threshold: 0.1 });
+    expect(inputs(S.PrepareData)[0].Payload).toMatchObject({
+      rawDataUri: 's3://raw/exports/a,b.csv',
+      testFraction: 0.25,
+      seed: 1,
+    });
+    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({
+      seed: '42',
+      lr_schedule: 'cosine',
+      factors: '8',
+      eval_k: '10',
+      gate_threshold: '0.1',
+    });
+  });
 
   test('thresholds 0 and 1 are accepted', async () => {
     expect((await run(training, { threshold: 0 }, deployStubs())).output).toMatchObject({ status: 'DEPLOYED', threshold: 0 });
@@ -412,10 +487,34 @@ describe('batch state machine', () => {
       },
     });
     expect(job.TransformJobName).toMatch(/^bpr-batch-[0-9a-f-]{36}$/);
+    // A MultiRecord payload of users.jsonl lines never asks the server for more than it serves per request.
+    expect(job.MaxPayloadInMB).toBe(BATCH_MAX_PAYLOAD_MB);
+    expect(payloadItemsBound(job.MaxPayloadInMB as number)).toBeLessThanOrEqual(MAX_REQUEST_ITEMS);
     expect(output).toMatchObject({
       status: 'COMPLETED',
       outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/batch/2026-11-27/exec-1/`,
     });
+  });
+
+  test.each([[{ modelName: 'm' }], [{ Comment: 'x', date: '2026-01-01' }]])(
+    'an input key %j fails the batch run before any work, naming it',
+    async (input) => {
+      const { error, cause, calls } = await run(batch, input, {});
+      expect(error).toBe('InvalidExecutionInput');
+      expect(cause).toBe(
+        `the execution input ${JSON.stringify(input)} has a key the batch pipeline does not take; it takes no keys (but Comment, which is ignored)`,
+      );
+      expect(calls.map(([n]) => n)).toEqual([B.NotifyBatchFailure]);
+    },
+  );
+
+  test('a console Comment is no reason to fail a batch run', async () => {
+    const { calls } = await run(
+      batch,
+      { Comment: 'Insert your JSON here' },
+      { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) },
+    );
+    expect(calls.map(([n]) => n)[0]).toBe(B.ReadDeployment);
   });
 
   test('before the first deployment (no record, or one without a model) the batch run succeeds SKIPPED and notifies nobody', async () => {

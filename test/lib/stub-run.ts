@@ -1,6 +1,6 @@
 /**
  * Runs a synthesized definition in the local runner with stub task handlers, and the stubs of a
- * training execution that passes the gate: data, training, gate, deployment lock, the deployed/
+ * training execution that passes the gate: data, training, report, gate, deployment lock, the deployed/
  * copies, pruning, and a simulated endpoint that moves through SageMaker's states.
  */
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
@@ -143,6 +143,9 @@ export function deployStubs(p = 0.2, b = 0.1, endpoint = endpointSim(undefined))
       TrainingJobName: i.TrainingJobName,
       ModelArtifacts: { S3ModelArtifacts: `${i.OutputDataConfig.S3OutputPath}${i.TrainingJobName}/output/model.tar.gz` },
       FinalMetricDataList: metrics(p, b),
+    }),
+    [S.PublishReport]: (i) => ({
+      Payload: { reportUri: i.Payload.reportUri, latestReportUri: i.Payload.latestReportUri, reason: null },
     }),
     [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload as unknown as GateEvent) }),
     [S.PromoteArtifacts]: (i) => ({

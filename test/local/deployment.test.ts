@@ -23,8 +23,8 @@ const setup = e2eSetup('local-deploy-', projectAppBuilder({ keepModels: 2 }));
 /** A new environment whose container's serve obeys the flag files in `flags`. */
 async function environment(waitMs = 50): Promise<{ pipeline: LocalPipeline; flags: string }> {
   const workdir = await fs.mkdtemp(path.join(setup.root, 'env-'));
-  const flags = path.join(workdir, 'flags');
-  await fs.mkdir(flags);
+  // Beside the work directory: a local run takes only a new, empty or marked one.
+  const flags = await fs.mkdtemp(path.join(setup.root, 'flags-'));
   const container = { command: process.execPath, args: [path.join(__dirname, 'fixtures', 'flaky-serve.js'), flags] };
   const pipeline = await LocalPipeline.start({ workdir, app: setup.app, container, waitMs });
   setup.started.push(pipeline);

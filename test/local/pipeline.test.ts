@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +71,8 @@ test('success: the model is deployed, serves recommendations and the batch write
   expect(summary.training.states).not.toContain('UpdateEndpoint');
   expect(summary.endpoint).toMatchObject({ name: 'bpr-recommender', status: 'InService' });
   expect((await fetch(`${summary.endpoint!.url}/ping`)).status).toBe(200);
+  // The local endpoint listens on loopback only: 127.0.0.2 (loopback too, another address) is refused.
+  expect(await connects(Number(new URL(summary.endpoint!.url).port), '127.0.0.2')).toBe(false);
   expect(summary.recommendations).toHaveLength(2);
   for (const r of summary.recommendations) {
     expect(r.items).toHaveLength(5);
@@ -77,6 +80,16 @@ test('success: the model is deployed, serves recommendations and the batch write
   }
   const record = JSON.parse(Object.values(summary.parameters)[0]) as { modelName: string; batchInputUri: string };
   expect(record.modelName).toBe(summary.endpoint!.modelName);
+
+  // the model report: published beside the run's data and as the latest, in the work directory, linked from the notification
+  const report = summary.report!;
+  expect(report.uri).toMatch(/^s3:\/\/bpr-artifacts-[^/]+\/runs\/local-training-1-[^/]+\/report\.html$/);
+  const html = await fs.readFile(report.path, 'utf8');
+  expect(report.path).toBe(path.join(pipeline.options.workdir, 'report.html'));
+  expect(html).toContain(`<title>Model report: ${summary.trainingJob!.name}</title>`);
+  expect(await getText(pipeline.s3.client, report.uri)).toBe(html);
+  expect(await getText(pipeline.s3.client, report.uri.replace(/runs\/.*$/, 'reports/latest.html'))).toBe(html);
+  expect(JSON.parse(summary.notifications[0].message)).toMatchObject({ status: 'DEPLOYED', reportUri: report.uri });
 
   expect(summary.batch?.status).toBe('COMPLETED');
   const users = (await getText(pipeline.s3.client, record.batchInputUri))
@@ -154,16 +167,30 @@ test('a second run updates the endpoint; the old model serves until the new one 
   expect(JSON.parse(Object.values(summary.parameters)[0]).modelName).toBe(after.modelName);
 });
 
+/** Whether a TCP connection to host:port is accepted. */
+function connects(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('npm start (bin/local.ts) as a user runs it', () => {
-  const cli = async (args: string[]) => {
+  // A user with AWS credentials configured: the local run works and sends them nowhere.
+  const awsUser = {
+    AWS_ACCESS_KEY_ID: 'AKIAREALUSERKEY00000',
+    AWS_SECRET_ACCESS_KEY: 'real-secret',
+    AWS_SESSION_TOKEN: 'real-token',
+    AWS_PROFILE: 'no-such-profile',
+    AWS_REGION: 'eu-west-1',
+  };
+  const cli = async (args: string[], input = setup.data) => {
     const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
-    const res = await execFileP(
-      process.execPath,
-      [require.resolve('tsx/cli'), BIN, '--input', setup.data, '--workdir', wd, ...args],
-      {
-        timeout: 90000,
-      },
-    ).then(
+    const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', input, '--workdir', wd, ...args], {
+      timeout: 90000,
+      env: { ...process.env, ...awsUser },
+    }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
@@ -183,10 +210,14 @@ describe('npm start (bin/local.ts) as a user runs it', () => {
   });
 
   test('a failed training job exits 1 with the container reason, no stack trace, and ends with the summary path', async () => {
-    const r = await cli(['--hyperparameters', 'factors=0']);
+    // Data preparation takes it; training refuses a set with one item (a bad hyperparameter now
+    // fails on the command line, before any run).
+    const oneItem = path.join(setup.root, 'one-item.csv');
+    await fs.writeFile(oneItem, `user_id,item_id\n${Array.from({ length: 20 }, (_, k) => `${k},A`).join('\n')}\n`);
+    const r = await cli([], oneItem);
     expect(r.code).toBe(1);
     expect(r.summary.status).toBe('FAILED');
-    expect(r.stdout).toMatch(/reason: States\.TaskFailed: AlgorithmError: hyperparameter factors/);
+    expect(r.stdout).toMatch(/reason: States\.TaskFailed: AlgorithmError: the training data has 1 item/);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
     expect(r.last).toBe(r.expectedLast);
   });

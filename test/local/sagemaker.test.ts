@@ -241,6 +241,49 @@ test('a transform job writes <input name>.out with one CSV line per recommendati
   for (const l of lines) expect(l).toMatch(/^[12],[abc],[0-9.]+$/);
 });
 
+test('AWS credentials in the environment stay here: the local S3 client uses fixed local ones, containers get none', async () => {
+  const secrets = {
+    AWS_ACCESS_KEY_ID: 'AKIAREALUSERKEY00000',
+    AWS_SECRET_ACCESS_KEY: 'real-secret',
+    AWS_SESSION_TOKEN: 'real-token',
+    AWS_PROFILE: 'no-such-profile',
+  };
+  const saved = { ...process.env };
+  Object.assign(process.env, secrets);
+  try {
+    const local = await startLocalS3({ buckets: ['creds'] });
+    try {
+      const credentials = await local.client.config.credentials();
+      expect(credentials.accessKeyId).not.toBe(secrets.AWS_ACCESS_KEY_ID);
+      expect(credentials.sessionToken).toBeUndefined();
+      await putText(local.client, 's3://creds/k', 'v');
+      expect(await getText(local.client, 's3://creds/k')).toBe('v');
+    } finally {
+      await local.stop();
+    }
+    await sm.training.runSync(trainingParams('job-env', {}));
+    const dir = path.join(workdir, 'unpacked-env');
+    await unpackArchive(await getBuffer(s3.client, 's3://artifacts/models/job-env/output/model.tar.gz'), dir);
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'env.json'), 'utf8'))).toEqual([]);
+    await sm.hosting.createModel({
+      ModelName: 'm-env',
+      PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/job-env/output/model.tar.gz' },
+    });
+    sm.hosting.createEndpointConfig({
+      EndpointConfigName: 'c-env',
+      ProductionVariants: [{ VariantName: 'A', ModelName: 'm-env' }],
+    });
+    sm.hosting.createEndpoint({ EndpointName: 'ep-env', EndpointConfigName: 'c-env' });
+    await waitInService('ep-env');
+    const url = sm.hosting.endpointInfo('ep-env')!.url;
+    // The local endpoint listens on loopback only (SageMaker's container listens on every interface).
+    expect(await (await fetch(`${url}/env`)).json()).toEqual({ aws: [], bind: '127.0.0.1' });
+  } finally {
+    for (const k of Object.keys(secrets)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+});
+
 test('batchLines keeps MultiRecord requests under the payload limit', () => {
   const lines = Array.from({ length: 10 }, (_, i) => `{"user_id":"${i}"}`);
   const batches = batchLines(lines, 40, true);

@@ -1,6 +1,6 @@
 /** The pure parts of the local runner: token resolution, Task binding, error names, CLI options. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bindTaskStates, implementationFor, walkStates, type LocalServices } from '../../local/bindings';
@@ -14,7 +14,9 @@ import { UnsupportedResourceError } from '../../local/errors';
 import { LocalExecutions } from '../../local/executions';
 import { CallRecorder, LocalSns, LocalSsm } from '../../local/recorders';
 import { SageMakerValidationError } from '../../local/sagemaker';
+import { LocalPipeline } from '../../local/pipeline';
 import { progressPrinter } from '../../local/progress';
+import { runLocal } from '../../local/run';
 import { startLocalS3 } from '../../local/s3';
 import { ensurePromiseWithResolvers, withServiceTimeouts, type ProgressEvent } from '../../local/stepfunctions';
 
@@ -183,14 +185,32 @@ test('--workdir: a new, empty or earlier run directory is accepted; a directory 
   try {
     expect(parseOptions(['--workdir', path.join(root, 'new')]).workdir).toBe(path.join(root, 'new'));
     expect(() => parseOptions(['--workdir', root])).not.toThrow();
-    mkdirSync(path.join(root, 's3'));
+    // Names a run uses are not enough: without the marker file the directory is someone else's.
+    for (const name of ['s3', 'data', 'cdk.out']) mkdirSync(path.join(root, name));
+    writeFileSync(path.join(root, 'data', 'mine.csv'), 'mine');
     writeFileSync(path.join(root, 'summary.json'), '{}');
-    expect(() => parseOptions(['--workdir', root])).not.toThrow();
-    writeFileSync(path.join(root, 'notes.txt'), 'mine');
     expect(() => parseOptions(['--workdir', root])).toThrow(/--workdir: .* was not made by npm start/);
     writeFileSync(path.join(root, WORKDIR_MARKER), '');
     expect(() => parseOptions(['--workdir', root])).not.toThrow();
+    writeFileSync(path.join(root, 'notes.txt'), 'mine');
     expect(() => parseOptions(['--workdir', path.join(root, 'notes.txt')])).toThrow(/--workdir: .* is not a directory/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a local run and a local pipeline refuse a directory without the marker before deleting anything in it', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'local-wd-'));
+  try {
+    for (const name of ['s3', 'cdk.out', 'training-jobs']) {
+      mkdirSync(path.join(root, name));
+      writeFileSync(path.join(root, name, 'keep.txt'), name);
+    }
+    await expect(runLocal({ workdir: root })).rejects.toThrow(/was not made by npm start/);
+    await expect(LocalPipeline.start({ workdir: root, app: {} as never })).rejects.toThrow(/was not made by npm start/);
+    for (const name of ['s3', 'cdk.out', 'training-jobs'])
+      expect(readFileSync(path.join(root, name, 'keep.txt'), 'utf8')).toBe(name);
+    expect(existsSync(path.join(root, WORKDIR_MARKER))).toBe(false);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -278,13 +298,22 @@ test('the local S3 API leaves process.env as it was (clients get its endpoint ex
   }
 });
 
-test('npm start exits 2 with the usage on a bad option', () => {
-  const res = spawnSync(
-    process.execPath,
-    [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--threshold', 'abc'],
-    { encoding: 'utf8' },
-  );
+test('npm start exits 2 with the usage on a bad option or hyperparameter, before any run', () => {
+  const wd = path.join(os.tmpdir(), `local-never-${process.pid}`);
+  const start = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'local.ts'), '--workdir', wd, ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+  const res = start('--threshold', 'abc');
   expect(res.status).toBe(2);
   expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "abc"');
   expect(res.stderr).toMatch(/usage: npm start/);
+  const hp = start('--hyperparameters', 'factors=0,treshold=1');
+  expect(hp.status).toBe(2);
+  expect(hp.stderr).toMatch(/--hyperparameters: (unknown hyperparameter treshold|hyperparameter factors)/);
+  expect(existsSync(wd)).toBe(false);
 });

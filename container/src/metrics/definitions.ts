@@ -17,6 +17,12 @@ export const PLAIN_METRICS = ['auc', 'coverage'] as const;
 /** Prefix of the popularity baseline's metrics. */
 export const BASELINE_PREFIX = 'baseline_';
 
+/** Prefix of the live model's (champion's) metrics on the same test pairs, when a run measures them. */
+export const CHAMPION_PREFIX = 'champion_';
+
+/** The ranking metric the deployment gate compares with its threshold and the baseline (at K). */
+export const GATE_METRIC: (typeof RANKING_METRICS)[number] = 'precision';
+
 /** Training progress metrics printed once per epoch. */
 export const PROGRESS_METRICS = ['train_loss', 'samples_per_second', 'epoch'] as const;
 

@@ -1,9 +1,13 @@
 /**
  * The model's on-disk format, shared by `train` (writes) and `serve` (reads).
  * `model/manifest.json` holds ids, hyperparameters, metrics, popularity and catalog;
- * `model/factors.bin` holds the numeric arrays back to back (little-endian), located by the manifest.
- * The manifest is written last, so a directory without one holds no model.
+ * `model/factors-<version>.bin` holds the numeric arrays back to back (little-endian), located by
+ * the manifest, which names its binary. A save writes every byte first (a new binary, temporary
+ * copies of the manifest and the extra files), then renames them in place, the manifest last: a
+ * save that fails (a full disk) leaves the previous model whole, and a directory without a
+ * manifest holds no model.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFormatError } from './errors';
@@ -11,11 +15,14 @@ import { ModelFormatError } from './errors';
 /** Bumped on any incompatible change to the layout below. */
 export const MODEL_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
-export const BINARY_FILE = 'factors.bin';
+/** factors.bin (older models) or factors-<version>.bin. */
+const BINARY_NAME = /^factors(?:-[\w-]+)?\.bin$/;
+/** Temporary files of a save (removed by the next save when a process died half way). */
+const TEMP_NAME = /^\..+\.tmp-[\w-]+$/;
 
 export type DType = 'float32' | 'int32';
 export interface ArrayRef {
-  /** Byte offset in factors.bin (a multiple of 4). */
+  /** Byte offset in the binary file (a multiple of 4). */
   readonly offset: number;
   /** Number of elements. */
   readonly length: number;
@@ -59,11 +66,15 @@ export interface LoadedModel extends ModelArrays {
   readonly itemIndex: Map<string, number>;
 }
 
-/** Writes a model into dir: binary first, manifest last, each via a temporary file and a rename. */
+/**
+ * Writes a model into dir, with `files` (name to text, such as metrics.json) beside it, replacing
+ * the previous model whole or not at all.
+ */
 export async function saveModel(
   dir: string,
   manifest: Omit<ModelManifest, 'binary' | 'formatVersion'>,
   arrays: ModelArrays,
+  files: Readonly<Record<string, string>> = {},
 ): Promise<ModelManifest> {
   await fs.mkdir(dir, { recursive: true });
   const refs = {} as Record<ArrayName, ArrayRef>;
@@ -77,9 +88,27 @@ export async function saveModel(
     offset += buf.byteLength;
   }
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new ModelFormatError('big-endian hosts are not supported');
-  const full: ModelManifest = { ...manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: BINARY_FILE, arrays: refs } };
-  await writeAtomic(path.join(dir, BINARY_FILE), Buffer.concat(chunks));
-  await writeAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(full));
+  const version = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const binary = `factors-${version}.bin`;
+  const full: ModelManifest = { ...manifest, formatVersion: MODEL_FORMAT_VERSION, binary: { file: binary, arrays: refs } };
+  const staged = [...Object.entries(files), [MANIFEST_FILE, JSON.stringify(full)] as const].map(([name, text]) => ({
+    temp: path.join(dir, `.${name}.tmp-${version}`),
+    final: path.join(dir, name),
+    text,
+  }));
+  try {
+    // Every byte is written before anything is renamed: a full disk fails here, the previous model untouched.
+    await fs.writeFile(path.join(dir, binary), Buffer.concat(chunks));
+    for (const f of staged) await fs.writeFile(f.temp, f.text);
+    for (const f of staged) await fs.rename(f.temp, f.final);
+  } catch (err) {
+    await Promise.all([path.join(dir, binary), ...staged.map((f) => f.temp)].map((f) => fs.rm(f, { force: true })));
+    throw err;
+  }
+  // The previous binary (no manifest names it now) and leftovers of a save that died half way.
+  for (const name of await fs.readdir(dir)) {
+    if ((BINARY_NAME.test(name) && name !== binary) || TEMP_NAME.test(name)) await fs.rm(path.join(dir, name), { force: true });
+  }
   return full;
 }
 
@@ -94,7 +123,9 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new ModelFormatError(`model format ${manifest.formatVersion} is not supported (expected ${MODEL_FORMAT_VERSION})`);
   }
-  const bin = await fs.readFile(path.join(dir, manifest.binary.file));
+  const file = manifest.binary?.file;
+  if (typeof file !== 'string' || !BINARY_NAME.test(file)) throw new ModelFormatError(`${MANIFEST_FILE} names no binary file`);
+  const bin = await fs.readFile(path.join(dir, file));
   // Copy into an aligned buffer: Buffer slices from readFile may not start on a 4-byte boundary.
   const aligned = new ArrayBuffer(bin.byteLength);
   new Uint8Array(aligned).set(bin);
@@ -131,7 +162,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   return model;
 }
 
-async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
+/** Writes a file whole or not at all (a temporary file renamed into place). */
+export async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, file);

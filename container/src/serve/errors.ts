@@ -25,6 +25,16 @@ export class PayloadTooLargeError extends RequestError {
   }
 }
 
+/** 413: the lines of the body ask for more recommendations (top_n summed) than one request may. */
+export class TooManyRecommendationsError extends RequestError {
+  constructor(limit: number, line: number) {
+    super(
+      413,
+      `the request asks for more than ${limit} recommendations by line ${line} (top_n summed over its lines); send fewer lines or a smaller top_n`,
+    );
+  }
+}
+
 /** 415: the Content-Type is not one the server reads. */
 export class UnsupportedMediaTypeError extends RequestError {
   constructor(contentType: string | undefined, supported: readonly string[]) {

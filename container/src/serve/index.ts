@@ -2,7 +2,8 @@
  * `serve`: listens first (so /ping can say 503 while loading), loads model/ once, then answers.
  * With SERVE_WORKERS > 1 the main process forks that many workers sharing the port (node:cluster);
  * /ping turns 200 only when every worker holds the model. SIGTERM (or SIGINT) stops accepting,
- * lets requests in flight finish and exits 0.
+ * lets requests in flight finish and exits 0. Once serving, the server never stops because a
+ * worker died: the worker is replaced (after a growing pause when workers die often).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
@@ -38,7 +39,7 @@ async function serve(config: ServeConfig): Promise<number> {
   const stopped = waitForSignal().then(() => ms.shutdown(config.shutdownGraceMs));
   // A replacement worker joins a server that is already ready: it loads before it takes connections.
   const replacement = cluster.isWorker && process.env[REPLACEMENT_ENV] === '1';
-  if (!replacement) await listen(ms, config.port);
+  if (!replacement) await listen(ms, config);
   const started = performance.now();
   let model: LoadedModel;
   try {
@@ -57,7 +58,7 @@ async function serve(config: ServeConfig): Promise<number> {
   const summary = describe(model, performance.now() - started);
   if (replacement) {
     ms.setReady(true);
-    await listen(ms, config.port);
+    await listen(ms, config);
   } else if (cluster.isWorker) {
     process.on('message', (m: PrimaryMessage) => {
       if (m?.type === 'ready') ms.setReady(true);
@@ -71,10 +72,17 @@ async function serve(config: ServeConfig): Promise<number> {
   return 0;
 }
 
-async function listen(ms: ModelServer, port: number): Promise<void> {
-  ms.server.listen(port);
+/** Listens on the configured address (every interface when unset, as SageMaker requires). */
+async function listen(ms: ModelServer, config: ServeConfig): Promise<void> {
+  if (config.bindAddress) ms.server.listen(config.port, config.bindAddress);
+  else ms.server.listen(config.port);
   await once(ms.server, 'listening');
-  if (cluster.isPrimary) log(`listening on port ${boundPort(ms, port)}, loading the model from ${containerPaths().model}`);
+  if (cluster.isPrimary)
+    log(`listening on ${where(config, boundPort(ms, config.port))}, loading the model from ${containerPaths().model}`);
+}
+
+function where(config: ServeConfig, port: number): string {
+  return config.bindAddress ? `${config.bindAddress} port ${port}` : `port ${port}`;
 }
 
 function boundPort(ms: ModelServer, fallback: number): number {
@@ -84,15 +92,19 @@ function boundPort(ms: ModelServer, fallback: number): number {
 
 /** Forks the workers, says ready when all have loaded, replaces a worker that dies while serving. */
 async function runPrimary(config: ServeConfig): Promise<number> {
-  log(`listening on port ${config.port} with ${config.workers} workers, loading the model from ${containerPaths().model}`);
+  log(
+    `listening on ${where(config, config.port)} with ${config.workers} workers, loading the model from ${containerPaths().model}`,
+  );
   const live = new Set<Worker>();
   const loaded = new Set<Worker>();
   let ready = false;
   let stopping = false;
   let exitCode = 0;
   let failure: string | undefined;
-  /** Times of recent replacements: a worker that dies over and over stops the server instead of looping. */
+  /** Times of recent worker deaths: past 2 per worker a minute, replacements wait (1 s, 2 s, ... 30 s). */
   const restarts: number[] = [];
+  /** Replacements waiting for their pause to end (cancelled on stop). */
+  const pending = new Set<NodeJS.Timeout>();
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
@@ -100,6 +112,7 @@ async function runPrimary(config: ServeConfig): Promise<number> {
     if (stopping) return;
     stopping = true;
     exitCode = code;
+    for (const t of pending) clearTimeout(t);
     if (live.size === 0) resolveDone(code);
     for (const w of live) w.process.kill('SIGTERM');
   };
@@ -135,13 +148,17 @@ async function runPrimary(config: ServeConfig): Promise<number> {
       const now = Date.now();
       restarts.push(now);
       while (restarts[0]! < now - 60_000) restarts.shift();
-      if (restarts.length > 2 * config.workers) {
-        log(`worker ${w.process.pid} exited (${signal ?? code}); workers keep dying, stopping`);
-        stopAll(1);
-        return;
-      }
-      log(`worker ${w.process.pid} exited (${signal ?? code}); starting a replacement`);
-      fork(true);
+      const excess = restarts.length - 2 * config.workers;
+      const pause = excess > 0 ? Math.min(30_000, 1000 * 2 ** (excess - 1)) : 0;
+      log(
+        `worker ${w.process.pid} exited (${signal ?? code}); starting a replacement` +
+          (pause ? ` in ${pause / 1000} s (${restarts.length} exits in the last minute)` : ''),
+      );
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        if (!stopping) fork(true);
+      }, pause);
+      pending.add(timer);
     });
   };
 

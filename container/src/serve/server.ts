@@ -1,13 +1,16 @@
 /**
  * The HTTP layer over node:http: three routes, body limit, content negotiation, JSON errors.
  * The model arrives after the server listens (setModel); until then /ping and /invocations answer 503.
+ * The work of a request is bounded (top_n summed over its lines, request.ts) and a large answer is
+ * streamed a slice of lines at a time, waiting for the client to take each: memory per request
+ * stays near its body's size whatever the answer's.
  */
 import * as http from 'node:http';
 import type { LoadedModel } from '../model/store';
-import type { ServeConfig } from './config';
+import { batchPayloadMB, type ServeConfig } from './config';
 import { NotAcceptableError, PayloadTooLargeError, RequestError, UnsupportedMediaTypeError } from './errors';
 import { formatCsv, formatJson } from './format';
-import { Recommender } from './recommend';
+import { Recommender, type RecommendRequest } from './recommend';
 import { parseBody } from './request';
 
 export const ROUTES = { ping: '/ping', invocations: '/invocations', executionParameters: '/execution-parameters' } as const;
@@ -16,6 +19,8 @@ export const JSON_LINES_TYPES = ['application/jsonlines', 'application/x-jsonlin
 export const CSV_TYPE = 'text/csv';
 const SUPPORTED_IN = [JSON_TYPE, ...JSON_LINES_TYPES];
 const SUPPORTED_OUT = [JSON_TYPE, JSON_LINES_TYPES[0], CSV_TYPE];
+/** Requests ranked and written per slice of a streamed answer. */
+const SLICE = 256;
 
 export interface ModelServer {
   readonly server: http.Server;
@@ -47,7 +52,7 @@ export function createModelServer(config: ServeConfig): ModelServer {
         const params = {
           MaxConcurrentTransforms: config.maxConcurrentTransforms,
           BatchStrategy: 'MULTI_RECORD',
-          MaxPayloadInMB: Math.max(1, Math.floor(config.maxPayloadMB)),
+          MaxPayloadInMB: batchPayloadMB(config),
         };
         send(res, 200, JSON_TYPE, JSON.stringify(params));
       } else if (route === ROUTES.invocations) {
@@ -96,10 +101,10 @@ export function createModelServer(config: ServeConfig): ModelServer {
       if (closing) res.setHeader('Connection', 'close');
       try {
         const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        const parsed = parseBody(body, jsonLines, config.maxTopN);
-        const recs = rec.recommendMany(parsed.requests);
-        if (csv) send(res, 200, CSV_TYPE, formatCsv(rec.model, recs));
-        else send(res, 200, parsed.lines ? JSON_LINES_TYPES[0] : JSON_TYPE, formatJson(rec.model, recs));
+        chunks.length = 0;
+        const parsed = parseBody(body, jsonLines, config.maxRequestItems);
+        const type = csv ? CSV_TYPE : parsed.lines ? JSON_LINES_TYPES[0] : JSON_TYPE;
+        answer(res, rec, parsed.requests, csv, type).catch((err: unknown) => sendError(res, err));
       } catch (err) {
         sendError(res, err);
       }
@@ -132,6 +137,49 @@ export function createModelServer(config: ServeConfig): ModelServer {
       });
     },
   };
+}
+
+/**
+ * Writes the recommendations: in one piece when there are few requests, else streamed a slice at
+ * a time (chunked), each slice ranked and formatted only once the client has taken the previous
+ * one. Slices are joined as the whole-body formats join requests: by "\n", no trailing newline.
+ */
+async function answer(
+  res: http.ServerResponse,
+  rec: Recommender,
+  requests: readonly RecommendRequest[],
+  csv: boolean,
+  type: string,
+): Promise<void> {
+  const format = csv ? formatCsv : formatJson;
+  if (requests.length <= SLICE) {
+    send(res, 200, type, format(rec.model, rec.recommendMany(requests)));
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': type });
+  let first = true;
+  for (let at = 0; at < requests.length; at += SLICE) {
+    if (res.destroyed) return; // the client went away: stop working for it
+    const text = format(rec.model, rec.recommendMany(requests.slice(at, at + SLICE)));
+    if (text === '') continue; // CSV lines of users with nothing left to recommend
+    const more = res.write(first ? text : `\n${text}`);
+    first = false;
+    if (!more) await drained(res);
+  }
+  res.end();
+}
+
+/** Resolves when the response can take more, or has closed. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** `application/json; charset=utf-8` -> `application/json`. */

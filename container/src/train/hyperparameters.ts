@@ -2,16 +2,24 @@
  * The training hyperparameters: one zod schema parses SageMaker's all-string
  * hyperparameters.json into typed values with documented defaults. Docs and tests read
  * HYPERPARAMETER_DOCS and HYPERPARAMETER_DEFAULTS from here.
+ *
+ * A value is a string (SageMaker's contract) or a finite JSON number; numbers are read in decimal
+ * notation only ("0x10", "true" or [8] are refused, never coerced), and every name must be known.
  */
 import * as os from 'node:os';
 import { z } from 'zod';
+import { decimalOrAsIs } from '../decimal';
+import { quoted } from '../errors';
 import { HyperparameterError } from './errors';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', '1', '0'])])
-  .transform((v) => v === true || v === 'true' || v === 'True' || v === '1');
+const number = z.number({ error: 'must be a number in decimal notation' });
+const int = (min: number, max: number) => z.preprocess(decimalOrAsIs, number.int('must be an integer').min(min).max(max));
+const num = (min: number, max: number) => z.preprocess(decimalOrAsIs, number.min(min).max(max));
+const BOOLEANS: Record<string, boolean> = { true: true, True: true, '1': true, false: false, False: false, '0': false };
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' || typeof v === 'number' ? BOOLEANS[String(v)] : undefined),
+  z.boolean({ error: 'must be true or false' }),
+);
 
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const NEGATIVE_SAMPLING = ['uniform', 'popularity'] as const;
@@ -40,6 +48,8 @@ export const HYPERPARAMETER_DOCS = {
   eval_k: 'K of the ranking metrics (precision@K, p@k(K), ...)',
   seed: 'seed of every random choice; with threads=1 a run is reproducible bit for bit',
   threads: 'SGD threads (Hogwild over shared memory); default = all cores',
+  gate_threshold:
+    "the deployment gate's threshold, shown in the model report (the training pipeline passes it; no effect on training)",
 } as const;
 
 export const hyperparameterSchema = z
@@ -60,6 +70,7 @@ export const hyperparameterSchema = z
     eval_k: int(1, 1000).default(10),
     seed: int(0, 2 ** 31 - 1).default(42),
     threads: int(1, 256).optional(),
+    gate_threshold: num(0, 1).optional(),
   })
   .strict();
 
@@ -70,11 +81,24 @@ export type HyperparameterName = keyof typeof HYPERPARAMETER_DOCS;
 /** Parsed values of an empty hyperparameters.json (threads resolved for this machine). */
 export const HYPERPARAMETER_DEFAULTS: Hyperparameters = parseHyperparameters({});
 
-const ALIASES: Record<string, HyperparameterName> = { iterations: 'epochs' };
+const ALIASES: ReadonlyMap<string, HyperparameterName> = new Map([['iterations', 'epochs']]);
+const KNOWN: ReadonlySet<string> = new Set(Object.keys(HYPERPARAMETER_DOCS));
 
-/** True for names SageMaker adds itself (sagemaker_*, _tuning_objective_metric...). */
-function isReserved(name: string): boolean {
-  return name.startsWith('sagemaker_') || name.startsWith('_');
+/** Names SageMaker adds itself (sagemaker_*, _tuning_objective_metric...); "__proto__" is not one. */
+const RESERVED = /^(?:sagemaker_|_[a-z])/;
+
+/** Every name a hyperparameters object may hold (SageMaker's own, sagemaker_* and _*, besides). */
+export const HYPERPARAMETER_NAMES: readonly string[] = [...KNOWN, ...ALIASES.keys()];
+
+/** The known name a given name stands for (an alias's target), or undefined for an unknown name. */
+export function hyperparameterName(name: string): HyperparameterName | undefined {
+  return ALIASES.get(name) ?? (KNOWN.has(name) ? (name as HyperparameterName) : undefined);
+}
+
+/** The error for a name that is neither known nor SageMaker's (shared with the command lines). */
+export function unknownHyperparameter(name: string): HyperparameterError {
+  const shown = /^[\w.-]{1,60}$/.test(name) ? name : quoted(name);
+  return new HyperparameterError(`unknown hyperparameter ${shown}; known: ${HYPERPARAMETER_NAMES.join(', ')}`);
 }
 
 /**
@@ -85,26 +109,26 @@ export function parseHyperparameters(raw: unknown): Hyperparameters {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new HyperparameterError('hyperparameters must be a JSON object of name to string value');
   }
-  const input: Record<string, unknown> = {};
+  // Own names only, into a map: "__proto__" or "toString" are names like any other (and unknown).
+  const input = new Map<HyperparameterName, string | number>();
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (isReserved(name)) continue;
-    const target = ALIASES[name] ?? name;
-    if (target in input)
+    if (RESERVED.test(name)) continue;
+    const target = hyperparameterName(name);
+    if (!target) throw unknownHyperparameter(name);
+    if (input.has(target))
       throw new HyperparameterError(`hyperparameter ${name}: given twice (also as ${target === name ? 'an alias' : target})`);
-    // z.coerce.number() would read "" as 0: an empty value is an error, not a silent zero.
-    if (typeof value === 'string' && value.trim() === '') throw new HyperparameterError(`hyperparameter ${name}: empty value`);
-    input[target] = typeof value === 'string' ? value.trim() : value;
+    if (typeof value === 'number' && Number.isFinite(value)) input.set(target, value);
+    else if (typeof value !== 'string')
+      throw new HyperparameterError(`hyperparameter ${name}: must be a string (or a finite number), got ${quoted(value)}`);
+    // An empty value is an error, not a silent zero.
+    else if (value.trim() === '') throw new HyperparameterError(`hyperparameter ${name}: empty value`);
+    else input.set(target, value.trim());
   }
-  const parsed = hyperparameterSchema.safeParse(input);
+  const parsed = hyperparameterSchema.safeParse(Object.fromEntries(input));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    if (issue.code === 'unrecognized_keys') {
-      throw new HyperparameterError(
-        `unknown hyperparameter ${issue.keys.join(', ')}; known: ${Object.keys(HYPERPARAMETER_DOCS).join(', ')}, iterations`,
-      );
-    }
-    const field = String(issue.path[0] ?? '');
-    throw new HyperparameterError(`hyperparameter ${field}: ${issue.message} (got ${JSON.stringify(input[field])})`);
+    const field = String(issue.path[0] ?? '') as HyperparameterName;
+    throw new HyperparameterError(`hyperparameter ${field}: ${issue.message} (got ${quoted(input.get(field))})`);
   }
   return { ...parsed.data, threads: parsed.data.threads ?? defaultThreads() };
 }

@@ -5,7 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { containerPaths, type ContainerPaths } from '../paths';
+import { FAILURE_REASON_CHARS } from '../limits';
+import { containerPaths, TRAINING_JOB_NAME_ENV, type ContainerPaths } from '../paths';
+import { printable } from '../text';
 import { formatMetricLine } from '../metrics/definitions';
 import { saveModel } from '../model/store';
 import { itemPopularity } from './data';
@@ -13,8 +15,9 @@ import { DatasetBuilder } from './dataset';
 import { TrainError, HyperparameterError, InputDataError } from './errors';
 import { fit, type EpochLog } from './fit';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
-import { CHANNELS, readCatalog, readPairs } from './input';
+import { CHANNELS, checkTrainingSet, readCatalog, readPairs } from './input';
 import { evaluateOnTest } from './report';
+import { writeReport } from '../report';
 
 /** Name of the metrics file written to model/ and output/data/. */
 export const METRICS_FILE = 'metrics.json';
@@ -28,11 +31,14 @@ export async function runTrain(
   const paths = containerPaths(env);
   try {
     await fs.rm(paths.failure, { force: true });
-    await train(paths, log);
+    await train(paths, log, env);
     return 0;
   } catch (err) {
-    const reason =
-      err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    // SageMaker shows the first 1,024 characters of output/failure as the job's FailureReason.
+    const reason = printable(
+      err instanceof TrainError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`,
+      FAILURE_REASON_CHARS - 1,
+    );
     process.stderr.write(`train failed: ${reason}\n`);
     try {
       await fs.mkdir(paths.output, { recursive: true });
@@ -54,14 +60,15 @@ async function readHyperparameters(file: string): Promise<Hyperparameters> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new HyperparameterError(`hyperparameters.json is not valid JSON: ${(err as Error).message}`);
   }
   return parseHyperparameters(raw);
 }
 
-async function train(paths: ContainerPaths, log: Logger): Promise<void> {
+async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
+  const started = performance.now();
   const hp = await readHyperparameters(paths.hyperparameters);
   log(`hyperparameters: ${JSON.stringify(hp)}`);
 
@@ -74,6 +81,7 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   const data = builder.build(te.rows > 0);
   const nUsers = data.users.size;
   const nItems = data.items.size;
+  checkTrainingSet(nUsers, nItems, data.train.indices.length);
   log(
     `training: ${tr.rows} rows from ${tr.files} file(s), ${data.train.indices.length} distinct pairs, ${nUsers} users, ${nItems} items`,
   );
@@ -87,6 +95,7 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   } else log('testing: no testing channel data, evaluation skipped');
   const catalog = await readCatalog(paths.channel(CHANNELS.catalog), (item) => data.items.get(item) !== undefined);
   if (catalog) log(`catalog: ${Object.keys(catalog).length} descriptions of training items`);
+  const loadSeconds = (performance.now() - started) / 1000;
 
   const result = await fit({ nUsers, nItems, train: data.train }, hp, (e) => log(epochLine(e, hp)));
   log(
@@ -96,7 +105,9 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   );
 
   const popularity = itemPopularity(data.train, nItems);
+  const evaluationStart = performance.now();
   const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k);
+  const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
   const metrics: Record<string, number> = {};
   if (evaluation) {
     log(
@@ -109,13 +120,13 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   }
 
   const metricsJson = JSON.stringify(metrics, null, 2) + '\n';
-  await fs.mkdir(paths.model, { recursive: true });
-  await fs.writeFile(path.join(paths.model, METRICS_FILE), metricsJson);
+  const createdAt = new Date().toISOString();
+  // metrics.json is part of the model: written with it, replaced with it or not at all.
   await saveModel(
     paths.model,
     {
       algorithm: 'bpr',
-      createdAt: new Date().toISOString(),
+      createdAt,
       factors: hp.factors,
       users: data.users.ids,
       items: data.items.ids,
@@ -131,10 +142,27 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
       userItemsIndptr: data.train.indptr,
       userItemsIndices: data.train.indices,
     },
+    { [METRICS_FILE]: metricsJson },
   );
   await fs.mkdir(paths.outputData, { recursive: true });
   await fs.writeFile(path.join(paths.outputData, METRICS_FILE), metricsJson);
   log(`model written to ${paths.model}`);
+  await writeReport(
+    paths,
+    {
+      hyperparameters: hp,
+      data,
+      fit: result,
+      popularity,
+      metrics,
+      catalog,
+      read: { trainingRows: tr.rows, trainingFiles: tr.files, testingRows: te.rows },
+      timings: { loadSeconds, fitSeconds: result.seconds, evaluationSeconds },
+      jobName: env[TRAINING_JOB_NAME_ENV] || null,
+      createdAt,
+    },
+    log,
+  );
 }
 
 /** The one progress line per epoch; its `metric: ` parts are read by the progress MetricDefinitions. */

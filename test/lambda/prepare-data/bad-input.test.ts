@@ -1,5 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { MAX_RECORD_CHARS } from '../../../container/src/limits';
+import { openInput } from '../../../lambda/prepare-data/input';
+import { OUTPUT_MARKER } from '../../../lambda/prepare-data/outputs';
+import { outputProblem } from '../../../lambda/prepare-data/sinks';
 import {
   InputNotFoundError,
   InputValidationError,
@@ -7,7 +12,7 @@ import {
   PrepareDataError,
 } from '../../../lambda/prepare-data/errors';
 import { PrepareDataErrors } from '../../../lib/pipeline-names';
-import { cleanup, HEADER, line, run, tempRoot } from './helpers';
+import { cleanup, HEADER, line, listAll, run, tempRoot } from './helpers';
 
 const D = '2010-01-04 10:00:00';
 const good = [
@@ -18,10 +23,10 @@ const good = [
 ].join('\n');
 
 /** Runs and expects an InputValidationError matching `message`, with nothing left in the folder. */
-async function expectRejected(data: Buffer | string, message: RegExp, options = {}): Promise<void> {
+async function expectRejected(data: Buffer | string, message: RegExp, options = {}, chunkSize?: number): Promise<void> {
   const root = await tempRoot();
   try {
-    const err = await run(data, options, root).then(
+    const err = await run(data, options, root, chunkSize).then(
       () => undefined,
       (e: Error) => e,
     );
@@ -81,7 +86,143 @@ describe('bad input gives a named error and leaves no output', () => {
     return expectRejected(gz.subarray(0, gz.length - 40), /truncated or corrupt gzip/);
   });
 
-  it('an unterminated quoted field', () => expectRejected(good + '\n4,"22041,x,1,' + D + ',1,1,UK', /unterminated quoted field/));
+  it('an unterminated quoted field', () =>
+    expectRejected(good + '\n4,"22041,x,1,' + D + ',1,1,UK', /^CSV line 5: a quoted field opened here is never closed/));
+
+  it('errors name the line of the record, past blank lines and quoted line breaks', async () => {
+    const multi = line('2', '22041', 1, D, '2', '"TWO\nLINE, ""QUOTED""\nTHING"');
+    // One chunk: every line in the same batch, as with real files.
+    const one = 1 << 20;
+    const next = line('4', '22041', 1, D, '4');
+    const rows = [HEADER, line('1', '22041', 1, D, '1'), '', multi, line('3', '22041', NaN, D, '3'), next];
+    await expectRejected(rows.join('\n'), /^line 7: Quantity "NaN"/, {}, one);
+    await expectRejected(
+      [HEADER, '', '', line('3', '22041', NaN, D, '3'), next].join('\r\n'),
+      /^line 4: Quantity "NaN"/,
+      {},
+      one,
+    );
+  });
+
+  it('a malformed quoted record in a batch of quoted ones names its own line', () =>
+    expectRejected(
+      [
+        HEADER,
+        line('1', '22041', 1, D, '1', '"A, B"'),
+        line('2', '22041', 1, D, '2', 'C"D"'),
+        line('3', '2', 1, D, '3', '"E, F"'),
+      ].join('\n'),
+      /^CSV line 3: malformed quoting/,
+    ));
+});
+
+describe('reading is linear and bounded on hostile input', () => {
+  /** The input in 64 KB chunks, counting the bytes the reader pulled before it stopped. */
+  function counted(data: Buffer | string): { source: AsyncGenerator<Buffer>; pulled: () => number } {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let pulled = 0;
+    const source = (async function* () {
+      for (let i = 0; i < buf.length; i += 65536) {
+        const chunk = buf.subarray(i, i + 65536);
+        pulled += chunk.length;
+        yield chunk;
+      }
+    })();
+    return { source, pulled: () => pulled };
+  }
+  const drain = async (data: Buffer | string) => {
+    const { source, pulled } = counted(data);
+    const err = await (async () => {
+      for await (const batch of (await openInput(source)).batches) void batch;
+    })().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    return { err, pulled: pulled() };
+  };
+
+  it('a stray quote near the top fails naming the line where it opened, after at most one record of reading', async () => {
+    const rows = [HEADER, line('1', '22041', 1, D, '1'), line('2', '22041', 1, D, '2', '"STRAY')];
+    for (let k = 0; k < 30_000; k++) rows.push(line(String(k), '22041', 1, D, String(k)));
+    const input = rows.join('\n');
+    expect(input.length).toBeGreaterThan(MAX_RECORD_CHARS);
+    const { err, pulled } = await drain(input);
+    expect(err).toBeInstanceOf(InputValidationError);
+    expect(err!.message).toMatch(/^CSV line 3: a quoted field opened here is not closed within 1048576 characters/);
+    expect(pulled).toBeLessThanOrEqual(MAX_RECORD_CHARS + 2 * 65536);
+  });
+
+  it('a line without a line break fails with its line number once past the bound, without reading it whole', async () => {
+    const text = `${HEADER}\n1,${'x'.repeat(8 * MAX_RECORD_CHARS)}`;
+    const { err, pulled } = await drain(text);
+    expect(err).toBeInstanceOf(InputValidationError);
+    expect(err!.message).toMatch(/^CSV line 2: longer than 1048576 characters/);
+    expect(pulled).toBeLessThanOrEqual(MAX_RECORD_CHARS + 2 * 65536);
+    // The same as a small gzip file (the seed's 1 MB gzip held a 256 MB line).
+    const gz = await drain(gzipSync(text));
+    expect(gz.err?.message).toMatch(/^CSV line 2: longer than 1048576 characters/);
+  });
+
+  it('ids longer than 256 characters fail with the line and the column', async () => {
+    await expectRejected(
+      [HEADER, line('1', '22041', 1, D, '1'), line('2', '22041', 1, D, '7'.repeat(257))].join('\n'),
+      /^line 3: Customer ID longer than 256 characters/,
+    );
+    await expectRejected(
+      [HEADER, line('1', 'S'.repeat(300), 1, D, '1')].join('\n'),
+      /^line 2: StockCode longer than 256 characters/,
+    );
+    await expectRejected(`user_id,item_id\n1,a\n${'u'.repeat(257)},b\n`, /^line 3: user_id longer than 256 characters/);
+  });
+});
+
+describe('the output directory', () => {
+  it('is refused when it exists and holds anything data preparation did not write; nothing in it is touched', async () => {
+    const root = await tempRoot();
+    try {
+      const file = join(root, 'notes.txt');
+      await writeFile(file, 'mine');
+      expect(await outputProblem(file)).toMatch(/is not a directory/);
+      const foreign = join(root, 'project');
+      await mkdir(join(foreign, 'src'), { recursive: true });
+      await writeFile(join(foreign, 'src', 'a.ts'), 'code');
+      await writeFile(join(foreign, 'README.md'), 'readme');
+      expect(await outputProblem(foreign)).toMatch(/holds files data preparation did not write \(README\.md, src\)/);
+      // A finished run with the user's own file added later is refused too: replacing it would delete that file.
+      const previous = await run(good, {}, root);
+      await writeFile(join(previous.out, 'training', 'mine.csv'), 'user_id,item_id\n');
+      expect(await outputProblem(previous.out)).toMatch(/holds files data preparation did not write \(training\/mine\.csv\)/);
+      await expect(run(good, {}, root)).rejects.toThrow(OutputWriteError);
+      expect(await readFile(file, 'utf8')).toBe('mine');
+      expect(await listAll(foreign)).toEqual(['README.md', 'src/a.ts']);
+      expect(await readFile(join(previous.out, 'training', 'mine.csv'), 'utf8')).toBe('user_id,item_id\n');
+      expect(await readdir(root)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^\.out\.tmp/)]));
+    } finally {
+      await cleanup(root);
+    }
+  });
+
+  it('is taken when new, empty, or written by an earlier run', async () => {
+    const root = await tempRoot();
+    try {
+      expect(await outputProblem(join(root, 'new'))).toBeUndefined();
+      await mkdir(join(root, 'out'));
+      expect(await outputProblem(join(root, 'out'))).toBeUndefined();
+      const first = await run(good, {}, root);
+      expect(await outputProblem(first.out)).toBeUndefined();
+      expect((await readdir(first.out)).sort()).toEqual([
+        OUTPUT_MARKER,
+        'catalog',
+        'manifest.json',
+        'stats.json',
+        'testing',
+        'training',
+        'users.jsonl',
+      ]);
+    } finally {
+      await cleanup(root);
+    }
+  });
 
   it('replaces an existing output directory only on success', async () => {
     const root = await tempRoot();

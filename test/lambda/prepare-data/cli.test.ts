@@ -38,6 +38,7 @@ test('prepares a file: exit 0, the stats summary, a complete output folder', asy
   expect(res.stdout).toContain('rows read 24;');
   expect(res.stdout).toMatch(/split random: train 18, test /);
   expect((await readdir(join(root, 'out'), { recursive: true })).sort()).toEqual([
+    '.prepare-data-output',
     'catalog',
     'catalog/catalog.csv',
     'manifest.json',
@@ -70,6 +71,12 @@ test('bad options and bad input exit 2 with a message naming the flag or the col
       /InputValidationError: .*found columns: "Invoice", "Item", "Qty"/,
     ],
     [['--input', join(root, 'export.csv'), '--output', join(root, 'o2'), '--bogus'], /Unknown option '--bogus'/],
+    [['--input', join(root, 'export.csv'), '--output', join(root, 'o2'), '--top-n', '101'], /--top-n: .*100/],
+    [['--input', join(root, 'export.csv'), '--output', join(root, 'export.csv')], /--output: .*export\.csv is not a directory/],
+    [
+      ['--input', join(root, 'export.csv'), '--output', root],
+      /--output: .* holds files data preparation did not write \(export\.csv, out, wrong\.csv\)/,
+    ],
   ];
   const results = await Promise.all(cases.map(([args]) => cliAsync(args)));
   for (const [k, [args, message]] of cases.entries()) {
@@ -79,4 +86,24 @@ test('bad options and bad input exit 2 with a message naming the flag or the col
     expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
   }
   expect((await readdir(root)).sort()).toEqual(before); // no o2, no hidden temp folder
+  expect(await readFile(join(root, 'wrong.csv'), 'utf8')).toBe('Invoice,Item,Qty\n1,2,3\n');
+});
+
+test('--output . from a folder of other files (npm run runs from the package root) deletes nothing', () => {
+  const res = spawnSync(process.execPath, [require.resolve('tsx/cli'), CLI, '--input', 'export.csv', '--output', '.'], {
+    encoding: 'utf8',
+    cwd: root,
+  });
+  expect(res.status).toBe(2);
+  expect(res.stderr).toMatch(/--output: .* holds files data preparation did not write/);
+  expect(spawnSync('ls', ['-A', root], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort()).toEqual([
+    'export.csv',
+    'out',
+    'wrong.csv',
+  ]);
+});
+
+test('--top-n up to the server limit (100) is accepted', () => {
+  const res = cli(['--input', join(root, 'export.csv'), '--output', join(root, 'out'), '--top-n', '100']);
+  expect(res.status).toBe(0);
 });

@@ -30,10 +30,10 @@ export async function tempRoot(): Promise<string> {
 }
 
 /** Runs the whole step into <root>/out through the local sink (small chunks to cross boundaries). */
-export async function run(data: Buffer | string, options: PrepareOptionsInput = {}, root?: string): Promise<Run> {
+export async function run(data: Buffer | string, options: PrepareOptionsInput = {}, root?: string, chunkSize = 64): Promise<Run> {
   const dir = root ?? (await tempRoot());
   const out = join(dir, 'out');
-  const outcome = await prepareData(chunks(data, 64), new LocalDirSink(out), PrepareOptionsSchema.parse(options));
+  const outcome = await prepareData(chunks(data, chunkSize), new LocalDirSink(out), PrepareOptionsSchema.parse(options));
   const file = (name: string) => readFile(join(out, name), 'utf8');
   const rows = async (name: string) =>
     (await file(name))

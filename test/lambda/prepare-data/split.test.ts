@@ -137,3 +137,28 @@ describe('minimum interactions', () => {
     expect(r.stats).toMatchObject({ users: 3, items: 2, pairs: 6 });
   });
 });
+
+describe('pairs per customer', () => {
+  it('counts the kept pairs of each customer in doubling buckets, with mean, median and max', async () => {
+    // customer c buys c + 1 distinct items (1 to 6), one of them twice; POST is postage (dropped as a non-product)
+    const lines = [HEADER];
+    for (let c = 0; c < 6; c++) {
+      for (let i = 0; i <= c; i++) lines.push(line(String(100 + c), `2100${i}`, 1, '2010-03-01 10:00:00', `${13000 + c}.0`));
+      lines.push(line(String(200 + c), '21000', 1, '2010-03-02 10:00:00', `${13000 + c}.0`));
+      lines.push(line(String(300 + c), 'POST', 1, '2010-03-02 10:00:00', `${13000 + c}.0`));
+    }
+    const r = await run(lines.join('\n'), { seed: 1 });
+    roots.push(r.root);
+    expect(r.stats.pairsPerCustomer).toEqual({
+      buckets: [
+        { min: 1, max: 1, customers: 1 },
+        { min: 2, max: 2, customers: 1 },
+        { min: 3, max: 4, customers: 2 },
+        { min: 5, max: 8, customers: 2 },
+      ],
+      mean: 21 / 6,
+      median: 3,
+      max: 6,
+    });
+  });
+});

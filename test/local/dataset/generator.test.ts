@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -108,4 +109,29 @@ describe('synthetic Online Retail II generator', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('npm run data:generate never overwrites a file that is already there', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gen-cli-'));
+  try {
+    const mine = join(dir, 'README.md');
+    await writeFile(mine, 'mine');
+    const cli = (out: string) =>
+      spawnSync(
+        process.execPath,
+        [require.resolve('tsx/cli'), join(__dirname, '..', '..', '..', 'bin', 'generate-data.ts'), '--out', out, '--rows', '50'],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const refused = cli(mine);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--out: .*README\.md already exists/);
+    expect(await readFile(mine, 'utf8')).toBe('mine');
+    const fresh = cli(join(dir, 'new.csv'));
+    expect(fresh.status).toBe(0);
+    expect((await readFile(join(dir, 'new.csv'), 'utf8')).split('\n')[0]).toMatch(/^Invoice,StockCode/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
