@@ -18,14 +18,8 @@ import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
 import { BATCH_INPUT_KEYS, type BatchOutput, type BatchSkippedOutput } from './contracts';
 import { buildInputKeyCheck } from './input-steps';
-import {
-  BatchStates as S,
-  DataPaths,
-  ExecutionStatus,
-  IntegrationErrors,
-  resourceNames,
-  StateMachineIds,
-} from './pipeline-names';
+import { BatchStates as S, DataPaths, ExecutionStatus, resourceNames, StateMachineIds } from './pipeline-names';
+import { IntegrationErrors } from './aws-errors';
 import {
   failurePath,
   guard,

@@ -14,7 +14,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import { IntegrationErrors, resourceNames, TrainingStates as S } from './pipeline-names';
+import { resourceNames, TrainingStates as S } from './pipeline-names';
+import { IntegrationErrors } from './aws-errors';
 import { guard } from './task-helpers';
 
 /** Where the lock's holder is, once ReadDeployLock has read it. */

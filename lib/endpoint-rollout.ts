@@ -23,16 +23,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { deploymentTimings, PipelineConfig } from './config';
-import {
-  DataPaths,
-  ENDPOINT_API_ERRORS,
-  ENDPOINT_ERROR_PATTERNS as P,
-  EndpointStatus,
-  IntegrationErrors,
-  PipelineErrors,
-  resourceNames,
-  TrainingStates as S,
-} from './pipeline-names';
+import { DataPaths, PipelineErrors, resourceNames, TrainingStates as S } from './pipeline-names';
+import { ENDPOINT_API_ERRORS, ENDPOINT_ERROR_PATTERNS as P, EndpointStatus, IntegrationErrors } from './aws-errors';
 import { guard, sagemakerArn, scopeTaskPolicies } from './task-helpers';
 
 /** What the rollout needs. */

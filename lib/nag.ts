@@ -32,15 +32,15 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     [id(sagemakerLogGroupArn(stack)), 'SageMaker jobs and endpoints log to groups under /aws/sagemaker/ named per job.'],
     [star, `${noResourceLevel} ecr:GetAuthorizationToken, and cloudwatch:PutMetricData limited to /aws/sagemaker/* namespaces.`],
   ]);
-  ack(stack.prepareFunction.role!, [
+  ack(stack.functions.prepareFunction.role!, [
     [id(stack.rawBucket.arnForObjects('*')), 'The execution input may name any object of the raw-data bucket; read only.'],
     [objects(runs), 'Prepared data is written under runs/<execution>/data/, known only at run time.'],
   ]);
-  ack(stack.promoteFunction.role!, [
+  ack(stack.functions.promoteFunction.role!, [
     [objects(runs), "A run's model, batch input and catalog are read from runs/<execution>/, known only at run time."],
     [objects(deployed), 'Copies are written to deployed/<run>/, one folder per deployed run.'],
   ]);
-  ack(stack.pruneFunction.role!, [
+  ack(stack.functions.pruneFunction.role!, [
     [objects(deployed), 'Copies of pruned runs are deleted from deployed/<run>/; nothing outside deployed/.'],
     [
       id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
@@ -53,7 +53,7 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     [star, `${noResourceLevel} sagemaker:ListModels and sagemaker:ListEndpointConfigs.`],
   ]);
 
-  ack(stack.reportFunction.role!, [
+  ack(stack.functions.reportFunction.role!, [
     [
       id(stack.artifactsBucket.arnForObjects(`${runs}*/output/output.tar.gz`)),
       "Reads only training jobs' output archives, under runs/<execution>/model/<job>/ known at run time.",
@@ -91,11 +91,11 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     "DescribeExecution of the deployment lock's holder, an execution of this state machine named at run time.",
   ]);
   for (const fn of [
-    stack.prepareFunction,
-    stack.reportFunction,
-    stack.gateFunction,
-    stack.promoteFunction,
-    stack.pruneFunction,
+    stack.functions.prepareFunction,
+    stack.functions.reportFunction,
+    stack.functions.gateFunction,
+    stack.functions.promoteFunction,
+    stack.functions.pruneFunction,
   ]) {
     const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
     training.push([

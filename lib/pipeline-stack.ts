@@ -3,11 +3,10 @@
  * batch state machines, their schedules, alarms and dashboard.
  */
 import * as path from 'path';
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Size, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, RemovalPolicy, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -20,30 +19,15 @@ import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { startFirstTraining } from './first-run';
 import { Monitoring } from './monitoring';
-import { nodeFunction } from './node-function';
 import { PROJECT_ROOT } from './project-root';
 import { createNotifications } from './notifications';
-import { ArtifactPrefixes, bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
-import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
+import { buildPipelineFunctions, listStatement, objectStatement, type PipelineFunctions } from './pipeline-functions';
+import { ArtifactPrefixes, bucketNames, resourceNames, StackOutputs } from './pipeline-names';
+import { sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
 
 /** Where the state machines log (the prefix CloudWatch Logs reserves for vended logs). */
 export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/states/';
-
-/** Object actions on `<bucket>/<prefix>*` for each prefix. */
-function objectStatement(actions: string[], bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) });
-}
-
-/** s3:ListBucket on the bucket, limited to keys under the prefixes (all keys when the only one is empty). */
-function listStatement(bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
-  const limited = prefixes.filter(Boolean);
-  return new iam.PolicyStatement({
-    actions: ['s3:ListBucket'],
-    resources: [bucket.bucketArn],
-    ...(limited.length ? { conditions: { StringLike: { 's3:prefix': limited.map((p) => `${p}*`) } } } : {}),
-  });
-}
 
 /**
  * How the image asset is built: into the local image store with Docker media types. SageMaker
@@ -81,16 +65,8 @@ export class PipelineStack extends Stack {
   readonly rawBucket: s3.IBucket;
   /** The artifacts bucket (data stack), by name. */
   readonly artifactsBucket: s3.IBucket;
-  /** The prepare-data Lambda (lambda/prepare-data). */
-  readonly prepareFunction: lambda.Function;
-  /** The evaluate-gate Lambda (lambda/evaluate-gate). */
-  readonly gateFunction: lambda.Function;
-  /** The promote-artifacts Lambda (lambda/promote-artifacts). */
-  readonly promoteFunction: lambda.Function;
-  /** The prune-deployments Lambda (lambda/prune-deployments). */
-  readonly pruneFunction: lambda.Function;
-  /** The publish-report Lambda (lambda/publish-report). */
-  readonly reportFunction: lambda.Function;
+  /** The Lambdas, each with its own role. */
+  readonly functions: PipelineFunctions;
   /** The training image. */
   readonly image: ecrAssets.DockerImageAsset;
 
@@ -147,101 +123,7 @@ export class PipelineStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
-    const prepareFunction = (this.prepareFunction = nodeFunction(
-      this,
-      'PrepareDataFunction',
-      'prepare-data',
-      2048,
-      Duration.minutes(10),
-      logRetention,
-      Size.gibibytes(2),
-    ));
-    // Any raw object may be named in the execution input (ListBucket turns a missing key into
-    // NoSuchKey instead of AccessDenied); outputs are only written (and removed on failure) under runs/.
-    prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], rawBucket, ''));
-    prepareFunction.addToRolePolicy(listStatement(rawBucket, ''));
-    prepareFunction.addToRolePolicy(
-      objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, runs),
-    );
-    const gateFunction = (this.gateFunction = nodeFunction(
-      this,
-      'EvaluateGateFunction',
-      'evaluate-gate',
-      256,
-      Duration.seconds(30),
-      logRetention,
-    ));
-
-    // Reads a run's artifacts, writes their copies under deployed/.
-    const promoteFunction = (this.promoteFunction = nodeFunction(
-      this,
-      'PromoteArtifactsFunction',
-      'promote-artifacts',
-      256,
-      Duration.minutes(5),
-      logRetention,
-    ));
-    promoteFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, deployed));
-    promoteFunction.addToRolePolicy(listStatement(artifactsBucket, runs));
-    promoteFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, deployed));
-    // Deletes old models, endpoint configurations and deployed/ copies, never the endpoint.
-    const pruneFunction = (this.pruneFunction = nodeFunction(
-      this,
-      'PruneDeploymentsFunction',
-      'prune-deployments',
-      256,
-      Duration.minutes(2),
-      logRetention,
-    ));
-    pruneFunction.addToRolePolicy(listStatement(artifactsBucket, deployed));
-    pruneFunction.addToRolePolicy(objectStatement(['s3:DeleteObject'], artifactsBucket, deployed));
-    pruneFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sagemaker:ListModels', 'sagemaker:ListEndpointConfigs'], resources: ['*'] }),
-    );
-    pruneFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sagemaker:DescribeEndpoint'],
-        resources: [sagemakerArn(this, 'endpoint', config.endpointName.toLowerCase())],
-      }),
-    );
-    pruneFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DeleteEndpointConfig'],
-        resources: [sagemakerArn(this, 'endpoint-config', `${names.endpointConfigPrefix}*`)],
-      }),
-    );
-    pruneFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sagemaker:DeleteModel'],
-        resources: [sagemakerArn(this, 'model', `${names.modelPrefix}*`)],
-      }),
-    );
-
-    // Reads only the training jobs' output archives; writes only the reports.
-    const reportFunction = (this.reportFunction = nodeFunction(
-      this,
-      'PublishReportFunction',
-      'publish-report',
-      512,
-      Duration.seconds(60),
-      logRetention,
-    ));
-    reportFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [artifactsBucket.arnForObjects(`${runs}*/output/output.tar.gz`)],
-      }),
-    );
-    reportFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [
-          artifactsBucket.arnForObjects(`${runs}*/${ReportKeys.run}`),
-          artifactsBucket.arnForObjects(ReportKeys.latest),
-        ],
-      }),
-    );
+    const functions = (this.functions = buildPipelineFunctions(this, { config, rawBucket, artifactsBucket, logRetention }));
 
     const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic, artifactsBucket });
     const rollbackAlarms = [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm];
@@ -267,11 +149,7 @@ export class PipelineStack extends Stack {
       artifactsBucket,
       image,
       sagemakerRole: this.sagemakerRole,
-      prepareFunction,
-      gateFunction,
-      reportFunction,
-      promoteFunction,
-      pruneFunction,
+      ...functions,
       lockTable: this.lockTable,
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,

@@ -1,9 +1,10 @@
 /**
- * The training pipeline state machine: defaults -> input check (input-steps.ts) -> prepare ->
- * train -> gate -> deploy (deploy-steps.ts: lock, rollout, record) -> notify (training-outcomes.ts). Names of states, errors and
- * outputs come from pipeline-names.ts, the shapes of stage results from contracts.ts.
+ * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare ->
+ * train (training-job-step.ts) -> report (report-step.ts) -> gate -> deploy (deploy-steps.ts:
+ * lock, rollout, record) -> notify (training-outcomes.ts). Names of states, errors and outputs come
+ * from pipeline-names.ts, the shapes of stage results from contracts.ts.
  */
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -16,8 +17,6 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { metricDefinitions } from '../container/src/metrics/definitions';
-import { CHANNELS } from '../container/src/train/input';
 import { PipelineConfig } from './config';
 import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
 import { EndpointDeployment } from './deploy-steps';
@@ -31,19 +30,8 @@ import {
   StateMachineIds,
   TrainingStates as S,
 } from './pipeline-names';
-import {
-  failurePath,
-  guard,
-  instanceType,
-  jsonPaths,
-  passRoleStatement,
-  payloadFields,
-  pipelineStateMachine,
-  RuntimeS3Location,
-  sagemakerArn,
-  scopeTaskPolicies,
-  syncRuleStatement,
-} from './task-helpers';
+import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } from './task-helpers';
+import { buildTrainingJob } from './training-job-step';
 import { buildTrainingOutcomes } from './training-outcomes';
 
 const { prepared, gate: gateResult } = DataPaths;
@@ -82,27 +70,6 @@ export interface TrainingPipelineProps {
   readonly logGroup: logs.ILogGroup;
 }
 
-/** A training job task that can ask for managed spot capacity (the CDK task has no such prop). */
-class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
-  constructor(
-    scope: Construct,
-    id: string,
-    props: tasks.SageMakerCreateTrainingJobProps,
-    private readonly spotMaxWait?: number,
-  ) {
-    super(scope, id, props);
-  }
-
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
-    const rendered: { Parameters: Record<string, unknown> } = super._renderTask(topLevelQueryLanguage);
-    if (this.spotMaxWait === undefined) return rendered;
-    const params = rendered.Parameters;
-    params.EnableManagedSpotTraining = true;
-    params.StoppingCondition = { ...(params.StoppingCondition as object), MaxWaitTimeInSeconds: this.spotMaxWait };
-    return rendered;
-  }
-}
-
 /** Builds the training pipeline state machine. */
 export class TrainingPipeline extends Construct {
   /** The state machine (logical id `TrainingStateMachine`). */
@@ -111,7 +78,6 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     const { config } = props;
-    const stack = Stack.of(this);
     const names = resourceNames(config.projectName);
     const gateNames = gateMetricNames(config.evalK);
     const image = tasks.DockerImage.fromEcrRepository(props.image.repository, props.image.imageTag);
@@ -158,63 +124,7 @@ export class TrainingPipeline extends Construct {
     // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
     prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
-    const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
-      channelName: name,
-      contentType,
-      inputMode: tasks.InputMode.FILE,
-      dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
-    });
-    const train = new TrainingJobTask(
-      this,
-      S.TrainModel,
-      {
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-        trainingJobName: sfn.JsonPath.stringAt('$.run.trainingJobName'),
-        role: props.sagemakerRole,
-        enableNetworkIsolation: true,
-        algorithmSpecification: {
-          trainingImage: image,
-          trainingInputMode: tasks.InputMode.FILE,
-          metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
-        },
-        hyperparameters: sfn.JsonPath.jsonMerge(
-          sfn.JsonPath.objectAt('$.hyperparameters'),
-          sfn.JsonPath.objectAt('$.run.hyperparameters'),
-        ) as unknown as Record<string, string>,
-        inputDataConfig: [
-          channel(CHANNELS.training, prepared('trainingUri')),
-          channel(CHANNELS.testing, prepared('testingUri')),
-          channel(CHANNELS.catalog, prepared('catalogUri')),
-          // One object as the channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
-          channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
-        ],
-        outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
-        resourceConfig: {
-          instanceCount: 1,
-          instanceType: instanceType(config.trainingInstanceType),
-          volumeSize: Size.gibibytes(config.trainingVolumeSizeGb),
-        },
-        stoppingCondition: { maxRuntime: Duration.seconds(config.maxTrainingRuntimeSeconds) },
-        resultPath: '$.training',
-      },
-      config.useSpotTraining ? config.maxSpotWaitSeconds : undefined,
-    );
-    const trainingJobArn = sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`);
-    scopeTaskPolicies(train, [
-      new iam.PolicyStatement({
-        actions: [
-          'sagemaker:CreateTrainingJob',
-          'sagemaker:DescribeTrainingJob',
-          'sagemaker:StopTrainingJob',
-          'sagemaker:AddTags',
-          'sagemaker:ListTags',
-        ],
-        resources: [trainingJobArn],
-      }),
-      passRoleStatement(props.sagemakerRole),
-      syncRuleStatement(stack, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
-    ]);
-    guard(train, failure);
+    const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
 
     const publishReport = buildReportStep(this, {
       reportFunction: props.reportFunction,

@@ -4,7 +4,7 @@
  * names the real integrations use, so the definition's Retry and Catch behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors } from '../lib/aws-errors';
 import type { LocalDynamoDb } from './dynamodb';
 import { TaskError, UnsupportedResourceError } from './errors';
 import type { LocalExecutions } from './executions';

@@ -7,7 +7,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors } from '../lib/aws-errors';
 import { TaskError, UnsupportedExpressionError } from './errors';
 import { asRecord, type Json } from './sagemaker/context';
 

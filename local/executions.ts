@@ -4,7 +4,7 @@
  * status. An unknown ARN raises Sfn.ExecutionDoesNotExistException, as Step Functions does.
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors } from '../lib/aws-errors';
 import { TaskError } from './errors';
 import type { Json } from './sagemaker/context';
 

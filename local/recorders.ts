@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteParameterCommand, GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { NamedError } from '../container/src/errors';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors } from '../lib/aws-errors';
 import { TaskError, UnsupportedCommandError } from './errors';
 import type { Json } from './sagemaker/context';
 

@@ -9,7 +9,8 @@ import { DeleteParameterCommand, GetParameterCommand, type SSMClient } from '@aw
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { deleteResource, describeEndpoint, listByPrefix } from '../../lambda/shared/sagemaker-resources';
 import { DEFAULT_CONFIG } from '../config';
-import { EndpointStatus, resourceNames } from '../pipeline-names';
+import { resourceNames } from '../pipeline-names';
+import { EndpointStatus } from '../aws-errors';
 import { UsageError } from './errors';
 import { parseCommandLine } from './options';
 

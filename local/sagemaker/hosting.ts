@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { BASE_DIR_ENV, PORT_ENV } from '../../container/src/paths';
 import { parseS3Uri } from '../../lambda/shared/s3-uri';
-import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus } from '../../lib/pipeline-names';
+import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus } from '../../lib/aws-errors';
 import { startServer, type ServerProcess } from '../processes';
 import { getBuffer } from '../s3';
 import { unpackArchive } from '../tar';

@@ -5,12 +5,8 @@
  */
 import { readableCause } from '../../lib/cli/cause';
 import { deploymentTimings, parseConfig } from '../../lib/config';
-import {
-  IntegrationErrors as E,
-  EndpointErrorMessages as M,
-  endpointErrorMessage,
-  TrainingStates as S,
-} from '../../lib/pipeline-names';
+import { TrainingStates as S } from '../../lib/pipeline-names';
+import { IntegrationErrors as E, EndpointErrorMessages as M, endpointErrorMessage } from '../../lib/aws-errors';
 import type { Definition } from '../../local/cdk/synth';
 import {
   ACCOUNT,

@@ -7,13 +7,8 @@ import validateAsl from 'asl-validator';
 import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { TRAINING_INPUT_KEYS } from '../../lib/contracts';
-import {
-  BatchStates as B,
-  IntegrationErrors,
-  PrepareDataErrors,
-  TaskResources,
-  TrainingStates as S,
-} from '../../lib/pipeline-names';
+import { BatchStates as B, PrepareDataErrors, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
+import { IntegrationErrors } from '../../lib/aws-errors';
 import type { AslState, Definition } from '../../local/cdk/synth';
 import { ACCOUNT, deployStubs, err, run } from './stub-run';
 import { localDefinitions } from './synth-helper';

@@ -5,12 +5,8 @@
  */
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
 import type { DeployedArtifacts, GateEvent, PrepareDataRequest, PromoteRequest } from '../../lib/contracts';
-import {
-  EndpointErrorMessages as M,
-  endpointErrorMessage,
-  IntegrationErrors as E,
-  TrainingStates as S,
-} from '../../lib/pipeline-names';
+import { TrainingStates as S } from '../../lib/pipeline-names';
+import { EndpointErrorMessages as M, endpointErrorMessage, IntegrationErrors as E } from '../../lib/aws-errors';
 import type { Definition } from '../../local/cdk/synth';
 import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
 
