@@ -7,6 +7,7 @@
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,8 +17,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
-import { BATCH_INPUT_KEYS, type BatchOutput, type BatchSkippedOutput } from './contracts';
-import { buildInputKeyCheck } from './input-steps';
+import type { BatchOutput, BatchSkippedOutput } from './contracts';
+import { buildInputCheck } from './input-steps';
 import { BatchStates as S, DataPaths, ExecutionStatus, resourceNames, StateMachineIds } from './pipeline-names';
 import { IntegrationErrors } from './aws-errors';
 import {
@@ -41,6 +42,8 @@ export interface BatchPipelineProps {
   readonly config: PipelineConfig;
   /** Bucket receiving the transform output under `batch/`. */
   readonly artifactsBucket: s3.IBucket;
+  /** The validate-input Lambda (the first task: checks the execution input). */
+  readonly validateFunction: lambda.IFunction;
   /** Role SageMaker assumes for the transform job. */
   readonly sagemakerRole: iam.IRole;
   /** Topic that receives success and failure notifications. */
@@ -71,7 +74,7 @@ export class BatchPipeline extends Construct {
     );
 
     // No input key is taken: a misspelt option must fail, not be ignored.
-    const keyCheck = buildInputKeyCheck(this, { accepted: BATCH_INPUT_KEYS, pipeline: 'batch', failure });
+    const inputCheck = buildInputCheck(this, { validateFunction: props.validateFunction, pipeline: 'batch', failure });
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
@@ -177,7 +180,7 @@ export class BatchPipeline extends Construct {
       failure,
     );
 
-    keyCheck.next(prepareRun);
+    inputCheck.next(prepareRun);
     prepareRun
       .next(readDeployment)
       .next(
@@ -191,7 +194,7 @@ export class BatchPipeline extends Construct {
 
     this.stateMachine = pipelineStateMachine(this, {
       name: names.batchStateMachine,
-      definition: keyCheck.start,
+      definition: inputCheck,
       logGroup: props.logGroup,
       timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
       logicalIdPrefix: StateMachineIds.Batch,

@@ -22,7 +22,7 @@ export interface TrainingInput {
   seed?: number;
 }
 
-/** The keys a training execution's input may have (a state machine check and the pipeline CLI refuse others). */
+/** The keys a training execution's input may have (lambda/validate-input and the pipeline CLI refuse others). */
 export const TRAINING_INPUT_KEYS = [
   'rawDataUri',
   'threshold',
@@ -41,17 +41,23 @@ export const BATCH_INPUT_KEYS = [] as const;
 /** The key the Step Functions console puts in a new execution's input: allowed everywhere, and ignored. */
 export const IGNORED_INPUT_KEY = 'Comment';
 
-/** What an execution input with an unknown key is told (the state machines' cause and the pipeline CLI's error). */
-export function unknownInputKeyMessage(input: string, pipeline: string, accepted: readonly string[]): string {
-  const keys = accepted.length
-    ? `its keys are ${accepted.join(', ')} (and ${IGNORED_INPUT_KEY}, which is ignored)`
-    : `it takes no keys (but ${IGNORED_INPUT_KEY}, which is ignored)`;
-  return `the execution input ${input} has a key the ${pipeline} pipeline does not take; ${keys}`;
+/** The two state machines, as the input check names them. */
+export type PipelineKind = 'training' | 'batch';
+
+/** What the ValidateInput task sends the validate-input Lambda. */
+export interface ValidateInputEvent {
+  readonly pipeline: PipelineKind;
+  /** The execution's input, as it was given (`$$.Execution.Input`). */
+  readonly input: unknown;
 }
 
-/** The keys of an execution input that are neither accepted nor the ignored Comment. */
-export function unknownInputKeys(input: object, accepted: readonly string[]): string[] {
-  return Object.keys(input).filter((k) => k !== IGNORED_INPUT_KEY && !accepted.includes(k));
+/**
+ * The validate-input Lambda's result: the input checked and normalized (Comment dropped,
+ * hyperparameter values as strings, `hyperparameters` present, `{}` when none was given). A batch
+ * input is `{}`.
+ */
+export interface ValidateInputResult {
+  readonly input: (TrainingInput & { readonly hyperparameters: Record<string, string> }) | Record<string, never>;
 }
 
 /** What the PrepareData task sends the prepare-data Lambda (the event schema allows more options). */

@@ -90,18 +90,13 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     ),
     "DescribeExecution of the deployment lock's holder, an execution of this state machine named at run time.",
   ]);
-  for (const fn of [
-    stack.functions.prepareFunction,
-    stack.functions.reportFunction,
-    stack.functions.gateFunction,
-    stack.functions.promoteFunction,
-    stack.functions.pruneFunction,
-  ]) {
-    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
-    training.push([
-      `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-      "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
-    ]);
+  const invokeGrant = (fn: IConstruct): [string, string] => [
+    `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
+    "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
+  ];
+  const { validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction } = stack.functions;
+  for (const fn of [validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction]) {
+    training.push(invokeGrant(fn));
   }
   ack(stack.training.stateMachine.role, training);
   ack(stack.batch.stateMachine.role, [
@@ -114,6 +109,7 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'The batch pipeline runs whichever pipeline model is recorded as deployed.',
     ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+    invokeGrant(validateFunction),
   ]);
 
   // startTrainingOnDeploy: the AwsCustomResource provider (one function per stack) logs with AWS's basic execution policy.

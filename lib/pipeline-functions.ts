@@ -41,6 +41,8 @@ export interface PipelineFunctionsProps {
 
 /** The pipeline's Lambdas (named as the state machines' props name them). */
 export interface PipelineFunctions {
+  /** lambda/validate-input. */
+  readonly validateFunction: lambda.Function;
   /** lambda/prepare-data. */
   readonly prepareFunction: lambda.Function;
   /** lambda/evaluate-gate. */
@@ -58,6 +60,16 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
   const { config, rawBucket, artifactsBucket, logRetention } = props;
   const names = resourceNames(config.projectName);
   const { runs, deployed } = ArtifactPrefixes;
+
+  // Checks the execution input it is given: no AWS access at all.
+  const validateFunction = nodeFunction(
+    stack,
+    'ValidateInputFunction',
+    'validate-input',
+    256,
+    Duration.seconds(10),
+    logRetention,
+  );
 
   // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
   const prepareFunction = nodeFunction(
@@ -138,5 +150,5 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
     }),
   );
 
-  return { prepareFunction, gateFunction, reportFunction, promoteFunction, pruneFunction };
+  return { validateFunction, prepareFunction, gateFunction, reportFunction, promoteFunction, pruneFunction };
 }

@@ -14,22 +14,17 @@ import type {
   PublishReportResult,
 } from './contracts';
 
-/** The first states of both state machines: the execution input's keys checked before anything else. */
-export const InputKeyStates = {
-  ReadInputKeys: 'ReadInputKeys',
-  CountInputKeys: 'CountInputKeys',
-  CheckInputKeys: 'CheckInputKeys',
-  UnknownInputKey: 'UnknownInputKey',
+/** The first states of both state machines: the execution input checked before anything else. */
+export const InputStates = {
+  ValidateInput: 'ValidateInput',
+  InputCheckFailed: 'InputCheckFailed',
 } as const;
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
-  ...InputKeyStates,
+  ...InputStates,
   ApplyDefaults: 'ApplyDefaults',
-  NormalizeInput: 'NormalizeInput',
   MergeInput: 'MergeInput',
-  ValidateInput: 'ValidateInput',
-  InvalidInput: 'InvalidInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
   TrainModel: 'TrainModel',
@@ -90,7 +85,7 @@ export const TrainingStates = {
 
 /** State names of the batch recommendations state machine. */
 export const BatchStates = {
-  ...InputKeyStates,
+  ...InputStates,
   PrepareBatchRun: 'PrepareBatchRun',
   ReadDeployment: 'ReadDeployment',
   HasDeployedModel: 'HasDeployedModel',

@@ -159,6 +159,7 @@ export class PipelineStack extends Stack {
     this.batch = new BatchPipeline(this, 'BatchRecommendations', {
       config,
       artifactsBucket,
+      validateFunction: functions.validateFunction,
       sagemakerRole: this.sagemakerRole,
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,

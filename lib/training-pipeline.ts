@@ -48,6 +48,8 @@ export interface TrainingPipelineProps {
   readonly image: ecrAssets.DockerImageAsset;
   /** Role SageMaker assumes for training jobs and models. */
   readonly sagemakerRole: iam.IRole;
+  /** The validate-input Lambda (the first task: checks the execution input). */
+  readonly validateFunction: lambda.IFunction;
   /** The prepare-data Lambda. */
   readonly prepareFunction: lambda.IFunction;
   /** The evaluate-gate Lambda. */
@@ -94,6 +96,7 @@ export class TrainingPipeline extends Construct {
       config,
       rawBucket: props.rawBucket,
       artifactsBucket: props.artifactsBucket,
+      validateFunction: props.validateFunction,
       failure,
     });
 

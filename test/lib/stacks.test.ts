@@ -182,6 +182,18 @@ describe('IAM', () => {
     ]);
   });
 
+  test('the input-check Lambda may only write its own logs; both state machines, and only they, may invoke it', () => {
+    const own = statements().filter((st) => st.policy.startsWith('ValidateInputFunctionRole'));
+    expect(own.flatMap((st) => st.Action).every((a) => a.startsWith('logs:'))).toBe(true);
+    expect(own.flatMap((st) => st.Resource).map((r) => text(r))).toEqual([
+      expect.stringMatching(/ValidateInputFunctionLogs.*Arn/),
+    ]);
+    const invokers = statements()
+      .filter((st) => st.Action.includes('lambda:InvokeFunction') && text(st.Resource).includes('ValidateInputFunction'))
+      .map((st) => st.policy.replace(/StateMachineRole.*$/, ''));
+    expect(invokers.sort()).toEqual(['BatchRecommendations', 'TrainingPipeline']);
+  });
+
   test('the report Lambda only reads output archives and only writes reports', () => {
     const own = statements().filter(
       (st) => st.policy.startsWith('PublishReportFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
@@ -239,6 +251,13 @@ describe('pipeline stack resources', () => {
       Runtime: 'nodejs24.x',
       MemorySize: 256,
       Timeout: 30,
+    });
+    // validate-input: arm64 like the others, seconds at most.
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 10,
     });
   });
 

@@ -6,7 +6,6 @@
 import validateAsl from 'asl-validator';
 import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
-import { TRAINING_INPUT_KEYS } from '../../lib/contracts';
 import { BatchStates as B, PrepareDataErrors, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
 import { IntegrationErrors } from '../../lib/aws-errors';
 import type { AslState, Definition } from '../../local/cdk/synth';
@@ -57,6 +56,7 @@ describe('training state machine definition', () => {
       S.RecordDeployment,
     ]);
     const expected: Record<string, string> = {
+      [S.ValidateInput]: S.InputCheckFailed, // input-check.test.ts
       [S.NotifyFailure]: S.PipelineFailed,
       [S.ReleaseDeployLockOnFailure]: S.NotifyFailure,
       [S.PruneDeployments]: S.ReleaseDeployLock, // housekeeping: its failure does not undo the deployment
@@ -86,6 +86,7 @@ describe('training state machine definition', () => {
   test('tasks use the native SageMaker integrations and the documented resources', () => {
     const resources = Object.fromEntries(tasks(training).map(([n, st]) => [n, st.Resource]));
     expect(resources).toEqual({
+      [S.ValidateInput]: TaskResources.lambdaInvoke,
       [S.PrepareData]: TaskResources.lambdaInvoke,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
       [S.PublishReport]: TaskResources.lambdaInvoke,
@@ -153,22 +154,6 @@ describe('training state machine definition', () => {
       Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.BuildDeployRequest }],
       Default: S.BuildRejectedOutput,
     });
-  });
-
-  test('the input keys are checked first, before anything else', () => {
-    expect(training.StartAt).toBe(S.ReadInputKeys);
-    expect(batch.StartAt).toBe(B.ReadInputKeys);
-    expect(state(training, S.CheckInputKeys)).toMatchObject({ Type: 'Choice', Default: S.UnknownInputKey });
-  });
-
-  test('the threshold is checked right after the input is merged, before any task', () => {
-    expect(state(training, S.MergeInput).Next).toBe(S.ValidateInput);
-    expect(state(training, S.ValidateInput)).toMatchObject({
-      Type: 'Choice',
-      Default: S.InvalidInput,
-      Choices: [{ Next: S.NameRun }],
-    });
-    expect(state(training, S.InvalidInput)).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
   });
 
   test('a disabled retraining schedule is synthesized DISABLED', () => {
@@ -318,57 +303,6 @@ describe('training state machine runs', () => {
     expect(JSON.parse(inputs(S.NotifyRejected)[0].Message)).toEqual(output);
   });
 
-  test.each([['abc'], [1.5], [-0.1], [null], ['0.1']])(
-    'threshold %j fails the execution before any work, naming the field',
-    async (threshold) => {
-      const { error, cause, calls } = await run(training, { threshold }, deployStubs());
-      expect(error).toBe('InvalidExecutionInput');
-      expect(cause).toBe(`threshold must be a number between 0 and 1, got ${JSON.stringify(threshold)}`);
-      expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
-      expect(calls[0][1].Message).toContain('InvalidExecutionInput');
-    },
-  );
-
-  test.each([
-    [{ treshold: 0.1 }],
-    [{ threshold: 0.1, hyperparameters: { epochs: '5' }, extra: { a: 'b,c' } }],
-    [{ Threshold: 0.1 }],
-  ])('an unknown input key %j fails the execution before any work, naming the key and the accepted ones', async (input) => {
-    const { error, cause, calls } = await run(training, input, deployStubs());
-    expect(error).toBe('InvalidExecutionInput');
-    expect(cause).toBe(
-      `the execution input ${JSON.stringify(input)} has a key the training pipeline does not take; its keys are ${TRAINING_INPUT_KEYS.join(', ')} (and Comment, which is ignored)`,
-    );
-    expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
-  });
-
-  test('known keys with commas in their values, and a console Comment, are accepted', async () => {
-    const input = {
-      Comment: 'Insert your JSON here',
-      rawDataUri: 's3://raw/exports/a,b.csv',
-      hyperparameters: { lr_schedule: 'cosine', factors: '8' },
-      split: 'random',
-      testFraction: 0.25,
-      seed: 1,
-      threshold: 0.1,
-    };
-    const { output, error, inputs } = await run(training, input, deployStubs());
-    expect(error).toBeUndefined();
-    expect(output).toMatchObject({ status: 'DEPLOYED', threshold: 0.1 });
-    expect(inputs(S.PrepareData)[0].Payload).toMatchObject({
-      rawDataUri: 's3://raw/exports/a,b.csv',
-      testFraction: 0.25,
-      seed: 1,
-    });
-    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({
-      seed: '42',
-      lr_schedule: 'cosine',
-      factors: '8',
-      eval_k: '10',
-      gate_threshold: '0.1',
-    });
-  });
-
   test('thresholds 0 and 1 are accepted', async () => {
     expect((await run(training, { threshold: 0 }, deployStubs())).output).toMatchObject({ status: 'DEPLOYED', threshold: 0 });
     expect((await run(training, { threshold: 1 }, deployStubs())).output).toMatchObject({ status: 'REJECTED', threshold: 1 });
@@ -383,7 +317,7 @@ describe('training state machine runs', () => {
     expect(error).toBe('InputValidationError');
     expect(cause).toBe('missing column(s) StockCode');
     expect(inputs(S.PrepareData)).toHaveLength(1);
-    expect(calls.map(([n]) => n)).toEqual([S.PrepareData, S.NotifyFailure]);
+    expect(calls.map(([n]) => n)).toEqual([S.ValidateInput, S.PrepareData, S.NotifyFailure]);
   });
 
   test('a failed write of the prepared data is retried once, then fails the execution', async () => {
@@ -417,9 +351,9 @@ describe('training state machine runs', () => {
 });
 
 describe('batch state machine', () => {
-  test('every task retries throttling and catches everything into the failure path', () => {
-    expect(tasks(batch).length).toBe(4);
-    for (const [name, st] of tasks(batch)) {
+  test('every task retries throttling and catches everything into the failure path (ValidateInput: input-check.test.ts)', () => {
+    expect(tasks(batch).length).toBe(5);
+    for (const [name, st] of tasks(batch).filter(([n]) => n !== B.ValidateInput)) {
       expect(st.Retry![0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
       const last = name === B.NotifyBatchFailure; // keeps the original error: its own catch discards the SNS error
       // No record yet is not a failure: ReadDeployment routes it to NoDeployedModel first.
@@ -491,27 +425,6 @@ describe('batch state machine', () => {
     });
   });
 
-  test.each([[{ modelName: 'm' }], [{ Comment: 'x', date: '2026-01-01' }]])(
-    'an input key %j fails the batch run before any work, naming it',
-    async (input) => {
-      const { error, cause, calls } = await run(batch, input, {});
-      expect(error).toBe('InvalidExecutionInput');
-      expect(cause).toBe(
-        `the execution input ${JSON.stringify(input)} has a key the batch pipeline does not take; it takes no keys (but Comment, which is ignored)`,
-      );
-      expect(calls.map(([n]) => n)).toEqual([B.NotifyBatchFailure]);
-    },
-  );
-
-  test('a console Comment is no reason to fail a batch run', async () => {
-    const { calls } = await run(
-      batch,
-      { Comment: 'Insert your JSON here' },
-      { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) },
-    );
-    expect(calls.map(([n]) => n)[0]).toBe(B.ReadDeployment);
-  });
-
   test('before the first deployment (no record, or one without a model) the batch run succeeds SKIPPED and notifies nobody', async () => {
     const missing = () => {
       throw err(IntegrationErrors.SsmParameterNotFound, 'Parameter /bpr/deployment not found. (Service: Ssm, Status Code: 400)');
@@ -523,7 +436,7 @@ describe('batch state machine', () => {
         status: 'SKIPPED',
         reason: expect.stringMatching(/^No model has been deployed yet \(no record at \/bpr\/deployment\)/),
       });
-      expect(names).toEqual([B.ReadDeployment]);
+      expect(names).toEqual([B.ValidateInput, B.ReadDeployment]);
     }
   });
 });

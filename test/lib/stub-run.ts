@@ -3,9 +3,11 @@
  * training execution that passes the gate: data, training, report, gate, deployment lock, the deployed/
  * copies, pruning, and a simulated endpoint that moves through SageMaker's states.
  */
+import '../lambda/prepare-data/quiet-logs';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
-import type { DeployedArtifacts, GateEvent, PrepareDataRequest, PromoteRequest } from '../../lib/contracts';
-import { TrainingStates as S } from '../../lib/pipeline-names';
+import { handler as validateHandler } from '../../lambda/validate-input';
+import type { DeployedArtifacts, GateEvent, PrepareDataRequest, PromoteRequest, ValidateInputEvent } from '../../lib/contracts';
+import { InputStates, TrainingStates as S } from '../../lib/pipeline-names';
 import { EndpointErrorMessages as M, endpointErrorMessage, IntegrationErrors as E } from '../../lib/aws-errors';
 import type { Definition } from '../../local/cdk/synth';
 import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
@@ -43,8 +45,21 @@ export const metrics = (p: number, b: number) => [
   { MetricName: 'p@k(10)', Value: 0.25 },
 ];
 
-/** Runs def with input; every call recorded as [state, input]. */
-export async function run(def: Definition, input: unknown, stubs: Record<string, Stub>) {
+/** A Lambda's error as Step Functions reports it: the function's errorType, and its JSON answer as the Cause. */
+export const lambdaError = (e: Error) => err(e.name, JSON.stringify({ errorType: e.name, errorMessage: e.message }));
+
+/** The real validate-input Lambda, the first task of both definitions (a test may stub it too). */
+export const validateStub: Stub = async (i) => {
+  try {
+    return { Payload: await validateHandler(i.Payload as unknown as ValidateInputEvent) };
+  } catch (e) {
+    throw lambdaError(e as Error);
+  }
+};
+
+/** Runs def with input (the real input check first); every call recorded as [state, input]. */
+export async function run(def: Definition, input: unknown, given: Record<string, Stub>) {
+  const stubs: Record<string, Stub> = { [InputStates.ValidateInput]: validateStub, ...given };
   const calls: Array<[string, TaskInput]> = [];
   const handlers: TaskHandlers = Object.fromEntries(
     Object.entries(def.States)

@@ -46,21 +46,26 @@ test('threshold 0.99: the model is rejected, no endpoint is created and the summ
   expect(JSON.parse(await fs.readFile(summaryPath, 'utf8')).status).toBe('REJECTED');
 });
 
-test('a bad hyperparameter fails the execution with the container reason and deploys nothing', async () => {
+test('a bad hyperparameter or an unknown input key fails at the first task (the validate-input Lambda), naming it, before any work', async () => {
   const pipeline = await environment();
   const { summary } = await run(pipeline, { hyperparameters: { ...HP, factors: '0' } });
   expect(summary.status).toBe('FAILED');
-  expect(summary.training.status).toBe('FAILED');
-  expect(summary.trainingJob).toMatchObject({ status: 'Failed' });
-  expect(summary.trainingJob?.failureReason).toMatch(/^AlgorithmError: .*factors/);
-  expect(summary.training.error).toBe('States.TaskFailed');
-  expect(summary.training.cause).toMatch(/factors/);
-  expect(summary.reason).toMatch(/factors/);
-  expect(summary.endpoint).toBeNull();
-  expect(summary.training.states).not.toContain('CreateModel');
+  expect(summary.training.error).toBe('InvalidExecutionInput');
+  expect(summary.reason).toBe(
+    'InvalidExecutionInput: hyperparameters: hyperparameter factors: must be between 1 and 1024 (got "0")',
+  );
+  expect(summary.training.states).toEqual(['ValidateInput', 'InputCheckFailed', 'NotifyFailure']);
+  expect(summary.trainingJob).toBeNull();
+  expect(summary.notifications.at(-1)?.message).toMatch(/Error: InvalidExecutionInput\. Cause: .*factors/);
+
+  // A console start with a misspelt key (the CLIs refuse it before they start anything).
+  const training = await pipeline.runTraining({ Comment: 'Insert your JSON here', treshold: 0.1 });
+  expect(training).toMatchObject({ status: 'FAILED', error: 'InvalidExecutionInput' });
+  expect(JSON.parse(training.cause!).errorMessage).toMatch(/^the training pipeline does not take a key treshold in its input; /);
+  const batch = await pipeline.runBatch({ date: '2026-01-01' });
+  expect(batch).toMatchObject({ status: 'FAILED', error: 'InvalidExecutionInput' });
+  expect(await pipeline.runBatch({ Comment: 'x' })).toMatchObject({ status: 'SUCCEEDED', output: { status: 'SKIPPED' } });
   expect(pipeline.services.sagemaker.hosting.endpointNames()).toEqual([]);
-  expect(summary.parameters).toEqual({});
-  expect(summary.notifications.at(-1)?.message).toMatch(/factors/);
 });
 
 test('success: the model is deployed, serves recommendations and the batch writes the seed CSV format', async () => {

@@ -18,7 +18,13 @@ import { LocalPipeline } from '../../local/pipeline';
 import { progressPrinter } from '../../local/progress';
 import { runLocal } from '../../local/run';
 import { startLocalS3 } from '../../local/s3';
-import { ensurePromiseWithResolvers, withServiceTimeouts, type ProgressEvent } from '../../local/stepfunctions';
+import {
+  ensurePromiseWithResolvers,
+  runExecution,
+  withRootResultPaths,
+  withServiceTimeouts,
+  type ProgressEvent,
+} from '../../local/stepfunctions';
 
 const template: Template = {
   Resources: {
@@ -316,4 +322,31 @@ test('npm start exits 2 with the usage on a bad option or hyperparameter, before
   expect(hp.status).toBe(2);
   expect(hp.stderr).toMatch(/--hyperparameters: (unknown hyperparameter treshold|hyperparameter factors)/);
   expect(existsSync(wd)).toBe(false);
+});
+
+// After the polyfill test above: this one runs an execution (which installs it).
+test('ResultPath "$" replaces the input with the result or the error, whatever the input, as in Step Functions', async () => {
+  const def = {
+    StartAt: 'T',
+    States: {
+      T: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        ResultPath: '$',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Caught' }],
+        End: true,
+      },
+      Caught: { Type: 'Pass', Parameters: { 'error.$': '$' }, ResultPath: '$.kept', End: true },
+    },
+  };
+  expect(walkStates(withRootResultPaths(def as never)).map(([, st]) => [st.ResultPath, st.Catch])).toEqual([
+    [undefined, [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }]],
+    ['$.kept', undefined],
+  ]);
+  const ok = await runExecution(def as never, [1], { T: async () => ({ Payload: 2 }) });
+  expect(ok.output).toEqual({ Payload: 2 });
+  const caught = await runExecution(def as never, 'not an object', {
+    T: async () => Promise.reject(Object.assign(new Error('why'), { name: 'Boom' })),
+  });
+  expect(caught.output).toEqual({ Error: 'Boom', Cause: 'why', kept: { error: { Error: 'Boom', Cause: 'why' } } });
 });
