@@ -20,7 +20,6 @@ import { PipelineConfig } from './config';
 import type { BatchOutput, BatchSkippedOutput } from './contracts';
 import { buildInputCheck } from './input-steps';
 import { BatchStates as S, DataPaths, ExecutionStatus, resourceNames, StateMachineIds } from './pipeline-names';
-import { IntegrationErrors } from './aws-errors';
 import {
   failurePath,
   guard,
@@ -29,6 +28,7 @@ import {
   passRoleStatement,
   pipelineStateMachine,
   publishOutput,
+  readDeploymentRecord,
   sagemakerArn,
   scopeTaskPolicies,
   syncRuleStatement,
@@ -86,18 +86,12 @@ export class BatchPipeline extends Construct {
       } satisfies BatchSkippedOutput,
       resultPath: '$.output',
     }).next(new sfn.Succeed(this, S.BatchSkipped, { outputPath: '$.output' }));
-    const readDeployment = new tasks.CallAwsService(this, S.ReadDeployment, {
-      service: 'ssm',
-      action: 'getParameter',
-      parameters: { Name: props.deploymentParameter.parameterName },
-      iamAction: 'ssm:GetParameter',
-      iamResources: [props.deploymentParameter.parameterArn],
-      resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+    const readDeployment = readDeploymentRecord(this, S.ReadDeployment, {
+      parameter: props.deploymentParameter,
       resultPath: '$.deployment',
+      missing: noModel,
+      failure,
     });
-    // Before guard(): its States.ALL catch must come last.
-    readDeployment.addCatch(noModel, { errors: [IntegrationErrors.SsmParameterNotFound], resultPath: sfn.JsonPath.DISCARD });
-    guard(readDeployment, failure);
     const outputUri = `s3://${props.artifactsBucket.bucketName}/batch/{}/{}/`;
     const nameRun = new sfn.Pass(this, S.NameBatchRun, {
       parameters: {

@@ -20,6 +20,12 @@ export interface TrainingInput {
   split?: 'random' | 'temporal';
   testFraction?: number;
   seed?: number;
+  /**
+   * Deploy this registered model version (a model package ARN of the project's group) through the
+   * deployment steps, and do nothing else: the deploy-only entry a rollback and an approval use.
+   * Takes no other key.
+   */
+  deployModelPackage?: string;
 }
 
 /** The keys a training execution's input may have (lambda/validate-input and the pipeline CLI refuse others). */
@@ -30,6 +36,7 @@ export const TRAINING_INPUT_KEYS = [
   'split',
   'testFraction',
   'seed',
+  'deployModelPackage',
 ] as const satisfies readonly (keyof TrainingInput)[];
 // Every field of TrainingInput is listed (a new field fails the type check until it is).
 const _everyTrainingKey: Exclude<keyof TrainingInput, (typeof TRAINING_INPUT_KEYS)[number]> extends never ? true : never = true;
@@ -51,13 +58,19 @@ export interface ValidateInputEvent {
   readonly input: unknown;
 }
 
+/** A deploy-only training input: the one key. */
+export type DeployOnlyInput = Required<Pick<TrainingInput, 'deployModelPackage'>>;
+
 /**
  * The validate-input Lambda's result: the input checked and normalized (Comment dropped,
- * hyperparameter values as strings, `hyperparameters` present, `{}` when none was given). A batch
- * input is `{}`.
+ * hyperparameter values as strings, `hyperparameters` present, `{}` when none was given). A
+ * deploy-only input is `{ deployModelPackage }`; a batch input is `{}`.
  */
 export interface ValidateInputResult {
-  readonly input: (TrainingInput & { readonly hyperparameters: Record<string, string> }) | Record<string, never>;
+  readonly input:
+    | (Omit<TrainingInput, 'deployModelPackage'> & { readonly hyperparameters: Record<string, string> })
+    | DeployOnlyInput
+    | Record<string, never>;
 }
 
 /** What the PrepareData task sends the prepare-data Lambda (the event schema allows more options). */
@@ -101,6 +114,17 @@ export interface PublishReportResult {
   readonly reason: string | null;
 }
 
+/**
+ * The live model when a training execution starts (kept under `$.champion`, null when nothing is
+ * live): read from the deployment record, given to the training job as its `champion` channel.
+ */
+export interface LiveModel {
+  readonly modelPackageArn: string;
+  readonly modelPackageVersion: number;
+  /** Its model artifact (under registry/, which does not expire). */
+  readonly modelDataUrl: string;
+}
+
 /** What the EvaluateGate task sends the evaluate-gate Lambda. */
 export interface GateEvent {
   /** The DescribeTrainingJob result of the `.sync` training task. */
@@ -109,9 +133,18 @@ export interface GateEvent {
   readonly threshold: unknown;
   readonly metricName: string;
   readonly baselineMetricName: string;
+  /** The live model's metric on the same test pairs (`champion_<metric>`). */
+  readonly championMetricName: string;
+  /** The live model the training job evaluated; null on a first run. */
+  readonly champion: LiveModel | null;
+  /** How much worse than the live model the new one may be, relative: a number in [0, 1]. */
+  readonly championTolerance: unknown;
 }
 
-/** What the gate decided (kept under `$.gate`), with the measured values (null when a metric is missing). */
+/**
+ * What the gate decided (kept under `$.gate`), with the three measured values (null when a metric
+ * is missing; championValue also when nothing is live).
+ */
 export interface GateDecision {
   readonly passed: boolean;
   readonly reason: string;
@@ -120,10 +153,68 @@ export interface GateDecision {
   readonly baselineMetricName: string;
   readonly baselineValue: number | null;
   readonly threshold: number;
+  readonly championMetricName: string;
+  readonly championValue: number | null;
+  /** The live model's registry version; null on a first run. */
+  readonly championVersion: number | null;
+  readonly championTolerance: number;
   readonly metrics: Record<string, number>;
 }
 
-/** What both outcomes of a training execution output: the gate's decision, the run and its data. */
+/** SageMaker's ModelApprovalStatus values: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html */
+export type ModelApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
+
+/** The promote-artifacts Lambda's event: copy a run's artifacts under destinationUri. */
+export interface PromoteRequest {
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+  /** The run's report, when it has one. */
+  readonly reportUri: string | null;
+  /** s3://<artifacts>/registry/<runId>/ */
+  readonly destinationUri: string;
+}
+
+/** A registered version's copies under registry/ (kept under `$.artifacts`): the model package names them. */
+export interface RegistryArtifacts {
+  readonly prefix: string;
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+  readonly reportUri: string | null;
+}
+
+/** What the RegisterModel task sends the register-model Lambda. */
+export interface RegisterModelRequest {
+  readonly modelPackageGroupName: string;
+  /** With `manual`, a model that passes the gate waits for a person (PendingManualApproval). */
+  readonly approvalMode: ApprovalMode;
+  readonly gate: GateDecision;
+  /** ClientToken of CreateModelPackage (a retried task registers one version) and the registry/ folder's name. */
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly trainingJobName: string;
+  /** The serving image (the inference specification's container). */
+  readonly image: string;
+  readonly artifacts: RegistryArtifacts;
+  /** What the model was trained on. */
+  readonly rawDataUri: string;
+  readonly dataUri: string;
+  readonly stats: PrepareStats;
+  readonly realtimeInstanceType: string;
+  readonly transformInstanceType: string;
+}
+
+/** What the register-model Lambda returns (kept under `$.registered`). */
+export interface RegisteredModel {
+  readonly modelPackageArn: string;
+  readonly modelPackageVersion: number;
+  readonly modelApprovalStatus: ModelApprovalStatus;
+  /** The model-quality document ModelMetrics references (JSON: metrics and the gate's decision). */
+  readonly qualityUri: string;
+}
+
+/** What every outcome of a training run outputs: the gate's decision, the run, its data and its registry entry. */
 export interface TrainingOutcome extends Omit<GateDecision, 'passed'> {
   readonly trainingJobName: string;
   readonly modelDataUrl: string;
@@ -131,11 +222,19 @@ export interface TrainingOutcome extends Omit<GateDecision, 'passed'> {
   readonly reportUri: string | null;
   readonly endpointName: string;
   readonly stats: PrepareStats;
+  readonly modelPackageArn: string;
+  readonly modelPackageVersion: number;
+  readonly modelApprovalStatus: ModelApprovalStatus;
 }
 
-/** Output of a training execution whose model the gate rejected. */
+/** Output of a training execution whose model the gate rejected (registered Rejected). */
 export interface RejectedOutput extends TrainingOutcome {
   readonly status: typeof ExecutionStatus.Rejected;
+}
+
+/** Output of a training execution whose model passed the gate and waits for a person (approvalMode manual). */
+export interface PendingApprovalOutput extends TrainingOutcome {
+  readonly status: typeof ExecutionStatus.PendingApproval;
 }
 
 /** Output of a training execution that deployed its model. */
@@ -153,71 +252,74 @@ export interface BusyOutput extends TrainingOutcome {
   readonly lockHolder: string;
 }
 
-/** Output of a successful training execution. */
-export type TrainingOutput = RejectedOutput | DeployedOutput | BusyOutput;
+/**
+ * Output of a deploy-only execution (`deployModelPackage`: a rollback or an approval): DEPLOYED,
+ * BUSY (another execution kept the deployment lock for the whole wait) or UNCHANGED (the version
+ * was already live).
+ */
+export interface DeployVersionOutput {
+  readonly status: typeof ExecutionStatus.Deployed | typeof ExecutionStatus.Busy | typeof ExecutionStatus.Unchanged;
+  readonly reason: string;
+  readonly modelPackageArn: string;
+  readonly modelPackageVersion: number;
+  readonly endpointName: string;
+}
+
+/** Output of a successful training execution (a training run, or a deploy-only one). */
+export type TrainingOutput = RejectedOutput | DeployedOutput | BusyOutput | PendingApprovalOutput | DeployVersionOutput;
+
+/** Every field a training execution's output may have, for its readers (the CLI, npm start): any may be missing. */
+export type TrainingOutputFields = Partial<Omit<DeployedOutput, 'status'> & Pick<BusyOutput, 'lockHolder'>> & {
+  readonly status?: TrainingOutput['status'];
+};
 
 /**
- * What the deployment steps deploy (kept under `$.deployRequest`). The training pipeline builds it
- * from its run; any other entry into the same steps (a rollback) builds the same object.
+ * What the deployment steps deploy (kept under `$.deployRequest`): a registered, approved model
+ * version. The training pipeline builds it from its run and registry entry; the deploy-only entry
+ * builds the same object from the model package.
  */
 export interface DeployRequest {
-  /** Names the run's copies: deployed/<runId>/. */
+  /** The training run that produced the version (its registry/<runId>/ copies). */
   readonly runId: string;
+  /** The model created from the package for this deployment, and its endpoint configuration. */
   readonly modelName: string;
   readonly endpointConfigName: string;
+  readonly modelPackageArn: string;
+  readonly modelPackageVersion: number;
   readonly trainingJobName: string;
-  /** The model artifact as training wrote it. */
+  /** The version's model artifact (under registry/, which does not expire). */
   readonly modelDataUrl: string;
   /** users.jsonl for batch recommendations with this model. */
   readonly batchInputUri: string;
-  /** The catalog channel the model was trained with (a prefix). */
+  /** The catalog the model was trained with (a prefix). */
   readonly catalogUri: string;
   readonly metricName: string;
-  readonly value: number;
-  readonly baselineValue: number;
-}
-
-/** The promote-artifacts Lambda's event: copy the artifacts under destinationUri. */
-export interface PromoteRequest {
-  readonly modelDataUrl: string;
-  readonly batchInputUri: string;
-  readonly catalogUri: string;
-  /** s3://<artifacts>/deployed/<runId>/ */
-  readonly destinationUri: string;
-}
-
-/** The copies under deployed/ that the endpoint and the batch pipeline use (kept under `$.deployed`). */
-export interface DeployedArtifacts {
-  readonly prefix: string;
-  readonly modelDataUrl: string;
-  readonly batchInputUri: string;
-  readonly catalogUri: string;
+  readonly value: number | null;
+  readonly baselineValue: number | null;
 }
 
 /** The prune-deployments Lambda's event. */
 export interface PruneRequest {
   readonly endpointName: string;
-  /** Models (with their endpoint configurations and deployed/ copies) kept besides the live one. */
+  /** SageMaker models (with their endpoint configurations) kept besides the live one. */
   readonly keep: number;
   readonly modelPrefix: string;
   readonly endpointConfigPrefix: string;
-  /** s3://<artifacts>/deployed/ */
-  readonly deployedUri: string;
 }
 
 /** What the prune-deployments Lambda deleted. */
 export interface PruneResult {
-  /** Run ids kept (their models, configurations and copies). */
+  /** Deployment ids kept (their models and configurations). */
   readonly kept: string[];
   readonly deletedModels: string[];
   readonly deletedEndpointConfigs: string[];
-  readonly deletedObjects: number;
 }
 
 /**
- * The SSM record of the deployed model, written by the training pipeline (PutParameter: no stack
- * owns it, so stack updates leave it alone) and read by the batch pipeline: the request it deployed
- * (its URIs replaced by the deployed/ copies, which do not expire), the endpoint and when.
+ * The SSM record of the deployed model, written by the deployment steps (PutParameter: no stack
+ * owns it, so stack updates leave it alone) and read by the batch pipeline and, as the champion,
+ * by the next training run: the request it deployed (the registry version and its copies), the
+ * endpoint and when.
  */
 export interface DeploymentRecord extends Omit<DeployRequest, 'runId'> {
   readonly endpointName: string;
@@ -225,6 +327,9 @@ export interface DeploymentRecord extends Omit<DeployRequest, 'runId'> {
   /** ISO date-time. */
   readonly deployedAt: string;
 }
+
+/** How a model that passes the gate is approved: at once (`auto`), or by a person (`manual`). */
+export type ApprovalMode = 'auto' | 'manual';
 
 /** Output of a successful batch execution. */
 export interface BatchOutput {

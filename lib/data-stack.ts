@@ -1,6 +1,6 @@
 /**
  * Storage: the raw-data bucket (retailers' exports), the artifacts bucket (per-run data, models,
- * batch output, and the deployed model's copies) and the access-log bucket both of them log to.
+ * batch output, and the registered model versions' copies) and the access-log bucket both of them log to.
  * Encrypted, private, SSL only, versioned and retained when the stack is deleted (their names are
  * fixed: a re-deployment after `cdk destroy` takes a new bucketSuffix, or the old buckets deleted).
  */
@@ -20,7 +20,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Where retailers upload raw transaction exports. */
   readonly rawBucket: s3.Bucket;
-  /** Run artifacts under `runs/<execution>/data|model/` and `report.html` (expire), batch output under `batch/` (expires), the deployed model's copies under `deployed/<run>/` (kept while in use), the latest report under `reports/`. */
+  /** Run artifacts under `runs/<execution>/data|model/` and `report.html` (expire), batch output under `batch/` (expires), each registered model version's copies under `registry/<run>/` (kept: its model package names them), the latest report under `reports/`. */
   readonly artifactsBucket: s3.Bucket;
   /** Server access logs of the two buckets above. */
   readonly accessLogBucket: s3.Bucket;
@@ -82,11 +82,11 @@ export class DataStack extends Stack {
           expiration: Duration.days(config.batchRetentionDays),
           noncurrentVersionExpiration: Duration.days(7),
         },
-        // Current objects under deployed/ never expire: the endpoint and the batch pipeline use them
-        // (the deployment's prune step deletes the copies of models it deletes).
+        // Current objects under registry/ never expire: the model package versions name them, and
+        // the endpoint and the batch pipeline use the deployed one's.
         {
-          id: 'expire-replaced-deployed-copies',
-          prefix: ArtifactPrefixes.deployed,
+          id: 'expire-replaced-registry-copies',
+          prefix: ArtifactPrefixes.registry,
           noncurrentVersionExpiration: Duration.days(7),
         },
         // reports/latest.html is overwritten by every training run: its old versions go like old runs.

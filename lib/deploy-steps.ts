@@ -1,48 +1,64 @@
 /**
- * The deployment steps, one reusable part: they deploy whatever `$.deployRequest` (a DeployRequest)
- * names, so the training pipeline and any other entry (a rollback) go through the same states.
+ * The deployment steps, one reusable part: they deploy whatever approved model package version
+ * `$.deployRequest` (a DeployRequest) names, so the training pipeline and the deploy-only entry (a
+ * rollback, an approval) go through the same states.
  *
- *   deployment lock (deploy-lock.ts) -> copy the artifacts to deployed/ (they never expire) ->
- *   model -> endpoint configuration -> rollout (endpoint-rollout.ts) -> SSM record -> prune old
- *   models -> release the lock -> next
+ *   deployment lock (deploy-lock.ts) -> already live? -> model from the package -> endpoint
+ *   configuration -> rollout (endpoint-rollout.ts) -> SSM record -> prune old models -> release
+ *   the lock -> next
  *
- * Every failure after the lock is taken releases it before the execution's failure path.
+ * Every failure after the lock is taken releases it before the execution's failure path. A
+ * version the record already names as live is not deployed again (SageMaker may send an approval's
+ * event twice): the lock is released and the execution ends UNCHANGED.
  */
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import type { DeployedArtifacts, DeploymentRecord, Fields, PromoteRequest, PruneRequest, PruneResult } from './contracts';
+import type { DeploymentRecord, Fields, PruneRequest, PruneResult } from './contracts';
 import { DeployLock, releaseDeployLock } from './deploy-lock';
 import { buildEndpointRollout } from './endpoint-rollout';
-import { ArtifactPrefixes, DataPaths, resourceNames, TrainingStates as S, VARIANT_NAME } from './pipeline-names';
+import { DataPaths, resourceNames, TrainingStates as S, VARIANT_NAME } from './pipeline-names';
 import {
   guard,
   instanceType,
   jsonPaths,
   passRoleStatement,
   payloadFields,
-  RuntimeS3Location,
+  readDeploymentRecord,
   sagemakerArn,
   scopeTaskPolicies,
 } from './task-helpers';
 
-const { request, deployed } = DataPaths;
+const { request } = DataPaths;
+
+/**
+ * CreateModel with `Containers: [{ ModelPackageName }]`: the model is the registered version (its
+ * image and artifact), as the Model Registry documents it
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-create-model.html). The
+ * CDK task renders a PrimaryContainer only (its `containers` renders a wrong shape), so the one
+ * container is moved to Containers.
+ */
+class PackageModelTask extends tasks.SageMakerCreateModel {
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
+    const rendered: { Parameters: Record<string, unknown> } = super._renderTask(topLevelQueryLanguage);
+    const { PrimaryContainer, ...params } = rendered.Parameters;
+    rendered.Parameters = { ...params, Containers: [PrimaryContainer] };
+    return rendered;
+  }
+}
 
 /** What the deployment steps need. */
 export interface EndpointDeploymentProps {
   /** Validated configuration. */
   readonly config: PipelineConfig;
-  /** The serving image (same as the training image). */
-  readonly image: tasks.DockerImage;
-  /** Role the model runs with. */
+  /** Role the model runs with (it pulls the version's image and reads its artifact). */
   readonly sagemakerRole: iam.IRole;
   /** SSM parameter recording the deployed model (written here; no stack owns its value). */
   readonly deploymentParameter: ssm.IStringParameter;
@@ -52,11 +68,7 @@ export interface EndpointDeploymentProps {
   readonly lockHolderStateMachineName: string;
   /** Alarms that roll an update back. */
   readonly rollbackAlarms: cloudwatch.IAlarm[];
-  /** Bucket whose deployed/ prefix receives the copies. */
-  readonly artifactsBucket: s3.IBucket;
-  /** Copies the artifacts to deployed/ (lambda/promote-artifacts). */
-  readonly promoteFunction: lambda.IFunction;
-  /** Deletes models, configurations and copies beyond keepModels (lambda/prune-deployments). */
+  /** Deletes models and configurations beyond keepModels (lambda/prune-deployments). */
   readonly pruneFunction: lambda.IFunction;
   /** Where errors go (sets `$.error` first). */
   readonly failure: sfn.IChainable;
@@ -64,6 +76,8 @@ export interface EndpointDeploymentProps {
   readonly next: sfn.IChainable;
   /** The state when another execution kept the lock for the whole wait (`$.lock.Item.holder.S` names it). */
   readonly busy: sfn.IChainable;
+  /** The state when the version is already live (the lock released, nothing changed). */
+  readonly unchanged: sfn.IChainable;
 }
 
 /** Builds the deployment steps; `start` is their first state. */
@@ -77,37 +91,9 @@ export class EndpointDeployment {
     const names = resourceNames(config.projectName);
     const failure = releaseDeployLock(scope, S.ReleaseDeployLockOnFailure, props.lockTable, config.projectName, props.failure);
 
-    const promote = guard(
-      new tasks.LambdaInvoke(scope, S.PromoteArtifacts, {
-        lambdaFunction: props.promoteFunction,
-        payload: sfn.TaskInput.fromObject({
-          modelDataUrl: sfn.JsonPath.stringAt(request('modelDataUrl')),
-          batchInputUri: sfn.JsonPath.stringAt(request('batchInputUri')),
-          catalogUri: sfn.JsonPath.stringAt(request('catalogUri')),
-          destinationUri: sfn.JsonPath.format(
-            `s3://${props.artifactsBucket.bucketName}/${ArtifactPrefixes.deployed}{}/`,
-            sfn.JsonPath.stringAt(request('runId')),
-          ),
-        } satisfies Fields<PromoteRequest, unknown>),
-        retryOnServiceExceptions: false,
-        resultSelector: payloadFields<DeployedArtifacts>({
-          prefix: true,
-          modelDataUrl: true,
-          batchInputUri: true,
-          catalogUri: true,
-        }),
-        resultPath: '$.deployed',
-      }),
-      failure,
-    );
-
-    const createModel = new tasks.SageMakerCreateModel(scope, S.CreateModel, {
+    const createModel = new PackageModelTask(scope, S.CreateModel, {
       modelName: sfn.JsonPath.stringAt(request('modelName')),
-      primaryContainer: new tasks.ContainerDefinition({
-        image: props.image,
-        mode: tasks.Mode.SINGLE_MODEL,
-        modelS3Location: new RuntimeS3Location(deployed('modelDataUrl')),
-      }),
+      primaryContainer: new tasks.ContainerDefinition({ modelPackageName: sfn.JsonPath.stringAt(request('modelPackageArn')) }),
       role: props.sagemakerRole,
       enableNetworkIsolation: true,
       resultPath: sfn.JsonPath.DISCARD,
@@ -150,15 +136,9 @@ export class EndpointDeployment {
         keep: config.keepModels,
         modelPrefix: names.modelPrefix,
         endpointConfigPrefix: names.endpointConfigPrefix,
-        deployedUri: `s3://${props.artifactsBucket.bucketName}/${ArtifactPrefixes.deployed}`,
       } satisfies Fields<PruneRequest, unknown>),
       retryOnServiceExceptions: false,
-      resultSelector: payloadFields<PruneResult>({
-        kept: true,
-        deletedModels: true,
-        deletedEndpointConfigs: true,
-        deletedObjects: true,
-      }),
+      resultSelector: payloadFields<PruneResult>({ kept: true, deletedModels: true, deletedEndpointConfigs: true }),
       resultPath: '$.pruned',
     });
     // Housekeeping: a failure is kept in the execution's data and does not undo the deployment.
@@ -169,10 +149,12 @@ export class EndpointDeployment {
         ...jsonPaths<Omit<DeploymentRecord, 'endpointName'>>({
           modelName: request('modelName'),
           endpointConfigName: request('endpointConfigName'),
+          modelPackageArn: request('modelPackageArn'),
+          modelPackageVersion: request('modelPackageVersion'),
           trainingJobName: request('trainingJobName'),
-          modelDataUrl: deployed('modelDataUrl'),
-          batchInputUri: deployed('batchInputUri'),
-          catalogUri: deployed('catalogUri'),
+          modelDataUrl: request('modelDataUrl'),
+          batchInputUri: request('batchInputUri'),
+          catalogUri: request('catalogUri'),
           metricName: request('metricName'),
           value: request('value'),
           baselineValue: request('baselineValue'),
@@ -203,15 +185,33 @@ export class EndpointDeployment {
     prune.next(release);
 
     const rollout = buildEndpointRollout(scope, { config, rollbackAlarms: props.rollbackAlarms, failure, done: record });
+    // Read under the lock: what is live cannot change until it is released.
+    const current = '$.current.record.modelPackageArn';
+    const alreadyLive = new sfn.Choice(scope, S.AlreadyLive)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent(current),
+          sfn.Condition.stringEqualsJsonPath(current, request('modelPackageArn')),
+        ),
+        releaseDeployLock(scope, S.ReleaseDeployLockUnchanged, props.lockTable, config.projectName, props.unchanged),
+      )
+      .otherwise(createModel);
+    const readLive = readDeploymentRecord(scope, S.ReadLiveRecord, {
+      parameter: props.deploymentParameter,
+      resultPath: '$.current',
+      missing: createModel,
+      failure,
+    });
+    readLive.next(alreadyLive);
     const lock = new DeployLock(scope, {
       config,
       table: props.lockTable,
       holderStateMachineName: props.lockHolderStateMachineName,
       failure: props.failure,
-      acquired: promote,
+      acquired: readLive,
       busy: props.busy,
     });
-    promote.next(createModel).next(createEndpointConfig).next(rollout);
+    createModel.next(createEndpointConfig).next(rollout);
     this.start = lock.start;
   }
 }

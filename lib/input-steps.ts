@@ -1,8 +1,9 @@
 /**
  * The first states of both state machines: the ValidateInput task (lambda/validate-input) checks
- * the execution input before anything else. Then, in the training pipeline, the checked input is
- * merged over the configured defaults and the run's names (job, model, endpoint configuration, S3
- * prefixes) are derived from one UUID and the execution name.
+ * the execution input before anything else. Then, in the training pipeline, a deploy-only input
+ * (`deployModelPackage`) goes to the deploy-only entry; any other is merged over the configured
+ * defaults and the run's names (job, model, endpoint configuration, S3 prefixes) are derived from
+ * one UUID and the execution name.
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -61,6 +62,8 @@ export interface InputStepsProps {
   readonly validateFunction: lambda.IFunction;
   /** Where invalid input goes (sets `$.error` first). */
   readonly failure: sfn.IChainable;
+  /** The deploy-only entry (its input is `{ deployModelPackage }`). */
+  readonly deployOnly: sfn.IChainable;
 }
 
 /** Builds the input steps; returns the first state and the last (NameRun), which the work follows. */
@@ -80,7 +83,7 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         split: config.split,
         testFraction: config.testFraction,
         seed: config.splitSeed,
-      } satisfies Required<Omit<TrainingInput, 'hyperparameters'>>,
+      } satisfies Required<Omit<TrainingInput, 'hyperparameters' | 'deployModelPackage'>>,
       // Kept apart from `defaults`: each JsonMerge below gets its own objects (the local
       // interpreter's JsonMerge mutates its first argument).
       hyperparameters: config.hyperparameters,
@@ -117,6 +120,10 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
       },
     },
   });
-  check.next(applyDefaults).next(mergeInput).next(nameRun);
+  check.next(
+    new sfn.Choice(scope, S.DeployOnly)
+      .when(sfn.Condition.isPresent('$.input.deployModelPackage'), props.deployOnly)
+      .otherwise(applyDefaults.next(mergeInput).next(nameRun)),
+  );
   return { start: check, end: nameRun };
 }

@@ -11,7 +11,8 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
 import { ArtifactPrefixes, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
-import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
+import { modelPackageArns, sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
+import { REGISTRY_KEYS } from '../lambda/promote-artifacts/promote';
 
 /** Acknowledges the remaining findings of the pipeline stack. */
 export function acknowledgeFindings(stack: PipelineStack, projectName: string): void {
@@ -24,10 +25,14 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
   const noResourceLevel = 'Only actions without resource-level permissions use "*":';
 
   const objects = (prefix: string) => id(stack.artifactsBucket.arnForObjects(`${prefix}*`));
-  const { runs, batch, deployed } = ArtifactPrefixes;
+  const { runs, batch, registry } = ArtifactPrefixes;
+  const [, versions] = modelPackageArns(stack, stack.registry.groupName);
   ack(stack.sagemakerRole, [
     [objects(runs), 'SageMaker reads channels and writes models under runs/, one folder per execution.'],
-    [objects(deployed), 'The deployed model and its batch input are read from deployed/<run>/, one folder per deployed run.'],
+    [
+      objects(registry),
+      "Registered versions' models (deployed, or measured as champion) and batch input are read from registry/<run>/, one folder per version.",
+    ],
     [objects(batch), 'Batch transform output goes under batch/<date>/<execution>/.'],
     [id(sagemakerLogGroupArn(stack)), 'SageMaker jobs and endpoints log to groups under /aws/sagemaker/ named per job.'],
     [star, `${noResourceLevel} ecr:GetAuthorizationToken, and cloudwatch:PutMetricData limited to /aws/sagemaker/* namespaces.`],
@@ -38,10 +43,16 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
   ]);
   ack(stack.functions.promoteFunction.role!, [
     [objects(runs), "A run's model, batch input and catalog are read from runs/<execution>/, known only at run time."],
-    [objects(deployed), 'Copies are written to deployed/<run>/, one folder per deployed run.'],
+    [objects(registry), 'Copies are written to registry/<run>/, one folder per registered version.'],
+  ]);
+  ack(stack.functions.registerFunction.role!, [
+    [
+      id(stack.artifactsBucket.arnForObjects(`${registry}*/${REGISTRY_KEYS.quality}`)),
+      "Writes only each version's model-quality document, registry/<run>/model-quality.json.",
+    ],
+    [id(versions), "Creates versions of the project's model package group only; version numbers are SageMaker's."],
   ]);
   ack(stack.functions.pruneFunction.role!, [
-    [objects(deployed), 'Copies of pruned runs are deleted from deployed/<run>/; nothing outside deployed/.'],
     [
       id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
       'Only pipeline models (this prefix) beyond keepModels and not in use are deleted.',
@@ -94,8 +105,21 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
     `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
     "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
   ];
-  const { validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction } = stack.functions;
-  for (const fn of [validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction]) {
+  training.push([
+    id(versions),
+    "DescribeModelPackage and CreateModel of the project's model package group's versions only (the deploy-only entry).",
+  ]);
+  const { validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, registerFunction, pruneFunction } =
+    stack.functions;
+  for (const fn of [
+    validateFunction,
+    prepareFunction,
+    reportFunction,
+    gateFunction,
+    promoteFunction,
+    registerFunction,
+    pruneFunction,
+  ]) {
     training.push(invokeGrant(fn));
   }
   ack(stack.training.stateMachine.role, training);

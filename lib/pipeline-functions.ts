@@ -9,8 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PipelineConfig } from './config';
 import { nodeFunction } from './node-function';
+import { REGISTRY_KEYS } from '../lambda/promote-artifacts/promote';
 import { ArtifactPrefixes, ReportKeys, resourceNames } from './pipeline-names';
-import { sagemakerArn } from './task-helpers';
+import { modelPackageArns, sagemakerArn } from './task-helpers';
 
 /** Object actions on `<bucket>/<prefix>*` for each prefix. */
 export function objectStatement(actions: string[], bucket: s3.IBucket, ...prefixes: string[]): iam.PolicyStatement {
@@ -37,6 +38,8 @@ export interface PipelineFunctionsProps {
   readonly artifactsBucket: s3.IBucket;
   /** Retention of each function's log group. */
   readonly logRetention: logs.RetentionDays;
+  /** The model package group register-model adds versions to. */
+  readonly modelPackageGroupName: string;
 }
 
 /** The pipeline's Lambdas (named as the state machines' props name them). */
@@ -51,6 +54,8 @@ export interface PipelineFunctions {
   readonly reportFunction: lambda.Function;
   /** lambda/promote-artifacts. */
   readonly promoteFunction: lambda.Function;
+  /** lambda/register-model. */
+  readonly registerFunction: lambda.Function;
   /** lambda/prune-deployments. */
   readonly pruneFunction: lambda.Function;
 }
@@ -59,7 +64,7 @@ export interface PipelineFunctions {
 export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsProps): PipelineFunctions {
   const { config, rawBucket, artifactsBucket, logRetention } = props;
   const names = resourceNames(config.projectName);
-  const { runs, deployed } = ArtifactPrefixes;
+  const { runs, registry } = ArtifactPrefixes;
 
   // Checks the execution input it is given: no AWS access at all.
   const validateFunction = nodeFunction(
@@ -90,7 +95,7 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
   );
   const gateFunction = nodeFunction(stack, 'EvaluateGateFunction', 'evaluate-gate', 256, Duration.seconds(30), logRetention);
 
-  // Reads a run's artifacts, writes their copies under deployed/.
+  // Reads a run's artifacts, writes their copies under registry/.
   const promoteFunction = nodeFunction(
     stack,
     'PromoteArtifactsFunction',
@@ -99,10 +104,35 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
     Duration.minutes(5),
     logRetention,
   );
-  promoteFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, deployed));
+  promoteFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, registry));
   promoteFunction.addToRolePolicy(listStatement(artifactsBucket, runs));
-  promoteFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, deployed));
-  // Deletes old models, endpoint configurations and deployed/ copies, never the endpoint.
+  promoteFunction.addToRolePolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, registry));
+
+  // Writes each version's model-quality document and creates the version, in the project's group only.
+  const registerFunction = nodeFunction(
+    stack,
+    'RegisterModelFunction',
+    'register-model',
+    256,
+    Duration.seconds(60),
+    logRetention,
+  );
+  registerFunction.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: [artifactsBucket.arnForObjects(`${registry}*/${REGISTRY_KEYS.quality}`)],
+    }),
+  );
+  registerFunction.addToRolePolicy(
+    new iam.PolicyStatement({
+      // CreateModelPackage authorizes against the group and the new version:
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+      actions: ['sagemaker:CreateModelPackage'],
+      resources: modelPackageArns(stack, props.modelPackageGroupName),
+    }),
+  );
+
+  // Deletes old models and endpoint configurations, never the endpoint.
   const pruneFunction = nodeFunction(
     stack,
     'PruneDeploymentsFunction',
@@ -111,8 +141,6 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
     Duration.minutes(2),
     logRetention,
   );
-  pruneFunction.addToRolePolicy(listStatement(artifactsBucket, deployed));
-  pruneFunction.addToRolePolicy(objectStatement(['s3:DeleteObject'], artifactsBucket, deployed));
   pruneFunction.addToRolePolicy(
     new iam.PolicyStatement({ actions: ['sagemaker:ListModels', 'sagemaker:ListEndpointConfigs'], resources: ['*'] }),
   );
@@ -150,5 +178,5 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
     }),
   );
 
-  return { validateFunction, prepareFunction, gateFunction, reportFunction, promoteFunction, pruneFunction };
+  return { validateFunction, prepareFunction, gateFunction, reportFunction, promoteFunction, registerFunction, pruneFunction };
 }

@@ -3,15 +3,16 @@
  * fields, resource name prefixes and CloudFormation output keys. The local runner (local/) binds
  * its stand-ins to Task states by these names and reads executions' outputs by these fields.
  */
-import { BASELINE_PREFIX, GATE_METRIC, metricName } from '../container/src/metrics/definitions';
 import { REPORT_FILE } from '../container/src/paths';
+import { BASELINE_PREFIX, CHAMPION_PREFIX, GATE_METRIC, metricName } from '../container/src/metrics/definitions';
 import type {
-  DeployedArtifacts,
   DeploymentRecord,
   DeployRequest,
   GateDecision,
   PrepareDataResult,
   PublishReportResult,
+  RegisteredModel,
+  RegistryArtifacts,
 } from './contracts';
 
 /** The first states of both state machines: the execution input checked before anything else. */
@@ -23,17 +24,35 @@ export const InputStates = {
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
   ...InputStates,
+  DeployOnly: 'DeployOnly',
+  // The deploy-only entry (`deployModelPackage`: a rollback or an approval)
+  NameDeployment: 'NameDeployment',
+  DescribeModelPackage: 'DescribeModelPackage',
+  CheckModelPackage: 'CheckModelPackage',
+  ModelPackageNotDeployable: 'ModelPackageNotDeployable',
+  BuildPackageDeployRequest: 'BuildPackageDeployRequest',
+  // A training run
   ApplyDefaults: 'ApplyDefaults',
   MergeInput: 'MergeInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
+  ReadLiveModel: 'ReadLiveModel',
+  LiveModelRegistered: 'LiveModelRegistered',
+  WithChampion: 'WithChampion',
+  WithoutChampion: 'WithoutChampion',
   TrainModel: 'TrainModel',
   PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
-  CheckGate: 'CheckGate',
+  // The registry (registry-steps.ts)
+  PromoteArtifacts: 'PromoteArtifacts',
+  RegisterModel: 'RegisterModel',
+  CheckApproval: 'CheckApproval',
   BuildRejectedOutput: 'BuildRejectedOutput',
   NotifyRejected: 'NotifyRejected',
   ModelRejected: 'ModelRejected',
+  BuildPendingOutput: 'BuildPendingOutput',
+  NotifyPending: 'NotifyPending',
+  AwaitingApproval: 'AwaitingApproval',
   BuildDeployRequest: 'BuildDeployRequest',
   // The deployment lock (deploy-lock.ts)
   InitDeployLock: 'InitDeployLock',
@@ -46,13 +65,22 @@ export const TrainingStates = {
   CountLockWait: 'CountLockWait',
   LockWaitLeft: 'LockWaitLeft',
   WaitForDeployLock: 'WaitForDeployLock',
+  BusyOutcome: 'BusyOutcome',
   BuildBusyOutput: 'BuildBusyOutput',
   NotifyBusy: 'NotifyBusy',
   DeployBusy: 'DeployBusy',
+  BuildVersionBusyOutput: 'BuildVersionBusyOutput',
+  NotifyVersionBusy: 'NotifyVersionBusy',
+  VersionBusy: 'VersionBusy',
   ReleaseDeployLock: 'ReleaseDeployLock',
   ReleaseDeployLockOnFailure: 'ReleaseDeployLockOnFailure',
   // The deployment (deploy-steps.ts, endpoint-rollout.ts)
-  PromoteArtifacts: 'PromoteArtifacts',
+  ReadLiveRecord: 'ReadLiveRecord',
+  AlreadyLive: 'AlreadyLive',
+  ReleaseDeployLockUnchanged: 'ReleaseDeployLockUnchanged',
+  BuildUnchangedOutput: 'BuildUnchangedOutput',
+  NotifyUnchanged: 'NotifyUnchanged',
+  VersionUnchanged: 'VersionUnchanged',
   CreateModel: 'CreateModel',
   CreateEndpointConfig: 'CreateEndpointConfig',
   InitRollout: 'InitRollout',
@@ -76,9 +104,13 @@ export const TrainingStates = {
   BuildRecord: 'BuildRecord',
   RecordDeployment: 'RecordDeployment',
   PruneDeployments: 'PruneDeployments',
+  DeployedOutcome: 'DeployedOutcome',
   BuildDeployedOutput: 'BuildDeployedOutput',
   NotifySuccess: 'NotifySuccess',
   Deployed: 'Deployed',
+  BuildVersionDeployedOutput: 'BuildVersionDeployedOutput',
+  NotifyVersionDeployed: 'NotifyVersionDeployed',
+  VersionDeployed: 'VersionDeployed',
   NotifyFailure: 'NotifyFailure',
   PipelineFailed: 'PipelineFailed',
 } as const;
@@ -113,8 +145,14 @@ export const DataPaths = {
   record: (field: keyof DeploymentRecord) => `$.deployment.record.${field}`,
   /** What the deployment steps are asked to deploy (training pipeline; a deploy-only entry sets the same). */
   request: (field: keyof DeployRequest) => `$.deployRequest.${field}`,
-  /** The copies the endpoint and the batch pipeline use (PromoteArtifacts). */
-  deployed: (field: keyof DeployedArtifacts) => `$.deployed.${field}`,
+  /** The run's copies under registry/ (PromoteArtifacts). */
+  artifacts: (field: keyof RegistryArtifacts) => `$.artifacts.${field}`,
+  /** The run's registry entry (RegisterModel). */
+  registered: (field: keyof RegisteredModel) => `$.registered.${field}`,
+  /** What the training job is given: its channels, and the live model it measures (null on a first run). */
+  jobInput: (field: 'channels' | 'champion') => `$.jobInput.${field}`,
+  /** The deployment record read when a run starts (training pipeline: the champion). */
+  liveRecord: (field: keyof DeploymentRecord) => `$.live.record.${field}`,
 } as const;
 
 /** Task state Resource ARNs (what the local runner binds to). */
@@ -124,6 +162,7 @@ export const TaskResources = {
   createModel: 'arn:aws:states:::sagemaker:createModel',
   createEndpointConfig: 'arn:aws:states:::sagemaker:createEndpointConfig',
   createEndpoint: 'arn:aws:states:::sagemaker:createEndpoint',
+  describeModelPackage: 'arn:aws:states:::aws-sdk:sagemaker:describeModelPackage',
   describeEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint',
   updateEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:updateEndpoint',
   deleteEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint',
@@ -165,6 +204,8 @@ export const PipelineErrors = {
   EndpointNotReady: 'EndpointNotReady',
   /** UpdateRollbackFailed or OutOfService: SageMaker needs a person to look at the endpoint. */
   EndpointNeedsAttention: 'EndpointNeedsAttention',
+  /** A deploy-only execution named a model package that is not an Approved version of the project's group. */
+  ModelPackageNotDeployable: 'ModelPackageNotDeployable',
 } as const;
 
 /** Values of the `status` field of a finished execution's output. */
@@ -173,6 +214,10 @@ export const ExecutionStatus = {
   Rejected: 'REJECTED',
   /** The gate passed, but another execution held the deployment lock for the whole wait. */
   Busy: 'BUSY',
+  /** The gate passed and the version waits for a person to approve it (approvalMode manual). */
+  PendingApproval: 'PENDING_APPROVAL',
+  /** A deploy-only execution found its version already live: nothing was changed. */
+  Unchanged: 'UNCHANGED',
   BatchCompleted: 'COMPLETED',
   /** No model has been deployed yet: nothing to do, nothing wrong. */
   BatchSkipped: 'SKIPPED',
@@ -181,10 +226,45 @@ export const ExecutionStatus = {
 /** The production variant every endpoint configuration uses. */
 export const VARIANT_NAME = 'AllTraffic';
 
-/** Name of the gate's model metric and its popularity-baseline twin at K. */
-export function gateMetricNames(k: number): { metric: string; baseline: string } {
+/** Name of the gate's model metric, its popularity-baseline twin and the live model's, at K. */
+export function gateMetricNames(k: number): { metric: string; baseline: string; champion: string } {
   const metric = metricName(GATE_METRIC, k);
-  return { metric, baseline: BASELINE_PREFIX + metric };
+  return { metric, baseline: BASELINE_PREFIX + metric, champion: CHAMPION_PREFIX + metric };
+}
+
+/** SageMaker's approval statuses of a model package version. */
+export const ApprovalStatus = {
+  Approved: 'Approved',
+  Rejected: 'Rejected',
+  PendingManualApproval: 'PendingManualApproval',
+} as const;
+
+/**
+ * Keys of a model package's CustomerMetadataProperties that the register-model Lambda writes and
+ * the deploy-only entry reads back (values are strings: numbers and null as JSON). Metadata values
+ * may hold only letters, digits, spaces and `_.:/=+-@`, at most 256 characters:
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackage.html
+ */
+export const PackageMetadata = {
+  runId: 'runId',
+  trainingJobName: 'trainingJobName',
+  batchInputUri: 'batchInputUri',
+  catalogUri: 'catalogUri',
+  metricName: 'metricName',
+  value: 'value',
+  baselineValue: 'baselineValue',
+  championValue: 'championValue',
+  championVersion: 'championVersion',
+  gateDecision: 'gateDecision',
+} as const;
+
+/**
+ * The project's model package group (its versions are the registered models). Like the buckets it
+ * outlives `cdk destroy` (the registry is the models' history), so its name carries the optional
+ * bucketSuffix: a re-deployment with a new suffix gets a new group.
+ */
+export function modelPackageGroupName(projectName: string, suffix?: string): string {
+  return `${projectName}-models${suffix ? `-${suffix}` : ''}`;
 }
 
 /** Resource names derived from the project name (resource-level IAM scoping relies on them). */
@@ -221,14 +301,15 @@ export function bucketNames(projectName: string, account: string, region: string
 
 /**
  * Prefixes of the artifacts bucket. runs/ and batch/ expire (runRetentionDays, batchRetentionDays);
- * deployed/ holds the copies the endpoint and the batch pipeline use and never expires: old copies
- * are deleted with their models (keepModels). reports/ holds the latest run's report, overwritten
- * by each run (its old versions expire like runs).
+ * registry/<runId>/ holds each registered model version's copies (model, batch input, catalog,
+ * report, model-quality document), which its model package names, the endpoint and the batch
+ * pipeline use, and which never expire. reports/ holds the latest run's report, overwritten by
+ * each run (its old versions expire like runs).
  */
 export const ArtifactPrefixes = {
   runs: 'runs/',
   batch: 'batch/',
-  deployed: 'deployed/',
+  registry: 'registry/',
   reports: 'reports/',
 } as const;
 
@@ -249,6 +330,7 @@ export const StackOutputs = {
   DeploymentParameterName: 'DeploymentParameterName',
   NotificationTopicArn: 'NotificationTopicArn',
   EndpointName: 'EndpointName',
+  ModelPackageGroupName: 'ModelPackageGroupName',
 } as const;
 
 /** Construct ids of the state machines: their logical ids start with these. */

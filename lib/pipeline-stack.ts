@@ -20,6 +20,7 @@ import { PipelineConfig } from './config';
 import { startFirstTraining } from './first-run';
 import { Monitoring } from './monitoring';
 import { PROJECT_ROOT } from './project-root';
+import { ModelRegistry } from './model-registry';
 import { createNotifications } from './notifications';
 import { buildPipelineFunctions, listStatement, objectStatement, type PipelineFunctions } from './pipeline-functions';
 import { ArtifactPrefixes, bucketNames, resourceNames, StackOutputs } from './pipeline-names';
@@ -69,6 +70,8 @@ export class PipelineStack extends Stack {
   readonly functions: PipelineFunctions;
   /** The training image. */
   readonly image: ecrAssets.DockerImageAsset;
+  /** The model package group (and, in manual approval mode, the rule that deploys approved versions). */
+  readonly registry: ModelRegistry;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -85,17 +88,17 @@ export class PipelineStack extends Stack {
       platform: ecrAssets.Platform.LINUX_AMD64,
       outputs: IMAGE_OUTPUTS,
     }));
-    const { runs, batch, deployed } = ArtifactPrefixes;
+    const { runs, batch, registry } = ArtifactPrefixes;
 
     this.sagemakerRole = new iam.Role(this, 'SageMakerExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Training jobs, models and transform jobs of the recommender pipeline',
     });
-    // Channels are read from runs/, the deployed model and batch input from deployed/; models are
-    // written to runs/, batch output to batch/.
-    this.sagemakerRole.addToPolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, deployed));
+    // Channels are read from runs/, the registered versions' models (deployed, or the champion
+    // channel) and batch input from registry/; models are written to runs/, batch output to batch/.
+    this.sagemakerRole.addToPolicy(objectStatement(['s3:GetObject'], artifactsBucket, runs, registry));
     this.sagemakerRole.addToPolicy(objectStatement(['s3:PutObject', 's3:AbortMultipartUpload'], artifactsBucket, runs, batch));
-    this.sagemakerRole.addToPolicy(listStatement(artifactsBucket, runs, deployed));
+    this.sagemakerRole.addToPolicy(listStatement(artifactsBucket, runs, registry));
     image.repository.grantPull(this.sagemakerRole);
     this.sagemakerRole.addToPolicy(
       new iam.PolicyStatement({
@@ -123,7 +126,14 @@ export class PipelineStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const functions = (this.functions = buildPipelineFunctions(this, { config, rawBucket, artifactsBucket, logRetention }));
+    this.registry = new ModelRegistry(this, 'ModelRegistry', { config });
+    const functions = (this.functions = buildPipelineFunctions(this, {
+      config,
+      rawBucket,
+      artifactsBucket,
+      logRetention,
+      modelPackageGroupName: this.registry.groupName,
+    }));
 
     const monitoring = new Monitoring(this, 'Monitoring', { config, topic: this.topic, artifactsBucket });
     const rollbackAlarms = [monitoring.endpoint5xxAlarm, monitoring.endpointLatencyAlarm];
@@ -154,8 +164,12 @@ export class PipelineStack extends Stack {
       topic: this.topic,
       deploymentParameter: this.deploymentParameter,
       rollbackAlarms,
+      modelPackageGroupName: this.registry.groupName,
       logGroup: logGroup('TrainingPipelineLogs', names.trainingStateMachine),
     });
+    // The state machine describes versions, and creates models from them, only once the group exists.
+    this.training.stateMachine.node.addDependency(this.registry.group);
+    this.registry.deployOnApproval(this.training.stateMachine);
     this.batch = new BatchPipeline(this, 'BatchRecommendations', {
       config,
       artifactsBucket,
@@ -209,5 +223,6 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, StackOutputs.DeploymentParameterName, { value: this.deploymentParameter.parameterName });
     new CfnOutput(this, StackOutputs.NotificationTopicArn, { value: this.topic.topicArn });
     new CfnOutput(this, StackOutputs.EndpointName, { value: config.endpointName });
+    new CfnOutput(this, StackOutputs.ModelPackageGroupName, { value: this.registry.groupName });
   }
 }

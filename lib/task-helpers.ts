@@ -8,11 +8,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Fields } from './contracts';
 import { ROLE_TAG } from './pipeline-names';
-import { THROTTLING_ERRORS } from './aws-errors';
+import { IntegrationErrors, THROTTLING_ERRORS } from './aws-errors';
 
 /** Retries throttling and transient errors with backoff, then catches everything into `failure`. */
 export function guard<T extends sfn.TaskStateBase>(
@@ -43,6 +44,15 @@ export function scopeTaskPolicies(task: sfn.TaskStateBase, statements: iam.Polic
 /** arn:aws:sagemaker:<region>:<account>:<resource>/<name> in the stack's account and region. */
 export function sagemakerArn(scope: Stack, resource: string, name: string): string {
   return scope.formatArn({ service: 'sagemaker', resource, resourceName: name });
+}
+
+/**
+ * The model package group and its versions (`model-package-group/<group>`,
+ * `model-package/<group>/<version>`; SageMaker writes the names in lower case in ARNs).
+ */
+export function modelPackageArns(scope: Stack, groupName: string): [group: string, versions: string] {
+  const group = groupName.toLowerCase();
+  return [sagemakerArn(scope, 'model-package-group', group), sagemakerArn(scope, 'model-package', `${group}/*`)];
 }
 
 /** iam:PassRole of the SageMaker execution role, only to SageMaker. */
@@ -189,4 +199,34 @@ export function pipelineStateMachine(scope: Construct, props: PipelineStateMachi
   (machine.node.defaultChild as sfn.CfnStateMachine).overrideLogicalId(`${props.logicalIdPrefix}StateMachine`);
   Tags.of(machine).add(ROLE_TAG, props.role);
   return machine;
+}
+
+/**
+ * GetParameter of the deployment record, parsed (`<resultPath>.record` is a DeploymentRecord).
+ * Before the first deployment there is none: ParameterNotFound goes to `missing` (the execution's
+ * data unchanged); any other error to `failure`. The batch pipeline, the champion of a training
+ * run and the deployment steps' "already live" check read it this one way.
+ */
+export function readDeploymentRecord(
+  scope: Construct,
+  id: string,
+  props: {
+    readonly parameter: ssm.IStringParameter;
+    readonly resultPath: string;
+    readonly missing: sfn.IChainable;
+    readonly failure: sfn.IChainable;
+  },
+): tasks.CallAwsService {
+  const read = new tasks.CallAwsService(scope, id, {
+    service: 'ssm',
+    action: 'getParameter',
+    parameters: { Name: props.parameter.parameterName },
+    iamAction: 'ssm:GetParameter',
+    iamResources: [props.parameter.parameterArn],
+    resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+    resultPath: props.resultPath,
+  });
+  // Before guard(): its States.ALL catch must come last.
+  read.addCatch(props.missing, { errors: [IntegrationErrors.SsmParameterNotFound], resultPath: sfn.JsonPath.DISCARD });
+  return guard(read, props.failure);
 }

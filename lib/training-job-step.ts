@@ -1,7 +1,10 @@
 /**
  * The training pipeline's TrainModel task: a SageMaker training job (`.sync`) of the in-repo image
- * over the prepared channels, network-isolated, with the container's metric definitions, optional
- * managed spot capacity, and a role scoped to the pipeline's training jobs.
+ * over the prepared channels (and, when a model is live, the `champion` channel holding its
+ * model.tar.gz), network-isolated, with the container's metric definitions, optional managed spot
+ * capacity, and a role scoped to the pipeline's training jobs. The channel list is data
+ * (`$.jobInput.channels`, champion-steps.ts builds it with trainingChannels()): a channel cannot be
+ * left out of a fixed list, and SageMaker refuses a channel whose prefix holds no object.
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,7 +25,28 @@ import {
   syncRuleStatement,
 } from './task-helpers';
 
-const { prepared } = DataPaths;
+const { prepared, jobInput } = DataPaths;
+
+/**
+ * The training job's InputDataConfig as Pass-state parameters: the prepared channels, and the
+ * champion channel when `championUri` (a JSONPath to the live model's artifact) is given. One
+ * object as a channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
+ */
+export function trainingChannels(championUri?: string): Record<string, unknown>[] {
+  const channel = (name: string, path: string, contentType: string) => ({
+    ChannelName: name,
+    DataSource: { S3DataSource: { 'S3Uri.$': path, S3DataType: 'S3Prefix' } },
+    ContentType: contentType,
+    InputMode: 'File',
+  });
+  return [
+    channel(CHANNELS.training, prepared('trainingUri'), 'text/csv'),
+    channel(CHANNELS.testing, prepared('testingUri'), 'text/csv'),
+    channel(CHANNELS.catalog, prepared('catalogUri'), 'text/csv'),
+    channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
+    ...(championUri ? [channel(CHANNELS.champion, championUri, 'application/x-gzip')] : []),
+  ];
+}
 
 /** What the training job task needs. */
 export interface TrainingJobStepProps {
@@ -36,7 +60,7 @@ export interface TrainingJobStepProps {
   readonly failure: sfn.IChainable;
 }
 
-/** A training job task that can ask for managed spot capacity (the CDK task has no such prop). */
+/** A training job task whose channels are data, and that can ask for managed spot capacity (the CDK task has no such props). */
 class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
   constructor(
     scope: Construct,
@@ -49,24 +73,19 @@ class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
 
   protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
     const rendered: { Parameters: Record<string, unknown> } = super._renderTask(topLevelQueryLanguage);
-    if (this.spotMaxWait === undefined) return rendered;
     const params = rendered.Parameters;
+    params['InputDataConfig.$'] = jobInput('channels');
+    if (this.spotMaxWait === undefined) return rendered;
     params.EnableManagedSpotTraining = true;
     params.StoppingCondition = { ...(params.StoppingCondition as object), MaxWaitTimeInSeconds: this.spotMaxWait };
     return rendered;
   }
 }
 
-/** The TrainModel task (reads `$.run`, `$.prepared` and `$.hyperparameters`, writes `$.training`). */
+/** The TrainModel task (reads `$.run`, `$.jobInput.channels` and `$.hyperparameters`, writes `$.training`). */
 export function buildTrainingJob(scope: Construct, props: TrainingJobStepProps): tasks.SageMakerCreateTrainingJob {
   const { config } = props;
   const stack = Stack.of(scope);
-  const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
-    channelName: name,
-    contentType,
-    inputMode: tasks.InputMode.FILE,
-    dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
-  });
   const train = new TrainingJobTask(
     scope,
     S.TrainModel,
@@ -84,13 +103,6 @@ export function buildTrainingJob(scope: Construct, props: TrainingJobStepProps):
         sfn.JsonPath.objectAt('$.hyperparameters'),
         sfn.JsonPath.objectAt('$.run.hyperparameters'),
       ) as unknown as Record<string, string>,
-      inputDataConfig: [
-        channel(CHANNELS.training, prepared('trainingUri')),
-        channel(CHANNELS.testing, prepared('testingUri')),
-        channel(CHANNELS.catalog, prepared('catalogUri')),
-        // One object as the channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
-        channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
-      ],
       outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
       resourceConfig: {
         instanceCount: 1,

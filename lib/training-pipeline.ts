@@ -1,8 +1,11 @@
 /**
  * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare ->
- * train (training-job-step.ts) -> report (report-step.ts) -> gate -> deploy (deploy-steps.ts:
- * lock, rollout, record) -> notify (training-outcomes.ts). Names of states, errors and outputs come
- * from pipeline-names.ts, the shapes of stage results from contracts.ts.
+ * the live model as champion (champion-steps.ts) -> train (training-job-step.ts) -> report
+ * (report-step.ts) -> gate (threshold, baseline, champion) -> Model Registry (registry-steps.ts:
+ * copies, version, approval status) -> deploy an approved version (deploy-steps.ts: lock, model
+ * from the package, rollout, record) -> notify (training-outcomes.ts). A deploy-only input skips
+ * to the deployment (deploy-only-steps.ts). Names of states, errors and outputs come from
+ * pipeline-names.ts, the shapes of stage results from contracts.ts.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,9 +21,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
+import { buildChampionSteps } from './champion-steps';
 import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
+import { buildDeployOnlySteps } from './deploy-only-steps';
 import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildRegistrySteps } from './registry-steps';
 import { buildReportStep } from './report-step';
 import {
   DataPaths,
@@ -34,7 +40,7 @@ import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } fr
 import { buildTrainingJob } from './training-job-step';
 import { buildTrainingOutcomes } from './training-outcomes';
 
-const { prepared, gate: gateResult } = DataPaths;
+const { gate: gateResult, artifacts, registered, jobInput } = DataPaths;
 
 /** Properties of the training pipeline. */
 export interface TrainingPipelineProps {
@@ -56,8 +62,12 @@ export interface TrainingPipelineProps {
   readonly gateFunction: lambda.IFunction;
   /** The publish-report Lambda (copies the run's report out of the training output). */
   readonly reportFunction: lambda.IFunction;
-  /** Copies a deployed model's artifacts to deployed/ (lambda/promote-artifacts). */
+  /** Copies a run's artifacts to registry/ (lambda/promote-artifacts). */
   readonly promoteFunction: lambda.IFunction;
+  /** Registers each trained model in the model package group (lambda/register-model). */
+  readonly registerFunction: lambda.IFunction;
+  /** The project's model package group (the Model Registry). */
+  readonly modelPackageGroupName: string;
   /** Deletes models beyond keepModels (lambda/prune-deployments). */
   readonly pruneFunction: lambda.IFunction;
   /** Table holding the deployment lock. */
@@ -92,12 +102,33 @@ export class TrainingPipeline extends Construct {
       'Training pipeline',
     );
 
+    const outcomes = buildTrainingOutcomes(this, { config, topic: props.topic, failure });
+    const deployment = new EndpointDeployment(this, {
+      config,
+      sagemakerRole: props.sagemakerRole,
+      deploymentParameter: props.deploymentParameter,
+      lockTable: props.lockTable,
+      lockHolderStateMachineName: names.trainingStateMachine,
+      rollbackAlarms: props.rollbackAlarms,
+      pruneFunction: props.pruneFunction,
+      failure,
+      next: outcomes.deployed,
+      busy: outcomes.busy,
+      unchanged: outcomes.unchanged,
+    });
+
     const input = buildInputSteps(this, {
       config,
       rawBucket: props.rawBucket,
       artifactsBucket: props.artifactsBucket,
       validateFunction: props.validateFunction,
       failure,
+      deployOnly: buildDeployOnlySteps(this, {
+        config,
+        modelPackageGroupName: props.modelPackageGroupName,
+        failure,
+        deploy: deployment.start,
+      }),
     });
 
     const prepare = guard(
@@ -128,6 +159,7 @@ export class TrainingPipeline extends Construct {
     prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
     const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
+    const champion = buildChampionSteps(this, { deploymentParameter: props.deploymentParameter, failure, next: train });
 
     const publishReport = buildReportStep(this, {
       reportFunction: props.reportFunction,
@@ -143,6 +175,9 @@ export class TrainingPipeline extends Construct {
           threshold: sfn.JsonPath.objectAt('$.args.threshold'),
           metricName: gateNames.metric,
           baselineMetricName: gateNames.baseline,
+          championMetricName: gateNames.champion,
+          champion: sfn.JsonPath.objectAt(jobInput('champion')),
+          championTolerance: config.championTolerance,
         } satisfies Fields<GateEvent, unknown>),
         retryOnServiceExceptions: false,
         resultSelector: payloadFields<GateDecision>({
@@ -153,6 +188,10 @@ export class TrainingPipeline extends Construct {
           baselineMetricName: true,
           baselineValue: true,
           threshold: true,
+          championMetricName: true,
+          championValue: true,
+          championVersion: true,
+          championTolerance: true,
           metrics: true,
         }),
         resultPath: '$.gate',
@@ -160,50 +199,40 @@ export class TrainingPipeline extends Construct {
       failure,
     );
 
-    const { rejected, deployed, busy } = buildTrainingOutcomes(this, { config, topic: props.topic, failure });
-
     const deployRequest = new sfn.Pass(this, S.BuildDeployRequest, {
       parameters: jsonPaths<DeployRequest>({
         runId: '$.run.id',
         modelName: '$.run.modelName',
         endpointConfigName: '$.run.endpointConfigName',
+        modelPackageArn: registered('modelPackageArn'),
+        modelPackageVersion: registered('modelPackageVersion'),
         trainingJobName: '$.run.trainingJobName',
-        modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
-        batchInputUri: prepared('batchInputUri'),
-        catalogUri: prepared('catalogUri'),
+        modelDataUrl: artifacts('modelDataUrl'),
+        batchInputUri: artifacts('batchInputUri'),
+        catalogUri: artifacts('catalogUri'),
         metricName: gateResult('metricName'),
         value: gateResult('value'),
         baselineValue: gateResult('baselineValue'),
       }),
       resultPath: '$.deployRequest',
     });
-    const deployment = new EndpointDeployment(this, {
-      config,
-      image,
-      sagemakerRole: props.sagemakerRole,
-      deploymentParameter: props.deploymentParameter,
-      lockTable: props.lockTable,
-      lockHolderStateMachineName: names.trainingStateMachine,
-      rollbackAlarms: props.rollbackAlarms,
-      artifactsBucket: props.artifactsBucket,
-      promoteFunction: props.promoteFunction,
-      pruneFunction: props.pruneFunction,
-      failure,
-      next: deployed,
-      busy,
-    });
     deployRequest.next(deployment.start);
 
-    input.end
-      .next(prepare)
-      .next(train)
-      .next(publishReport)
-      .next(gate)
-      .next(
-        new sfn.Choice(this, S.CheckGate)
-          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deployRequest)
-          .otherwise(rejected),
-      );
+    const registry = buildRegistrySteps(this, {
+      config,
+      artifactsBucket: props.artifactsBucket,
+      promoteFunction: props.promoteFunction,
+      registerFunction: props.registerFunction,
+      modelPackageGroupName: props.modelPackageGroupName,
+      imageUri: props.image.imageUri,
+      failure,
+      approved: deployRequest,
+      pending: outcomes.pending,
+      rejected: outcomes.rejected,
+    });
+
+    input.end.next(prepare).next(champion);
+    train.next(publishReport).next(gate).next(registry);
 
     this.stateMachine = pipelineStateMachine(this, {
       name: names.trainingStateMachine,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { IntegrationErrors } from '../lib/aws-errors';
 import type { LocalDynamoDb } from './dynamodb';
+import type { LocalEventBridge } from './eventbridge';
 import { TaskError, UnsupportedResourceError } from './errors';
 import type { LocalExecutions } from './executions';
 import type { LocalLambdas } from './lambdas';
@@ -23,6 +24,8 @@ export interface LocalServices {
   readonly dynamodb: LocalDynamoDb;
   /** The environment's executions (DescribeExecution). */
   readonly executions: LocalExecutions;
+  /** EventBridge: the templates' rules, fed by the SageMaker stand-in's events. */
+  readonly events: LocalEventBridge;
   readonly recorder: CallRecorder;
 }
 
@@ -75,6 +78,7 @@ function sageMakerImpl(s: LocalServices, action: string): Impl | undefined {
     updateEndpoint: (i) => sm.hosting.updateEndpoint(i),
     deleteEndpoint: (i) => sm.hosting.deleteEndpoint(i),
     describeEndpoint: (i) => sm.hosting.describeEndpoint(i),
+    describeModelPackage: (i) => sm.registry.describeModelPackage(i),
     'createTransformJob.sync': (i) => sm.transform.runSync(i),
   };
   return table[action];

@@ -10,6 +10,8 @@ export const USAGE = `usage: npm start -- [options]
   --rows N                   size of the generated dataset (default 1,067,371 lines)
   --threshold X              gate threshold for the model's precision@10 (default: the stack's, 0.05)
   --hyperparameters k=v,...  training hyperparameters (strings), e.g. epochs=20,factors=32
+  --runs N                   training executions one after another (default 1): each later one measures
+                             the live model as its champion, registers a new version and deploys it or not
   --keep-serving             leave the endpoint up after the run, print curl examples, stop on Ctrl-C
   --workdir DIR              work directory (default .local/)
   --verbose                  print every container and Lambda log line
@@ -21,6 +23,7 @@ export interface CliOptions {
   readonly rows?: number;
   readonly threshold?: number;
   readonly hyperparameters?: Record<string, string>;
+  readonly runs: number;
   readonly keepServing: boolean;
   readonly workdir: string;
   readonly verbose: boolean;
@@ -52,6 +55,7 @@ export function parseOptions(argv: string[]): CliOptions {
     rows: { type: 'string' },
     threshold: { type: 'string' },
     hyperparameters: { type: 'string' },
+    runs: { type: 'string' },
     'keep-serving': { type: 'boolean', default: false },
     workdir: { type: 'string', default: '.local' },
     verbose: { type: 'boolean', default: false },
@@ -59,6 +63,7 @@ export function parseOptions(argv: string[]): CliOptions {
   });
   const threshold = numberOption(values.threshold, 'threshold', { atLeast: 0, atMost: 1 });
   const rows = numberOption(values.rows, 'rows', { integer: true, atLeast: 1 });
+  const runs = numberOption(values.runs, 'runs', { integer: true, atLeast: 1, atMost: 20 }) ?? 1;
   if (values.input !== undefined) {
     const kind = statSync(values.input, { throwIfNoEntry: false });
     if (!kind) throw new UsageError(`--input: ${values.input} does not exist`);
@@ -71,6 +76,7 @@ export function parseOptions(argv: string[]): CliOptions {
     rows,
     threshold,
     hyperparameters: values.hyperparameters ? parseHyperparameters(values.hyperparameters) : undefined,
+    runs,
     keepServing: values['keep-serving'],
     workdir: path.resolve(values.workdir),
     verbose: values.verbose,

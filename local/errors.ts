@@ -37,7 +37,7 @@ export class LambdaNotFoundError extends NamedError {
   }
 }
 
-export { TarFormatError } from '../lambda/shared/errors';
+export { TarFormatError } from '../container/src/model/errors';
 
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}

@@ -31,6 +31,7 @@ async function run(opts: CliOptions, write: (line: string) => void): Promise<num
     generate: opts.rows ? { rows: opts.rows } : undefined,
     threshold: opts.threshold,
     hyperparameters: opts.hyperparameters,
+    runs: opts.runs,
     keepServing: opts.keepServing,
     log: (m) => write(`  ${m}`),
     onContainerLine: (source, line) => {
@@ -61,10 +62,10 @@ async function run(opts: CliOptions, write: (line: string) => void): Promise<num
     await result.pipeline.stop();
   } else if (ep?.url) write('(the endpoint stopped with the run; --keep-serving leaves it up)');
   write(result.summaryPath);
-  return result.summary.status === 'FAILED' ? 1 : 0;
+  return result.summary.runs.some((r) => r.status === 'FAILED') ? 1 : 0;
 }
 
-/** Exit codes: 0 deployed or rejected, 1 failed, 2 bad command line. */
+/** Exit codes: 0 every training execution ended (deployed, rejected, ...), 1 one failed, 2 bad command line. */
 export async function main(argv: string[]): Promise<number> {
   let opts: CliOptions;
   try {

@@ -22,6 +22,7 @@ import {
 import { checkWorkdir } from './cli';
 import { LocalDynamoDb } from './dynamodb';
 import { DefinitionError } from './errors';
+import { LocalEventBridge } from './eventbridge';
 import { LocalExecutions } from './executions';
 import { LocalLambdas } from './lambdas';
 import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from './processes';
@@ -106,15 +107,25 @@ export class LocalPipeline {
     const s3 = await startLocalS3({ buckets: app.buckets, directory: path.join(workdir, 's3') });
     log(`S3 API (s3rver) on ${s3.endpoint}, buckets: ${app.buckets.join(', ')}`);
     const recorder = new CallRecorder();
-    const sagemaker = new LocalSageMaker({
-      s3: s3.client,
-      workdir,
-      container: options.container ?? defaultContainerCommand(),
-      region: REGION,
-      account: ACCOUNT,
-      log,
-      onContainerLine: options.onContainerLine,
+    const sagemaker = new LocalSageMaker(
+      {
+        s3: s3.client,
+        workdir,
+        container: options.container ?? defaultContainerCommand(),
+        region: REGION,
+        account: ACCOUNT,
+        log,
+        onContainerLine: options.onContainerLine,
+      },
+      app.modelPackageGroups,
+    );
+    // Targets are executions of this environment's state machines (the pipeline, once it exists).
+    let pipeline: LocalPipeline | undefined;
+    const events = new LocalEventBridge(app.rules, (arn, input) => {
+      log(`EventBridge: starting ${arn.split(':').pop()} with ${JSON.stringify(input)}`);
+      return pipeline!.runStateMachine(arn, input);
     });
+    sagemaker.registry.onStateChange((event) => events.put(event as unknown as Record<string, unknown>));
     const services: LocalServices = {
       sagemaker,
       lambdas: new LocalLambdas(
@@ -127,9 +138,11 @@ export class LocalPipeline {
       sns: new LocalSns(recorder),
       dynamodb: new LocalDynamoDb(app.tables),
       executions: new LocalExecutions(),
+      events,
       recorder,
     };
-    return new LocalPipeline(options, app, s3, services);
+    pipeline = new LocalPipeline(options, app, s3, services);
+    return pipeline;
   }
 
   /** The raw-data URI the training definition uses when the input names none (an s3:// csv/xlsx literal). */
@@ -194,6 +207,15 @@ export class LocalPipeline {
   /** One training execution; onProgress sees this execution's events only. */
   runTraining(input: unknown = {}, onProgress?: (e: ProgressEvent) => void): Promise<ExecutionResult> {
     return this.run('training', input, onProgress);
+  }
+
+  /** An execution of the state machine with this ARN (an EventBridge target). */
+  runStateMachine(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+    const which = (['training', 'batch'] as const).find(
+      (w) => findStateMachine(this.app, w) && this.stateMachineArn(w) === stateMachineArn,
+    );
+    if (!which) throw new DefinitionError(`no state machine ${stateMachineArn} in the synthesized app`);
+    return this.run(which, input);
   }
 
   hasBatch(): boolean {

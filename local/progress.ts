@@ -1,7 +1,15 @@
 /** Progress lines for the console: state name, elapsed time and the key figures a state produced. */
 import { readableCause } from '../lib/cli/cause';
 import { metricsByName } from '../lambda/evaluate-gate/decide';
-import type { DeployedArtifacts, FinalMetric, GateDecision, PrepareDataResult, PruneResult } from '../lib/contracts';
+import type {
+  FinalMetric,
+  GateDecision,
+  LiveModel,
+  PrepareDataResult,
+  PruneResult,
+  RegisteredModel,
+  RegistryArtifacts,
+} from '../lib/contracts';
 import type { ProgressEvent } from './stepfunctions';
 
 type Out = Record<string, unknown>;
@@ -16,19 +24,29 @@ export function describeNewFields(fields: Out): string {
     parts.push(
       `${prepared.stats.rowsRead} rows -> ${prepared.stats.users} customers, ${prepared.stats.items} items, ${prepared.stats.pairs} pairs`,
     );
+  const jobInput = fields.jobInput as { champion?: LiveModel | null } | undefined;
+  if (jobInput && 'champion' in jobInput)
+    parts.push(
+      jobInput.champion ? `champion: the live model, version ${jobInput.champion.modelPackageVersion}` : 'no model is live yet',
+    );
   const training = fields.training as Out | undefined;
   if (training?.TrainingJobName) {
     const m = metricsByName(Array.isArray(training.FinalMetricDataList) ? (training.FinalMetricDataList as FinalMetric[]) : []);
     parts.push(
-      `${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(m['precision@10'])} (baseline ${n(m['baseline_precision@10'])}), p@k(10) ${n(m['p@k(10)'])}`,
+      `${String(training.TrainingJobName)} ${String(training.TrainingJobStatus)}: precision@10 ${n(m['precision@10'])} (baseline ${n(m['baseline_precision@10'])}${m['champion_precision@10'] === undefined ? '' : `, live model ${n(m['champion_precision@10'])}`}), p@k(10) ${n(m['p@k(10)'])}`,
     );
   }
   const gate = fields.gate as Partial<GateDecision> | undefined;
   if (gate && 'passed' in gate) parts.push(`${gate.passed ? 'PASSED' : 'REJECTED'}: ${String(gate.reason)}`);
   const lockHolder = fields.lockHolder as Out | undefined;
   if (lockHolder?.status) parts.push(`deployment lock held by an execution that is ${String(lockHolder.status)}`);
-  const deployed = fields.deployed as Partial<DeployedArtifacts> | undefined;
-  if (deployed?.prefix) parts.push(`artifacts copied to ${deployed.prefix}`);
+  const artifacts = fields.artifacts as Partial<RegistryArtifacts> | undefined;
+  if (artifacts?.prefix) parts.push(`artifacts copied to ${artifacts.prefix}`);
+  const registered = fields.registered as Partial<RegisteredModel> | undefined;
+  if (registered?.modelPackageArn)
+    parts.push(`registered version ${registered.modelPackageVersion}: ${registered.modelApprovalStatus}`);
+  const pkg = fields.package as Out | undefined;
+  if (pkg?.ModelPackageArn) parts.push(`version ${String(pkg.ModelPackageVersion)}: ${String(pkg.ModelApprovalStatus)}`);
   const endpointError = fields.endpointError as Out | undefined;
   if (endpointError?.Cause) parts.push(`SageMaker: ${readableCause(String(endpointError.Cause)).replace(/ \(Service: .*$/, '')}`);
   const pruned = fields.pruned as Partial<PruneResult> | undefined;

@@ -1,6 +1,7 @@
 /**
  * One local run, as `npm start` does it: data (generated or --input), the training pipeline
- * execution, recommendations from the endpoint, the batch execution, and the summary.
+ * execution (or several, one after another: each later one measures the live model as its
+ * champion), recommendations from the endpoint, the batch execution, and the summary.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -18,8 +19,15 @@ import {
   type CustomerRecommendations,
 } from './report';
 import { buildSummary, executionSummary, type RunSummary } from './summary';
-import { outputFields, type BatchOutput, type TrainingInput, type TrainingOutput } from '../lib/contracts';
-import { ExecutionStatus } from '../lib/pipeline-names';
+import {
+  outputFields,
+  type BatchOutput,
+  type DeploymentRecord,
+  type TrainingInput,
+  type TrainingOutputFields,
+} from '../lib/contracts';
+import { StackOutputs } from '../lib/pipeline-names';
+import type { ExecutionResult } from './stepfunctions';
 
 export interface LocalRunOptions extends LocalPipelineOptions {
   /** A raw export (Online Retail II xlsx or CSV); the generated dataset when omitted. */
@@ -34,6 +42,8 @@ export interface LocalRunOptions extends LocalPipelineOptions {
   /** Customers to show recommendations for (default 2) and how many items each (default 5). */
   readonly customers?: number;
   readonly topN?: number;
+  /** Training executions, one after another (default 1). */
+  readonly runs?: number;
 }
 
 export interface LocalRunResult {
@@ -84,22 +94,25 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
     const rawUri = await pipeline.uploadRawData(dataFile);
     log(`uploaded ${dataFile} to ${rawUri}`);
     const input = executionInput(options);
-    log(`starting the training pipeline with input ${JSON.stringify(input)}`);
-    const training = await pipeline.runTraining(input);
-    const out = outputFields<TrainingOutput>(training.output);
+    const runs = options.runs ?? 1;
+    const trainings: ExecutionResult[] = [];
+    for (let n = 1; n <= runs; n++) {
+      log(`starting the training pipeline${runs > 1 ? ` (run ${n} of ${runs})` : ''} with input ${JSON.stringify(input)}`);
+      trainings.push(await pipeline.runTraining(input));
+    }
+    const out = outputFields<TrainingOutputFields>(trainings.at(-1)!.output);
     const report = typeof out.reportUri === 'string' ? await downloadReport(pipeline.s3.client, out.reportUri, workdir) : null;
 
+    // What is live now: the record names the version (any run's), its batch input and catalog.
+    const parameter = String(pipeline.app.outputs[StackOutputs.DeploymentParameterName]);
+    const record = JSON.parse(pipeline.services.ssm.value(parameter) ?? 'null') as DeploymentRecord | null;
     const recommendations: CustomerRecommendations[] = [];
     let batch: RunSummary['batch'] = null;
-    if (training.status === 'SUCCEEDED' && out.status === ExecutionStatus.Deployed) {
-      const ep = pipeline.services.sagemaker.hosting.endpointInfo(String(out.endpointName));
-      const job = pipeline.services.sagemaker.training.list().at(-1);
-      const catalogChannel = (
-        (job?.InputDataConfig ?? []) as { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[]
-      ).find((c) => c.ChannelName === 'catalog');
-      const catalog = await readCatalog(pipeline.s3.client, catalogChannel?.DataSource.S3DataSource.S3Uri);
+    if (record) {
+      const ep = pipeline.services.sagemaker.hosting.endpointInfo(record.endpointName);
+      const catalog = await readCatalog(pipeline.s3.client, record.catalogUri);
       if (ep?.url) {
-        for (const user of await sampleUsers(pipeline.s3.client, out.batchInputUri, options.customers ?? 2)) {
+        for (const user of await sampleUsers(pipeline.s3.client, record.batchInputUri, options.customers ?? 2)) {
           recommendations.push(await recommend(ep.url, user, options.topN ?? 5, catalog));
         }
       }
@@ -111,7 +124,7 @@ export async function runLocal(options: LocalRunOptions, existing?: LocalPipelin
         batch = { status: String(bout.status ?? b.status), execution: executionSummary(b), ...files };
       }
     }
-    const summary = buildSummary({ pipeline, training, recommendations, batch, report, startedAt });
+    const summary = buildSummary({ pipeline, trainings, record, recommendations, batch, report, startedAt });
     await fs.writeFile(summaryPath, JSON.stringify(summary, null, 2));
     if (!keep) await pipeline.stop();
     return { summary, summaryPath, pipeline };

@@ -1,7 +1,14 @@
 /** The run's summary: built from the executions and the local services, printed and saved as summary.json. */
 import { metricsByName } from '../lambda/evaluate-gate/decide';
 import { readableCause } from '../lib/cli/cause';
-import { outputFields, type FinalMetric, type GateDecision, type PrepareStats, type TrainingOutput } from '../lib/contracts';
+import {
+  outputFields,
+  type DeploymentRecord,
+  type FinalMetric,
+  type GateDecision,
+  type PrepareStats,
+  type TrainingOutputFields,
+} from '../lib/contracts';
 import { ExecutionStatus } from '../lib/pipeline-names';
 import type { LocalPipeline } from './pipeline';
 import type { RecordedCall } from './recorders';
@@ -17,19 +24,42 @@ export interface ExecutionSummary {
   readonly states: string[];
 }
 
-export interface RunSummary {
-  /** DEPLOYED, REJECTED (the gate said no) or FAILED (the execution failed). */
-  readonly status: 'DEPLOYED' | 'REJECTED' | 'FAILED';
+/** What a training execution ended as: its output's status, or FAILED. */
+export type RunStatus = 'DEPLOYED' | 'REJECTED' | 'PENDING_APPROVAL' | 'BUSY' | 'UNCHANGED' | 'FAILED';
+
+/** One training execution of the run: its registry version, the gate's three values and its decision. */
+export interface TrainingRunSummary {
+  readonly status: RunStatus;
   /** Why: the gate's reason, or the execution's error and cause. */
   readonly reason: string;
+  readonly executionArn: string;
+  readonly seconds: number;
+  /** The model package version it registered (null when it failed before). */
+  readonly modelPackageVersion: number | null;
+  readonly modelApprovalStatus: string | null;
+  /** The gate's decision and the three values it compared (null when it failed before). */
+  readonly gate: Omit<GateDecision, 'reason' | 'metrics'> | null;
+}
+
+export interface RunSummary {
+  /** The last training execution's: DEPLOYED, REJECTED (the gate said no), PENDING_APPROVAL, BUSY or FAILED. */
+  readonly status: RunStatus;
+  /** Why: the gate's reason, or the execution's error and cause. */
+  readonly reason: string;
+  /** Every training execution, in order (`npm start -- --runs N`). */
+  readonly runs: TrainingRunSummary[];
+  /** The version the deployment record names (live on the endpoint), if any. */
+  readonly live: { readonly modelPackageVersion: number; readonly modelName: string } | null;
+  /** Every version in the model registry, oldest first. */
+  readonly registry: { readonly version: number; readonly status: string; readonly description: string }[];
   readonly training: ExecutionSummary;
   /** Data preparation statistics (null when preparation did not finish). */
   readonly data: PrepareStats | null;
   readonly trainingJob: { name: string; status: string; failureReason?: string; modelDataUrl?: string; seconds?: number } | null;
   /** Every metric of the training job (model and baseline_ ones). */
   readonly metrics: Record<string, number>;
-  /** The gate's decision (its reason is `reason` above). */
-  readonly gate: Omit<GateDecision, 'reason' | 'metrics'> | null;
+  /** The last run's gate decision (its reason is `reason` above). */
+  readonly gate: TrainingRunSummary['gate'];
   /** The run's model report: where the pipeline published it and its copy in the work directory. */
   readonly report: { readonly uri: string; readonly path: string } | null;
   readonly endpoint: { name: string; url: string; status: string; modelName: string } | null;
@@ -57,36 +87,65 @@ export function executionSummary(r: ExecutionResult): ExecutionSummary {
   };
 }
 
-/** Builds the summary; the parts that need I/O (recommendations, batch output) come in ready. */
-export function buildSummary(args: {
-  pipeline: LocalPipeline;
-  training: ExecutionResult;
-  recommendations: CustomerRecommendations[];
-  batch: RunSummary['batch'];
-  report: RunSummary['report'];
-  startedAt: number;
-}): RunSummary {
-  const { pipeline, training } = args;
-  const out = outputFields<TrainingOutput>(training.output);
-  const job = pipeline.services.sagemaker.training.list().at(-1);
-  const status = training.status === 'FAILED' ? 'FAILED' : out.status === ExecutionStatus.Deployed ? 'DEPLOYED' : 'REJECTED';
-  const endpointName =
-    typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
-  const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
-  const gate =
+/** One training execution, summarized from its output. */
+export function trainingRunSummary(training: ExecutionResult): TrainingRunSummary {
+  const out = outputFields<TrainingOutputFields>(training.output);
+  const status: RunStatus = training.status === 'FAILED' ? 'FAILED' : (out.status ?? ExecutionStatus.Rejected);
+  const gate: TrainingRunSummary['gate'] =
     typeof out.metricName === 'string'
       ? {
+          passed: out.modelApprovalStatus !== undefined && out.modelApprovalStatus !== 'Rejected',
           metricName: out.metricName,
           value: out.value ?? null,
           baselineMetricName: String(out.baselineMetricName),
           baselineValue: out.baselineValue ?? null,
           threshold: Number(out.threshold),
-          passed: status === 'DEPLOYED',
+          championMetricName: String(out.championMetricName),
+          championValue: out.championValue ?? null,
+          championVersion: out.championVersion ?? null,
+          championTolerance: Number(out.championTolerance),
         }
       : null;
   return {
     status,
     reason: status === 'FAILED' ? `${training.error}: ${readableCause(training.cause)}` : String(out.reason ?? ''),
+    executionArn: training.executionArn,
+    seconds: training.durationMs / 1000,
+    modelPackageVersion: out.modelPackageVersion ?? null,
+    modelApprovalStatus: out.modelApprovalStatus ?? null,
+    gate,
+  };
+}
+
+/** Builds the summary; the parts that need I/O (recommendations, batch output) come in ready. */
+export function buildSummary(args: {
+  pipeline: LocalPipeline;
+  trainings: ExecutionResult[];
+  record: DeploymentRecord | null;
+  recommendations: CustomerRecommendations[];
+  batch: RunSummary['batch'];
+  report: RunSummary['report'];
+  startedAt: number;
+}): RunSummary {
+  const { pipeline, record } = args;
+  const training = args.trainings.at(-1)!;
+  const runs = args.trainings.map(trainingRunSummary);
+  const last = runs.at(-1)!;
+  const out = outputFields<TrainingOutputFields>(training.output);
+  const job = pipeline.services.sagemaker.training.list().at(-1);
+  const endpointName =
+    typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
+  const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
+  return {
+    status: last.status,
+    reason: last.reason,
+    runs,
+    live: record ? { modelPackageVersion: record.modelPackageVersion, modelName: record.modelName } : null,
+    registry: pipeline.services.sagemaker.registry.all().map((p) => ({
+      version: p.ModelPackageVersion,
+      status: p.ModelApprovalStatus,
+      description: p.ModelPackageDescription ?? '',
+    })),
     training: executionSummary(training),
     data: out.stats ?? pipeline.lastPreparedStats ?? null,
     trainingJob: job
@@ -99,7 +158,7 @@ export function buildSummary(args: {
         }
       : null,
     metrics: metricsByName(job?.FinalMetricDataList as FinalMetric[] | undefined),
-    gate,
+    gate: last.gate,
     report: args.report,
     endpoint: ep && endpointName ? { name: endpointName, ...ep } : null,
     recommendations: args.recommendations,
@@ -114,6 +173,15 @@ export function buildSummary(args: {
 }
 
 const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)).toString() : String(v));
+
+/** One line per training execution: its version, the gate's three values, the decision. */
+export function formatRun(n: number, r: TrainingRunSummary): string {
+  const head = `run ${n}: ${r.status}${r.modelPackageVersion === null ? '' : `, version ${r.modelPackageVersion} ${r.modelApprovalStatus}`}`;
+  if (!r.gate) return `${head} (${r.reason})`;
+  const g = r.gate;
+  const live = g.championVersion === null ? 'no live model' : `live model (version ${g.championVersion}) ${fmt(g.championValue)}`;
+  return `${head}; gate: ${g.metricName} ${fmt(g.value)} vs threshold ${fmt(g.threshold)}, baseline ${fmt(g.baselineValue)}, ${live} -> ${g.passed ? 'pass' : 'reject'}`;
+}
 
 /** Human-readable summary lines. */
 export function formatSummary(s: RunSummary): string[] {
@@ -136,18 +204,21 @@ export function formatSummary(s: RunSummary): string[] {
     );
   }
   const model = Object.entries(s.metrics).filter(
-    ([k]) => !k.startsWith('baseline_') && !['epoch', 'train_loss', 'samples_per_second'].includes(k),
+    ([k]) => !/^(baseline|champion)_/.test(k) && !['epoch', 'train_loss', 'samples_per_second'].includes(k),
   );
   if (model.length) {
-    lines.push('metrics (model vs popularity baseline):');
+    const live = model.some(([k]) => s.metrics[`champion_${k}`] !== undefined);
+    lines.push(`metrics (model vs popularity baseline${live ? ' and the live model' : ''}):`);
     for (const [k, v] of model)
-      lines.push(`  ${k.padEnd(16)} ${fmt(v).padEnd(10)} baseline ${fmt(s.metrics[`baseline_${k}`] ?? '-')}`);
+      lines.push(
+        `  ${k.padEnd(16)} ${fmt(v).padEnd(10)} baseline ${fmt(s.metrics[`baseline_${k}`] ?? '-').padEnd(10)}${live ? ` live ${fmt(s.metrics[`champion_${k}`] ?? '-')}` : ''}`.trimEnd(),
+      );
   }
-  if (s.gate) {
+  for (const [i, r] of s.runs.entries()) lines.push(formatRun(i + 1, r));
+  if (s.registry.length)
     lines.push(
-      `gate: ${s.gate.metricName} ${fmt(s.gate.value)} vs threshold ${fmt(s.gate.threshold)} and baseline ${fmt(s.gate.baselineValue)} -> ${s.gate.passed ? 'deploy' : 'reject'}`,
+      `registry: ${s.registry.map((v) => `version ${v.version} ${v.status}`).join(', ')}; live: ${s.live ? `version ${s.live.modelPackageVersion}` : 'none'}`,
     );
-  }
   lines.push(s.report ? `report: ${s.report.path}` : 'report: none');
   if (s.endpoint)
     lines.push(

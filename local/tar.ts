@@ -2,13 +2,13 @@
  * model.tar.gz as SageMaker packs /opt/ml/model: a gzip'd POSIX ustar archive of the folder's
  * regular files. No tar package is a dependency of this project, and models are a few files, so a
  * small in-memory writer of the ustar format is enough (`tar xzf` reads its output); reading is
- * lambda/shared/tar.ts's.
+ * container/src/model/archive.ts's.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { gunzipArchive, TAR_BLOCK as BLOCK, tarEntries } from '../lambda/shared/tar';
+import { TAR_BLOCK as BLOCK } from '../container/src/model/archive';
 import { TarFormatError } from './errors';
 
 const gzip = promisify(zlib.gzip);
@@ -63,22 +63,4 @@ export async function packDirectory(dir: string, mtime = Date.now()): Promise<Bu
   }
   parts.push(Buffer.alloc(2 * BLOCK));
   return gzip(Buffer.concat(parts));
-}
-
-/** Unpacks a gzip'd tar into dir; only regular files and folders, never outside dir. Returns the files. */
-export async function unpackArchive(archive: Buffer, dir: string): Promise<string[]> {
-  const root = path.resolve(dir);
-  const files: string[] = [];
-  for (const { name, type, data } of tarEntries(await gunzipArchive(archive))) {
-    const target = path.resolve(root, name);
-    if (target !== root && !target.startsWith(root + path.sep)) throw new TarFormatError(`entry escapes the folder: ${name}`);
-    if (type === '0' || type === '\0') {
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.writeFile(target, data);
-      files.push(target);
-    } else if (type === '5') {
-      await fs.mkdir(target, { recursive: true });
-    }
-  }
-  return files;
 }

@@ -1,7 +1,9 @@
 /**
  * The deployment gate as a pure function: deploy only when the model's metric reaches the
- * threshold and beats the popularity baseline. Metrics are selected by name, never by position;
- * a missing or non-finite metric rejects the model with a reason naming it.
+ * threshold, beats the popularity baseline and, when a model is live, is not worse than it by more
+ * than the champion tolerance (relative: value >= champion x (1 - tolerance)), all measured on the
+ * same test pairs. Metrics are selected by name, never by position; a missing or non-finite metric
+ * rejects the model with a reason naming it. A first run (nothing live) gates on the first two.
  */
 import { parseDecimal } from '../../container/src/decimal';
 import { quoted } from '../../container/src/errors';
@@ -18,40 +20,74 @@ export function metricsByName(list: readonly FinalMetric[] | undefined): Record<
 }
 
 /**
- * Reads the threshold: a number in [0, 1], or a numeric string for direct invocations (the state
- * machine's ValidateInput state already lets only numbers in [0, 1] through).
+ * Reads a share in [0, 1] (the threshold, the champion tolerance): a number, or a numeric string
+ * for direct invocations (the state machine's ValidateInput state already lets only numbers in
+ * [0, 1] through).
  */
-export function parseThreshold(raw: unknown): number {
+export function parseShare(raw: unknown, field: 'threshold' | 'championTolerance'): number {
   const n = typeof raw === 'string' ? parseDecimal(raw) : raw;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new GateInputError(`threshold must be a number between 0 and 1, got ${quoted(raw)}`);
+    throw new GateInputError(`${field} must be a number between 0 and 1, got ${quoted(raw)}`);
   }
   return n;
 }
 
+/** What the gate compares, by name. */
+export interface GateRule {
+  readonly threshold: number;
+  readonly metricName: string;
+  readonly baselineMetricName: string;
+  readonly championMetricName: string;
+  /** The live model's registry version; null when nothing is live (a first run). */
+  readonly championVersion: number | null;
+  readonly championTolerance: number;
+}
+
+const percent = (share: number) => `${Number((share * 100).toPrecision(3))}%`;
+
 /** Decides whether the model is deployed. */
-export function decide(
-  list: readonly FinalMetric[] | undefined,
-  threshold: number,
-  metricName: string,
-  baselineMetricName: string,
-): GateDecision {
+export function decide(list: readonly FinalMetric[] | undefined, rule: GateRule): GateDecision {
   const metrics = metricsByName(list);
-  const value = Number.isFinite(metrics[metricName]) ? metrics[metricName] : null;
-  const baselineValue = Number.isFinite(metrics[baselineMetricName]) ? metrics[baselineMetricName] : null;
-  const base = { metricName, value, baselineMetricName, baselineValue, threshold, metrics };
-  if (value === null)
-    return { ...base, passed: false, reason: `metric ${metricName} is missing from the training job's final metrics` };
-  if (baselineValue === null) {
-    return { ...base, passed: false, reason: `metric ${baselineMetricName} is missing from the training job's final metrics` };
+  const finite = (name: string) => (Number.isFinite(metrics[name]) ? metrics[name]! : null);
+  const { threshold, metricName, baselineMetricName, championMetricName, championVersion, championTolerance } = rule;
+  const value = finite(metricName);
+  const baselineValue = finite(baselineMetricName);
+  const championValue = championVersion === null ? null : finite(championMetricName);
+  const base = {
+    metricName,
+    value,
+    baselineMetricName,
+    baselineValue,
+    threshold,
+    championMetricName,
+    championValue,
+    championVersion,
+    championTolerance,
+    metrics,
+  };
+  const reject = (reason: string): GateDecision => ({ ...base, passed: false, reason });
+  const missing = (name: string) => reject(`metric ${name} is missing from the training job's final metrics`);
+  if (value === null) return missing(metricName);
+  if (baselineValue === null) return missing(baselineMetricName);
+  if (value < threshold) return reject(`${metricName} ${value} is below the threshold ${threshold}`);
+  if (value <= baselineValue) return reject(`${metricName} ${value} does not beat the popularity baseline ${baselineValue}`);
+  const passes = `${metricName} ${value} reaches the threshold ${threshold} and beats the baseline ${baselineValue}`;
+  if (championVersion === null) return { ...base, passed: true, reason: `${passes}; no model is live yet` };
+  const live = `the live model (version ${championVersion})`;
+  if (championValue === null) {
+    return reject(
+      `metric ${championMetricName} is missing from the training job's final metrics: ${live} could not be measured on the same test pairs`,
+    );
   }
-  if (value < threshold) return { ...base, passed: false, reason: `${metricName} ${value} is below the threshold ${threshold}` };
-  if (value <= baselineValue) {
-    return { ...base, passed: false, reason: `${metricName} ${value} does not beat the popularity baseline ${baselineValue}` };
+  const floor = championValue * (1 - championTolerance);
+  if (value < floor) {
+    return reject(
+      `${metricName} ${value} is worse than ${live}'s ${championValue} by ${percent(1 - value / championValue)}, more than the tolerance of ${percent(championTolerance)}`,
+    );
   }
   return {
     ...base,
     passed: true,
-    reason: `${metricName} ${value} reaches the threshold ${threshold} and beats the baseline ${baselineValue}`,
+    reason: `${passes}, and is within ${percent(championTolerance)} of ${live}'s ${championValue} or better`,
   };
 }

@@ -1,11 +1,11 @@
 /**
- * promote-artifacts Lambda: the state machine's PromoteArtifacts task, before a model is created.
- * Event: a PromoteRequest. Copies the model artifact, the batch input and the catalog to
- * deployed/<run id>/ and returns their new URIs (DeployedArtifacts), which the model, the
- * deployment record and the batch pipeline use.
+ * promote-artifacts Lambda: the state machine's PromoteArtifacts task, after the gate and before
+ * the model is registered. Event: a PromoteRequest. Copies the model artifact, the batch input,
+ * the catalog and the report to registry/<run id>/ and returns their new URIs (RegistryArtifacts),
+ * which the model package, the deployment record and the batch pipeline use.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DeployedArtifacts, PromoteRequest } from '../../lib/contracts';
+import type { PromoteRequest, RegistryArtifacts } from '../../lib/contracts';
 import { withoutStack } from '../shared/errors';
 import { LAMBDA_ENVIRONMENT, type HandlerEnvironment } from '../shared/handler';
 import { promote } from './promote';
@@ -14,7 +14,7 @@ const logger = new Logger({ serviceName: 'promote-artifacts' });
 
 /** The handler for an environment (the deployed function's by default). */
 export function createHandler(env: HandlerEnvironment = LAMBDA_ENVIRONMENT) {
-  return async (event: PromoteRequest): Promise<DeployedArtifacts> => {
+  return async (event: PromoteRequest): Promise<RegistryArtifacts> => {
     try {
       const copies = await promote(env.s3Client(), event);
       logger.info('artifacts promoted', { ...copies });

@@ -1,14 +1,13 @@
 /**
  * prune-deployments Lambda: the state machine's PruneDeployments task, after a deployment is
- * recorded. Event: a PruneRequest. Deletes the models, endpoint configurations and deployed/
- * copies of runs older than the newest `keep`, never what the endpoint uses; returns a PruneResult.
+ * recorded. Event: a PruneRequest. Deletes the SageMaker models and endpoint configurations of
+ * deployments older than the newest `keep`, never what the endpoint uses; returns a PruneResult.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { PruneRequest, PruneResult } from '../../lib/contracts';
-import { withoutStack } from '../shared/errors';
+import { MissingClientError, withoutStack } from '../shared/errors';
 import { LAMBDA_ENVIRONMENT, type HandlerEnvironment } from '../shared/handler';
-import { MissingClientError } from './errors';
 import { prune } from './prune';
 
 const logger = new Logger({ serviceName: 'prune-deployments' });
@@ -20,7 +19,7 @@ export function createHandler(
   return async (event: PruneRequest): Promise<PruneResult> => {
     try {
       if (!env.sagemakerClient) throw new MissingClientError('prune-deployments needs a SageMaker client');
-      const result = await prune(env.sagemakerClient(), env.s3Client(), event);
+      const result = await prune(env.sagemakerClient(), event);
       logger.info('pruned', { ...result });
       return result;
     } catch (err) {

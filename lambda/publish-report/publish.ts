@@ -7,7 +7,7 @@
  */
 import { REPORT_FILE } from '../../container/src/paths';
 import type { PublishReportResult } from '../../lib/contracts';
-import { readArchiveFile } from '../shared/tar';
+import { readArchiveFile } from '../../container/src/model/archive';
 import { PublishReportInputError } from './errors';
 
 const MODEL_ARCHIVE = /\/model\.tar\.gz$/;

@@ -8,8 +8,8 @@ export class InvalidS3UriError extends NamedError {
   }
 }
 
-/** An archive that is not a well-formed gzip'd ustar file. */
-export class TarFormatError extends NamedError {}
+/** The handler was built without a SageMaker client (the handlers that call SageMaker refuse to run without one). */
+export class MissingClientError extends NamedError {}
 
 /**
  * Strips the stack of an error a handler is about to throw. The Node.js runtime returns

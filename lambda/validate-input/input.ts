@@ -1,9 +1,10 @@
 /**
  * The check of an execution's input: one implementation for the state machines' ValidateInput task
- * (this Lambda) and `npm run pipeline -- start`. Known keys only (Comment, which the console puts
- * in a new execution's input, is allowed and dropped); each value of the form the stage that uses
- * it takes (the split options by data preparation's own schemas, hyperparameters by the training
- * program's own rules). Returns the input as the state machine uses it.
+ * (this Lambda) and the pipeline CLI (`start`, `rollback`). Known keys only (Comment, which the
+ * console puts in a new execution's input, is allowed and dropped); each value of the form the
+ * stage that uses it takes (the split options by data preparation's own schemas, hyperparameters
+ * by the training program's own rules). `deployModelPackage` (the deploy-only entry) takes no other
+ * key. Returns the input as the state machine uses it.
  */
 import { z } from 'zod';
 import { quoted, shownName } from '../../container/src/errors';
@@ -36,9 +37,20 @@ const hyperparametersSchema = z
   })
   .transform((value) => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)])));
 
+/**
+ * A versioned model package's ARN (`.../model-package/<group>/<version>`):
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html
+ */
+export const MODEL_PACKAGE_VERSION_ARN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/[0-9]{1,5}$/;
+
 /** Each field of a training input: its schema and what it must be (the words of the error). */
 const FIELDS = {
   rawDataUri: { schema: z.string().refine((s) => isS3Uri(s, 'object')), rule: 'an s3://bucket/key URI' },
+  deployModelPackage: {
+    schema: z.string().regex(MODEL_PACKAGE_VERSION_ARN),
+    rule: 'a model package version ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+  },
   threshold: { schema: z.number().min(0).max(1), rule: 'a number between 0 and 1' },
   hyperparameters: { schema: hyperparametersSchema, rule: 'an object of hyperparameter names to strings' },
   ...SPLIT_FIELDS,
@@ -52,6 +64,7 @@ export const TrainingInputSchema = z.strictObject({
   split: FIELDS.split.schema.optional(),
   testFraction: FIELDS.testFraction.schema.optional(),
   seed: FIELDS.seed.schema.optional(),
+  deployModelPackage: FIELDS.deployModelPackage.schema.optional(),
 });
 
 const ACCEPTED: Record<PipelineKind, readonly string[]> = { training: TRAINING_INPUT_KEYS, batch: BATCH_INPUT_KEYS };
@@ -85,6 +98,15 @@ export function checkExecutionInput(pipeline: PipelineKind, input: unknown): Val
   if (unknown.length) throw new InvalidExecutionInputError([unknownKeysProblem(pipeline, unknown)]);
   if (pipeline === 'batch') return { input: {} };
   const { [IGNORED_INPUT_KEY]: _ignored, ...given } = input;
+  const others = Object.keys(given).filter((k) => k !== 'deployModelPackage');
+  if ('deployModelPackage' in given && others.length) {
+    throw new InvalidExecutionInputError([
+      {
+        field: others[0],
+        text: `deployModelPackage deploys a registered model version and takes no other key, got ${others.map(shownName).join(', ')}`,
+      },
+    ]);
+  }
   const parsed = TrainingInputSchema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue): InputProblem => {
@@ -97,5 +119,7 @@ export function checkExecutionInput(pipeline: PipelineKind, input: unknown): Val
     });
     throw new InvalidExecutionInputError(problems);
   }
-  return { input: { ...parsed.data, hyperparameters: parsed.data.hyperparameters ?? {} } };
+  const { deployModelPackage, ...training } = parsed.data;
+  if (deployModelPackage !== undefined) return { input: { deployModelPackage } };
+  return { input: { ...training, hyperparameters: training.hyperparameters ?? {} } };
 }

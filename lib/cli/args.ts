@@ -30,7 +30,8 @@ export const USAGE = `usage: npm run pipeline -- start [options]
   --split random|temporal        split mode of data preparation
   --test-fraction F              test share, 0 < F < 1
   --seed N                       split seed
-  --wait                         follow the execution; exit 0 when deployed, 2 when rejected, 1 on failure
+  --wait                         follow the execution; exit 0 when deployed, 2 when rejected, 3 when busy,
+                                 4 when the model awaits approval (approvalMode manual), 1 on failure
   --state-machine-arn ARN        (or env ${STATE_MACHINE_ARN_ENV}); default: find "<project>-training-pipeline"
   --project NAME                 project name used to find the state machine (default: bpr)
   --region REGION                AWS region (default: the SDK's configuration)
@@ -66,7 +67,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
     split: str('split'),
     testFraction: numberOption(str('test-fraction'), 'test-fraction'),
     seed: numberOption(str('seed'), 'seed'),
-  } satisfies Record<keyof TrainingInput, unknown>;
+  } satisfies Record<Exclude<keyof TrainingInput, 'deployModelPackage'>, unknown>;
   const input = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   const name = str('name');
   if (name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(name))
@@ -83,8 +84,8 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
   };
 }
 
-/** The option each execution input field comes from. */
-const OPTION_OF: Record<(typeof TRAINING_INPUT_KEYS)[number], string> = {
+/** The option each execution input field of `start` comes from. */
+const OPTION_OF: Record<Exclude<(typeof TRAINING_INPUT_KEYS)[number], 'deployModelPackage'>, string> = {
   rawDataUri: 'input',
   threshold: 'threshold',
   hyperparameters: 'hyperparameters',

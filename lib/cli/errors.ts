@@ -6,3 +6,6 @@ export class UsageError extends NamedError {}
 
 /** The state machine asked for is not there (in the account, or in the synthesized app). */
 export class StateMachineNotFoundError extends NamedError {}
+
+/** The model registry has no such version (or none to roll back to). */
+export class VersionNotFoundError extends NamedError {}

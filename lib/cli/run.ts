@@ -12,13 +12,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionStatus, resourceNames } from '../pipeline-names';
-import { outputFields, type TrainingOutput } from '../contracts';
+import { outputFields, type TrainingOutputFields } from '../contracts';
 import { checkStartInput, StartOptions } from './args';
 import { readableCause } from './cause';
 import { StateMachineNotFoundError } from './errors';
 
-/** Exit codes of `start --wait` (and of the other commands: 0, 1, 64). */
-export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Busy: 3, Usage: 64 } as const;
+/** Exit codes of `start --wait` and `rollback --wait` (and of the other commands: 0, 1, 64). */
+export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Busy: 3, PendingApproval: 4, Usage: 64 } as const;
 
 /** What the CLI needs from the outside world (tests inject fakes). */
 export interface CliDeps {
@@ -64,15 +64,17 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
   message: string;
 } {
   if (desc.status === 'SUCCEEDED') {
-    let output: Partial<TrainingOutput> = {};
+    let output: TrainingOutputFields = {};
     try {
-      output = outputFields<TrainingOutput>(JSON.parse(desc.output ?? '{}'));
+      output = outputFields<TrainingOutputFields>(JSON.parse(desc.output ?? '{}'));
     } catch {
       // An unparsable output is still a success of the execution.
     }
-    if (output.status === ExecutionStatus.Rejected)
-      return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
-    if (output.status === ExecutionStatus.Busy) return { code: ExitCode.Busy, message: `BUSY: ${output.reason ?? ''}`.trimEnd() };
+    const said = (code: number) => ({ code, message: `${output.status}: ${output.reason ?? ''}`.trimEnd() });
+    if (output.status === ExecutionStatus.Rejected) return said(ExitCode.Rejected);
+    if (output.status === ExecutionStatus.Busy) return said(ExitCode.Busy);
+    if (output.status === ExecutionStatus.PendingApproval) return said(ExitCode.PendingApproval);
+    if (output.status === ExecutionStatus.Unchanged) return said(ExitCode.Deployed);
     return {
       code: ExitCode.Deployed,
       message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}`,

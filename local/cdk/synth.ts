@@ -9,6 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { StateMachineNotFoundError } from '../../lib/cli/errors';
 import { ROLE_TAG, StateMachineIds } from '../../lib/pipeline-names';
 import type { LocalTable } from '../dynamodb';
+import type { LocalRule } from '../eventbridge';
 import { TemplateResolver, type ResolveEnv, type Template } from './resolve';
 
 /** A Retry entry of a Task state. */
@@ -68,6 +69,10 @@ export interface SynthesizedApp {
   readonly buckets: string[];
   /** DynamoDB tables and their key attributes. */
   readonly tables: LocalTable[];
+  /** SageMaker model package groups. */
+  readonly modelPackageGroups: string[];
+  /** EventBridge rules (their patterns and targets). */
+  readonly rules: LocalRule[];
   /** Resolved values of every stack's Outputs, by output key. */
   readonly outputs: Record<string, unknown>;
 }
@@ -100,6 +105,8 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
   const lambdas: LambdaFunctionInfo[] = [];
   const buckets: string[] = [];
   const tables: LocalTable[] = [];
+  const modelPackageGroups: string[] = [];
+  const rules: LocalRule[] = [];
   const outputs: Record<string, unknown> = {};
   for (const [stack, template] of templates) {
     const resolver = new TemplateResolver(env, stack);
@@ -135,6 +142,11 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
       } else if (res.Type === 'AWS::DynamoDB::Table') {
         const schema = (props.KeySchema ?? []) as { AttributeName: string }[];
         tables.push({ name: resolver.physicalName(logicalId), keys: schema.map((k) => k.AttributeName) });
+      } else if (res.Type === 'AWS::SageMaker::ModelPackageGroup') {
+        modelPackageGroups.push(String(resolver.resolve(props.ModelPackageGroupName)));
+      } else if (res.Type === 'AWS::Events::Rule') {
+        const targets = (resolver.resolve(props.Targets ?? []) ?? []) as LocalRule['targets'];
+        rules.push({ name: logicalId, pattern: (props.EventPattern ?? {}) as Record<string, unknown>, targets });
       }
     }
     for (const [key, out] of Object.entries(template.Outputs ?? {})) {
@@ -145,7 +157,7 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
       }
     }
   }
-  return { env, stateMachines, lambdas, buckets, tables, outputs };
+  return { env, stateMachines, lambdas, buckets, tables, modelPackageGroups, rules, outputs };
 }
 
 /** The training pipeline's or the batch state machine's definition (by tag, else by logical id prefix). */

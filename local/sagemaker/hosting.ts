@@ -18,14 +18,17 @@ import { parseS3Uri } from '../../lambda/shared/s3-uri';
 import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus } from '../../lib/aws-errors';
 import { startServer, type ServerProcess } from '../processes';
 import { getBuffer } from '../s3';
-import { unpackArchive } from '../tar';
+import { unpackArchive } from '../../container/src/model/archive';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { SageMakerValidationError } from './errors';
 import { checkDeploymentConfig, healthCheckFailure } from './endpoint-rules';
+import type { ModelRegistry } from './registry';
 
 export interface Model {
   readonly name: string;
   readonly arn: string;
+  /** The model package version it was created from, when it was. */
+  readonly modelPackageArn?: string;
   readonly image: string;
   readonly modelDataUrl: string;
   readonly environment: Record<string, string>;
@@ -66,14 +69,23 @@ export class Hosting {
   private readonly endpoints = new Map<string, Endpoint>();
   private deployCount = 0;
 
-  constructor(private readonly ctx: SageMakerContext) {}
+  constructor(
+    private readonly ctx: SageMakerContext,
+    private readonly registry: ModelRegistry,
+  ) {}
 
-  /** CreateModel checks that the model data is there, as SageMaker does ("Could not find model data at ..."). */
+  /**
+   * CreateModel checks that the model data is there, as SageMaker does ("Could not find model data
+   * at ..."). A container naming a ModelPackageName gets the version's image and model data (an
+   * Approved version only).
+   */
   async createModel(params: Json): Promise<Json> {
     const name = checkName('ModelName', params.ModelName);
     if (this.models.has(name))
       throw new SageMakerValidationError(`Cannot create already existing model "${sageMakerArn(this.ctx, 'model', name)}".`);
-    const container = asRecord(params.PrimaryContainer ?? (Array.isArray(params.Containers) ? params.Containers[0] : undefined));
+    const given = asRecord(params.PrimaryContainer ?? (Array.isArray(params.Containers) ? params.Containers[0] : undefined));
+    const packageName = given.ModelPackageName;
+    const container = packageName === undefined ? given : { ...given, ...this.registry.containerFor(packageName) };
     if (typeof container.ModelDataUrl !== 'string')
       throw new SageMakerValidationError('PrimaryContainer.ModelDataUrl is required locally');
     const { bucket, key } = parseS3Uri(container.ModelDataUrl);
@@ -83,13 +95,14 @@ export class Hosting {
     const model: Model = {
       name,
       arn: sageMakerArn(this.ctx, 'model', name),
+      modelPackageArn: packageName === undefined ? undefined : this.registry.describe(packageName).ModelPackageArn,
       image: String(container.Image ?? ''),
       modelDataUrl: container.ModelDataUrl,
       environment: asRecord(container.Environment) as Record<string, string>,
       created: Date.now(),
     };
     this.models.set(name, model);
-    this.ctx.log(`model ${name} -> ${model.modelDataUrl}`);
+    this.ctx.log(`model ${name} -> ${model.modelPackageArn ? `${model.modelPackageArn}: ` : ''}${model.modelDataUrl}`);
     return { ModelArn: model.arn };
   }
 

@@ -1,4 +1,4 @@
-/** promote-artifacts against a real S3 API on loopback (s3rver): a run's artifacts copied to deployed/<run>/. */
+/** promote-artifacts against a real S3 API on loopback (s3rver): a run's artifacts copied to registry/<run>/. */
 import './prepare-data/quiet-logs';
 import { createHandler as promoteHandler } from '../../lambda/promote-artifacts';
 import { getText, listKeys, putText, startLocalS3, type LocalS3 } from '../../local/s3';
@@ -9,6 +9,7 @@ beforeAll(async () => {
   await putText(s3.client, 's3://art/runs/e1/model/job-1/output/model.tar.gz', 'MODEL-1');
   await putText(s3.client, 's3://art/runs/e1/data/users.jsonl', '{"user_id":"1","top_n":"10"}\n');
   await putText(s3.client, 's3://art/runs/e1/data/catalog/catalog.csv', 'item_id,description\na,A\n');
+  await putText(s3.client, 's3://art/runs/e1/report.html', '<html>report</html>');
 });
 afterAll(() => s3.stop());
 
@@ -17,26 +18,33 @@ describe('promote-artifacts', () => {
     modelDataUrl: 's3://art/runs/e1/model/job-1/output/model.tar.gz',
     batchInputUri: 's3://art/runs/e1/data/users.jsonl',
     catalogUri: 's3://art/runs/e1/data/catalog/',
-    destinationUri: 's3://art/deployed/r1/',
+    reportUri: 's3://art/runs/e1/report.html',
+    destinationUri: 's3://art/registry/r1/',
   };
   const promote = () => promoteHandler({ s3Client: () => s3.client, variables: {} });
 
-  test('copies the model, the batch input and the catalog to deployed/<run>/, byte for byte, and says where', async () => {
+  test('copies the model, the batch input, the catalog and the report to registry/<run>/, byte for byte, and says where', async () => {
     const copies = await promote()(request);
     expect(copies).toEqual({
-      prefix: 's3://art/deployed/r1/',
-      modelDataUrl: 's3://art/deployed/r1/model.tar.gz',
-      batchInputUri: 's3://art/deployed/r1/users.jsonl',
-      catalogUri: 's3://art/deployed/r1/catalog/',
+      prefix: 's3://art/registry/r1/',
+      modelDataUrl: 's3://art/registry/r1/model.tar.gz',
+      batchInputUri: 's3://art/registry/r1/users.jsonl',
+      catalogUri: 's3://art/registry/r1/catalog/',
+      reportUri: 's3://art/registry/r1/report.html',
     });
     expect(await getText(s3.client, copies.modelDataUrl)).toBe('MODEL-1');
     expect(await getText(s3.client, copies.batchInputUri)).toBe('{"user_id":"1","top_n":"10"}\n');
-    expect((await listKeys(s3.client, copies.catalogUri)).keys).toEqual(['deployed/r1/catalog/catalog.csv']);
-    // Promoting again (a retried task, a rollback to this run) gives the same copies.
+    expect(await getText(s3.client, copies.reportUri!)).toBe('<html>report</html>');
+    expect((await listKeys(s3.client, copies.catalogUri)).keys).toEqual(['registry/r1/catalog/catalog.csv']);
+    // A run without a report (it could not be made) has none to copy.
+    await expect(promote()({ ...request, reportUri: null, destinationUri: 's3://art/registry/r2/' })).resolves.toMatchObject({
+      reportUri: null,
+    });
+    // Promoting again (a retried task) gives the same copies.
     await expect(promote()(request)).resolves.toEqual(copies);
-    await expect(promote()({ ...request, modelDataUrl: copies.modelDataUrl, destinationUri: copies.prefix })).resolves.toEqual(
-      copies,
-    );
+    await expect(
+      promote()({ ...request, modelDataUrl: copies.modelDataUrl, reportUri: copies.reportUri, destinationUri: copies.prefix }),
+    ).resolves.toEqual(copies);
   });
 
   test('a missing artifact or a bad URI fails naming it, with name and message only', async () => {
@@ -53,7 +61,7 @@ describe('promote-artifacts', () => {
       name: 'PromoteInputError',
       message: 'batchInputUri: not an s3://bucket/key URI: "users.jsonl"',
     });
-    await expect(promote()({ ...request, destinationUri: 's3://art/deployed/r1' })).rejects.toMatchObject({
+    await expect(promote()({ ...request, destinationUri: 's3://art/registry/r1' })).rejects.toMatchObject({
       name: 'PromoteInputError',
     });
   });

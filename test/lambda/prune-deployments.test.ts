@@ -1,7 +1,7 @@
 /**
- * prune-deployments: keeps the newest runs and whatever the endpoint uses; deletes the rest of the
- * pipeline's models, endpoint configurations and deployed/ copies (S3 on loopback, SageMaker
- * answered by aws-sdk-client-mock; the local end-to-end tests run it against the stand-in).
+ * prune-deployments: keeps the newest deployments and whatever the endpoint uses; deletes the rest
+ * of the pipeline's models and endpoint configurations (SageMaker answered by aws-sdk-client-mock;
+ * the local end-to-end tests run it against the stand-in).
  */
 import './prepare-data/quiet-logs';
 import {
@@ -17,13 +17,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler as pruneHandler } from '../../lambda/prune-deployments';
 import { planPrune } from '../../lambda/prune-deployments/prune';
 import type { PruneRequest } from '../../lib/contracts';
-import { listKeys, putText, startLocalS3, type LocalS3 } from '../../local/s3';
 
-let s3: LocalS3;
-beforeAll(async () => {
-  s3 = await startLocalS3({ buckets: ['art'] });
-});
-afterAll(() => s3.stop());
+// Pruning never touches S3: the registry's copies stay with their model packages.
+const s3Client = (): never => {
+  throw new Error('prune-deployments asked for an S3 client');
+};
 
 describe('prune-deployments', () => {
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
@@ -34,7 +32,6 @@ describe('prune-deployments', () => {
     const plan = planPrune({
       models,
       endpointConfigs: configs,
-      copies: ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'],
       inUse: ['bpr-epc-r1', 'bpr-model-r1'],
       keep: 2,
       modelPrefix: 'bpr-model-',
@@ -44,12 +41,10 @@ describe('prune-deployments', () => {
       keep: ['r1', 'r4', 'r5'],
       models: ['bpr-model-r2', 'bpr-model-r3'],
       endpointConfigs: ['bpr-epc-r2', 'bpr-epc-r3'],
-      copies: ['r2', 'r3', 'r6'],
     });
   });
 
-  test('deletes old models, their configurations and deployed/ copies; tolerates ones already gone', async () => {
-    for (const run of ['r1', 'r2', 'r5']) await putText(s3.client, `s3://art/kept/${run}/model.tar.gz`, run);
+  test('deletes old models and their configurations; tolerates ones already gone', async () => {
     const sm = mockClient(SageMakerClient);
     sm.on(ListModelsCommand).resolves({
       Models: models.map((m) => ({ ModelName: m.name, ModelArn: 'a', CreationTime: m.created })),
@@ -77,10 +72,9 @@ describe('prune-deployments', () => {
       keep: 1,
       modelPrefix: 'bpr-model-',
       endpointConfigPrefix: 'bpr-epc-',
-      deployedUri: 's3://art/kept/',
     };
     const result = await pruneHandler({
-      s3Client: () => s3.client,
+      s3Client,
       sagemakerClient: () => new SageMakerClient({}),
       variables: {},
     })(event);
@@ -88,12 +82,10 @@ describe('prune-deployments', () => {
       kept: ['r1', 'r5'],
       deletedModels: ['bpr-model-r2', 'bpr-model-r4'],
       deletedEndpointConfigs: ['bpr-epc-r2', 'bpr-epc-r3', 'bpr-epc-r4'],
-      deletedObjects: 1, // r2's copy (r3 and r4 had none)
     });
     expect(sm.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input.EndpointConfigName)).not.toContain(
       'other-epc-x',
     );
-    expect((await listKeys(s3.client, 's3://art/kept/')).keys.sort()).toEqual(['kept/r1/model.tar.gz', 'kept/r5/model.tar.gz']);
     sm.restore();
   });
 
@@ -103,13 +95,12 @@ describe('prune-deployments', () => {
       keep: 0,
       modelPrefix: 'm-',
       endpointConfigPrefix: 'c-',
-      deployedUri: 's3://art/deployed/',
     };
-    await expect(pruneHandler({ s3Client: () => s3.client, variables: {} })(event)).rejects.toMatchObject({
+    await expect(pruneHandler({ s3Client, variables: {} })(event)).rejects.toMatchObject({
       name: 'MissingClientError',
     });
     await expect(
-      pruneHandler({ s3Client: () => s3.client, sagemakerClient: () => new SageMakerClient({}), variables: {} })(event),
+      pruneHandler({ s3Client, sagemakerClient: () => new SageMakerClient({}), variables: {} })(event),
     ).rejects.toMatchObject({ name: 'PruneInputError', message: 'keep must be an integer >= 1, got 0' });
   });
 });

@@ -39,7 +39,7 @@ test('an accepted training input comes back as the state machine uses it: Commen
 
 test('unknown keys are named (plainly, or quoted when not plain), at most ten, with the accepted ones', () => {
   expect(refusal('training', { treshold: 0.1 }).message).toBe(
-    'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed (and Comment, which is ignored)',
+    'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed, deployModelPackage (and Comment, which is ignored)',
   );
   expect(refusal('training', JSON.parse('{"__proto__": 1, "a b": 2}')).message).toMatch(
     /^the training pipeline does not take keys __proto__, "a b" in its input; /,
@@ -69,6 +69,26 @@ test('each wrong value is named with what it must be; all of them at once', () =
     'rawDataUri must be an s3://bucket/key URI, got "s3://bucket/"',
   );
   expect(refusal('training', null).message).toBe('the execution input must be a JSON object, got null');
+});
+
+test('the deploy-only input: one model package version ARN and no other key', () => {
+  const arn = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/bpr-models/12';
+  expect(checkExecutionInput('training', { deployModelPackage: arn, Comment: 'rollback' })).toEqual({
+    input: { deployModelPackage: arn },
+  });
+  expect(refusal('training', { deployModelPackage: arn, threshold: 0.1, seed: 1 }).message).toBe(
+    'deployModelPackage deploys a registered model version and takes no other key, got threshold, seed',
+  );
+  for (const bad of [
+    'arn:aws:sagemaker:eu-west-1:123456789012:model-package/bpr-models',
+    'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/bpr-models',
+    'bpr-models/12',
+    12,
+  ]) {
+    expect(refusal('training', { deployModelPackage: bad }).message).toMatch(
+      /^deployModelPackage must be a model package version ARN \(arn:aws:sagemaker:<region>:<account>:model-package\/<group>\/<version>\), got /,
+    );
+  }
 });
 
 test('the handler fails with InvalidExecutionInput and no stack trace; a malformed event is another error', async () => {

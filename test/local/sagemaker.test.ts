@@ -6,7 +6,8 @@ import { getBuffer, getText, listKeys, putText, startLocalS3, type LocalS3 } fro
 import { JobFailedError, LocalSageMaker, SageMakerValidationError } from '../../local/sagemaker';
 import { batchLines } from '../../local/sagemaker/transform';
 import { stopAllProcesses } from '../../local/processes';
-import { packDirectory, unpackArchive } from '../../local/tar';
+import { unpackArchive } from '../../container/src/model/archive';
+import { packDirectory } from '../../local/tar';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { deleteResource, describeEndpoint, listByPrefix } from '../../lambda/shared/sagemaker-resources';
 

@@ -58,9 +58,19 @@ export interface MetricDefinition {
   readonly Regex: string;
 }
 
+/** The live model's metric names at K (printed when a run measures it). */
+export function championMetricNames(k = 10): string[] {
+  return evaluationMetricNames(k)
+    .filter((n) => !n.startsWith(BASELINE_PREFIX))
+    .map((n) => CHAMPION_PREFIX + n);
+}
+
 /** MetricDefinitions for every metric the container prints at K (SageMaker allows 40). */
 export function metricDefinitions(k = 10): MetricDefinition[] {
-  return [...evaluationMetricNames(k), ...PROGRESS_METRICS].map((name) => ({ Name: name, Regex: metricRegex(name) }));
+  return [...evaluationMetricNames(k), ...championMetricNames(k), ...PROGRESS_METRICS].map((name) => ({
+    Name: name,
+    Regex: metricRegex(name),
+  }));
 }
 
 /** Reads the last value of every defined metric from log text, as SageMaker's FinalMetricDataList does. */

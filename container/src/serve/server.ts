@@ -10,15 +10,12 @@ import type { LoadedModel } from '../model/store';
 import { batchPayloadMB, type ServeConfig } from './config';
 import { NotAcceptableError, PayloadTooLargeError, RequestError, UnsupportedMediaTypeError } from './errors';
 import { formatCsv, formatJson } from './format';
+import { CSV_TYPE, JSON_LINES_TYPES, JSON_TYPE, SUPPORTED_IN, SUPPORTED_OUT } from './media-types';
 import { Recommender, type RecommendRequest } from './recommend';
 import { parseBody } from './request';
 
 export const ROUTES = { ping: '/ping', invocations: '/invocations', executionParameters: '/execution-parameters' } as const;
-export const JSON_TYPE = 'application/json';
-export const JSON_LINES_TYPES = ['application/jsonlines', 'application/x-jsonlines', 'application/jsonl'] as const;
-export const CSV_TYPE = 'text/csv';
-const SUPPORTED_IN = [JSON_TYPE, ...JSON_LINES_TYPES];
-const SUPPORTED_OUT = [JSON_TYPE, JSON_LINES_TYPES[0], CSV_TYPE];
+export { CSV_TYPE, JSON_LINES_TYPES, JSON_TYPE, SUPPORTED_IN, SUPPORTED_OUT } from './media-types';
 /** Requests ranked and written per slice of a streamed answer. */
 const SLICE = 256;
 

@@ -15,6 +15,7 @@ import { DatasetBuilder } from './dataset';
 import { TrainError, HyperparameterError, InputDataError } from './errors';
 import { fit, type EpochLog } from './fit';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
+import { evaluateChampion } from './champion';
 import { CHANNELS, checkTrainingSet, readCatalog, readPairs } from './input';
 import { evaluateOnTest } from './report';
 import { writeReport } from '../report';
@@ -113,7 +114,8 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
     log(
       `evaluation: ${evaluation.model.users} users, k=${hp.eval_k}; precision@K = hits/(K x users), p@k(K) = hits / sum of min(K, |test items|)`,
     );
-    for (const [name, value] of Object.entries(evaluation.metrics)) {
+    const champion = await evaluateChampion(paths.channel(CHANNELS.champion), data, hp.eval_k, log);
+    for (const [name, value] of Object.entries({ ...evaluation.metrics, ...champion })) {
       log(formatMetricLine(name, value));
       if (Number.isFinite(value)) metrics[name] = value;
     }

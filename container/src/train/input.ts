@@ -16,8 +16,18 @@ export const USER_COLUMN = 'user_id';
 export const ITEM_COLUMN = 'item_id';
 export const DESCRIPTION_COLUMN = 'description';
 
-/** Channel names (SageMaker's input/data/<channel>); `stats` holds the data preparation statistics (JSON, optional). */
-export const CHANNELS = { training: 'training', testing: 'testing', catalog: 'catalog', stats: 'stats' } as const;
+/**
+ * Channel names (SageMaker's input/data/<channel>); `stats` holds the data preparation statistics
+ * (JSON, optional), `champion` the live model's model.tar.gz (optional: measured on the same test
+ * pairs, champion.ts).
+ */
+export const CHANNELS = {
+  training: 'training',
+  testing: 'testing',
+  catalog: 'catalog',
+  stats: 'stats',
+  champion: 'champion',
+} as const;
 
 /** Every regular file under dir, sorted by path; [] when dir does not exist. */
 export async function channelFiles(dir: string): Promise<string[]> {

@@ -1,9 +1,12 @@
 /**
- * The one reader of gzip'd tar archives (SageMaker's model.tar.gz and output.tar.gz, and the local
- * stand-in's copies of them): POSIX ustar entries read from a buffer in memory. Archives here are
- * a model or a report, a few files; other entry types (links, pax and GNU headers) are returned
- * with their type and no special meaning.
+ * The one reader of gzip'd tar archives (SageMaker's model.tar.gz and output.tar.gz): POSIX ustar
+ * entries read from a buffer in memory. Archives here are a model or a report, a few files; other
+ * entry types (links, pax and GNU headers) are returned with their type and no special meaning.
+ * `train` unpacks the live model it is given with it, the publish-report Lambda reads the report
+ * out of the training output, and the local SageMaker stand-in unpacks models for its endpoints.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { TarFormatError } from './errors';
@@ -49,10 +52,30 @@ export async function gunzipArchive(archive: Buffer): Promise<Buffer> {
   }
 }
 
+const isFile = (type: string) => type === '0' || type === '\0';
+
 /** The regular file at `name` (a leading `./` ignored) of a gzip'd tar, or null when there is none. */
 export async function readArchiveFile(archive: Buffer, name: string): Promise<Buffer | null> {
   for (const entry of tarEntries(await gunzipArchive(archive))) {
-    if ((entry.type === '0' || entry.type === '\0') && entry.name.replace(/^\.\//, '') === name) return entry.data;
+    if (isFile(entry.type) && entry.name.replace(/^\.\//, '') === name) return entry.data;
   }
   return null;
+}
+
+/** Unpacks a gzip'd tar into dir; only regular files and folders, never outside dir. Returns the files. */
+export async function unpackArchive(archive: Buffer, dir: string): Promise<string[]> {
+  const root = path.resolve(dir);
+  const files: string[] = [];
+  for (const { name, type, data } of tarEntries(await gunzipArchive(archive))) {
+    const target = path.resolve(root, name);
+    if (target !== root && !target.startsWith(root + path.sep)) throw new TarFormatError(`entry escapes the folder: ${name}`);
+    if (isFile(type)) {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, data);
+      files.push(target);
+    } else if (type === '5') {
+      await fs.mkdir(target, { recursive: true });
+    }
+  }
+  return files;
 }
