@@ -1,25 +1,35 @@
 /**
  * The executions of one local environment, as DescribeExecution reports them (an aws-sdk:sfn task
- * asks for the deployment lock's holder): RUNNING while the interpreter runs one, then its end
- * status. An unknown ARN raises Sfn.ExecutionDoesNotExistException, as Step Functions does.
+ * asks for the deployment lock's holder; the pipeline CLI follows an execution): RUNNING while the
+ * interpreter runs one, then its end status, output or error. An unknown ARN raises
+ * Sfn.ExecutionDoesNotExistException, as Step Functions does.
  */
 import { randomUUID } from 'node:crypto';
 import { IntegrationErrors } from '../lib/aws-errors';
 import { TaskError } from './errors';
 import type { Json } from './sagemaker/context';
+import type { ExecutionResult } from './stepfunctions';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 export class LocalExecutions {
-  private readonly executions = new Map<string, { status: ExecutionStatus; startDate: string; stopDate?: string }>();
+  private readonly executions = new Map<
+    string,
+    { status: ExecutionStatus; startDate: string; stopDate?: string; result?: ExecutionResult }
+  >();
 
   started(executionArn: string): void {
     this.executions.set(executionArn, { status: 'RUNNING', startDate: new Date().toISOString() });
   }
 
-  ended(executionArn: string, status: Exclude<ExecutionStatus, 'RUNNING'>): void {
+  ended(executionArn: string, result: ExecutionResult): void {
     const e = this.executions.get(executionArn);
-    if (e) Object.assign(e, { status, stopDate: new Date().toISOString() });
+    if (e) Object.assign(e, { status: result.status, stopDate: new Date().toISOString(), result });
+  }
+
+  /** The execution's result once it has ended (undefined while it runs, or when unknown). */
+  result(executionArn: string): ExecutionResult | undefined {
+    return this.executions.get(executionArn)?.result;
   }
 
   /** DescribeExecution's answer (the fields the state machines read). */

@@ -29,6 +29,8 @@ import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from
 import { CallRecorder, LocalSns, LocalSsm } from './recorders';
 import { startLocalS3, uploadFile, type LocalS3 } from './s3';
 import { LocalSageMaker } from './sagemaker';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { localSfnClient } from './sfn-client';
 import { runExecution, type ExecutionResult, type ProgressEvent } from './stepfunctions';
 
 export interface LocalPipelineOptions {
@@ -178,18 +180,23 @@ export class LocalPipeline {
    * Runs one execution. Executions may overlap (as a schedule and a console start do): each is
    * registered RUNNING while it runs, which is what DescribeExecution answers.
    */
-  private async run(
+  private run(which: 'training' | 'batch', input: unknown, onProgress?: (e: ProgressEvent) => void): Promise<ExecutionResult> {
+    return this.start(which, input, { onProgress }).result;
+  }
+
+  /** Starts one execution (StartExecution): its ARN at once, its result when it ends. */
+  start(
     which: 'training' | 'batch',
     input: unknown,
-    onProgress?: (e: ProgressEvent) => void,
-  ): Promise<ExecutionResult> {
+    options: { readonly name?: string; readonly onProgress?: (e: ProgressEvent) => void } = {},
+  ): { executionArn: string; result: Promise<ExecutionResult> } {
     const def = requireStateMachine(this.app, which);
     const n = ++this.executions;
     const stateMachineArn = this.stateMachineArn(which);
-    const name = `local-${which}-${n}-${Date.now().toString(36)}`;
+    const name = options.name ?? `local-${which}-${n}-${Date.now().toString(36)}`;
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     this.services.executions.started(executionArn);
-    const result = await runExecution(def, input, bindTaskStates(def, this.services), {
+    const result = runExecution(def, input, bindTaskStates(def, this.services), {
       name,
       waitMs: this.options.waitMs,
       stateMachineArn,
@@ -197,11 +204,13 @@ export class LocalPipeline {
         const stats = (e.output as { prepared?: Partial<PrepareDataResult> } | undefined)?.prepared?.stats;
         if (e.type === 'exited' && stats) this.lastPreparedStats = stats;
         this.options.onProgress?.(which, e);
-        onProgress?.(e);
+        options.onProgress?.(e);
       },
+    }).then((r) => {
+      this.services.executions.ended(executionArn, r);
+      return r;
     });
-    this.services.executions.ended(executionArn, result.status);
-    return result;
+    return { executionArn, result };
   }
 
   /** One training execution; onProgress sees this execution's events only. */
@@ -209,13 +218,23 @@ export class LocalPipeline {
     return this.run('training', input, onProgress);
   }
 
-  /** An execution of the state machine with this ARN (an EventBridge target). */
-  runStateMachine(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+  /** Which state machine has this ARN. */
+  machineOf(stateMachineArn: string): 'training' | 'batch' {
     const which = (['training', 'batch'] as const).find(
       (w) => findStateMachine(this.app, w) && this.stateMachineArn(w) === stateMachineArn,
     );
     if (!which) throw new DefinitionError(`no state machine ${stateMachineArn} in the synthesized app`);
-    return this.run(which, input);
+    return which;
+  }
+
+  /** An execution of the state machine with this ARN (an EventBridge target). */
+  runStateMachine(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+    return this.run(this.machineOf(stateMachineArn), input);
+  }
+
+  /** Step Functions behind the AWS SDK client's interface (the pipeline CLI's rollback runs against it). */
+  sfnClient(): SFNClient {
+    return localSfnClient(this);
   }
 
   hasBatch(): boolean {

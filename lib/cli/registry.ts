@@ -147,9 +147,15 @@ export async function listVersions(sagemaker: SageMakerClient, o: RegistryOption
   return out.slice(0, limit);
 }
 
+/** A metadata value written as JSON (a number, or null), shown with 4 significant digits. */
 const figure = (raw: string | undefined) => {
-  const n = raw === undefined ? NaN : Number(JSON.parse(raw));
-  return Number.isFinite(n) ? Number(n.toPrecision(4)).toString() : '-';
+  let n: unknown = null;
+  try {
+    n = raw === undefined ? null : JSON.parse(raw);
+  } catch {
+    // not written by this pipeline
+  }
+  return typeof n === 'number' && Number.isFinite(n) ? Number(n.toPrecision(4)).toString() : '-';
 };
 
 /** `models`: one line per version, newest first. */

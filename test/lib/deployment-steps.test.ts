@@ -39,7 +39,7 @@ const deployWith = (endpoint: ReturnType<typeof endpointSim>, extra: Record<stri
 });
 /** The states after the lock is taken, in order, without the polling states. */
 const path = (names: string[]) =>
-  names.filter((n) => ![S.AcquireDeployLock, S.PromoteArtifacts, S.CreateModel, S.CreateEndpointConfig].includes(n as never));
+  names.filter((n) => ![S.AcquireDeployLock, S.ReadLiveRecord, S.CreateModel, S.CreateEndpointConfig].includes(n as never));
 
 describe('rollout: every endpoint state', () => {
   test('no endpoint: create it, poll until InService with this configuration, record', async () => {
@@ -219,7 +219,7 @@ describe("rollout: SageMaker's errors, read from their Cause", () => {
       {},
       deployWith(endpointSim(undefined), {
         [S.CreateModel]: () => {
-          throw apiError('Could not find model data at s3://b/deployed/x/model.tar.gz.');
+          throw apiError('Could not find model data at s3://b/registry/x/model.tar.gz.');
         },
       }),
     );
@@ -251,8 +251,9 @@ describe('deployment lock', () => {
   test('taken before anything is created, released after the record, held by this execution', async () => {
     const { names, inputs } = await run(training, {}, deployStubs());
     const order = [
+      S.RegisterModel,
       S.AcquireDeployLock,
-      S.PromoteArtifacts,
+      S.ReadLiveRecord,
       S.CreateModel,
       S.RecordDeployment,
       S.PruneDeployments,
@@ -294,7 +295,7 @@ describe('deployment lock', () => {
       reason: `the model passed the gate, but execution ${other} was deploying for the whole wait (3 polls every 800 s): this model was not deployed`,
     });
     expect(inputs(S.AcquireDeployLock)).toHaveLength(3);
-    expect(names).not.toContain(S.PromoteArtifacts);
+    expect(names).not.toContain(S.ReadLiveRecord);
     expect(names).not.toContain(S.CreateModel);
     expect(JSON.parse(inputs(S.NotifyBusy)[0].Message)).toEqual(output);
   });
@@ -317,17 +318,18 @@ describe('deployment lock', () => {
   test('a failure after the lock is taken releases it first; a release that finds no lock of ours keeps the original error', async () => {
     const stubs = {
       ...deployStubs(),
-      [S.PromoteArtifacts]: () => {
-        throw err('ArtifactNotFoundError', 's3://b/runs/x/model.tar.gz does not exist');
+      [S.CreateModel]: () => {
+        throw apiError('Could not find model data at s3://b/registry/x/model.tar.gz.');
       },
       [S.ReleaseDeployLockOnFailure]: () => {
         throw err(E.DynamoConditionalCheckFailed, 'The conditional request failed');
       },
     };
     const { error, cause, names, inputs } = await run(training, {}, stubs);
-    expect([error, cause]).toEqual(['ArtifactNotFoundError', 's3://b/runs/x/model.tar.gz does not exist']);
-    expect(names.slice(-3)).toEqual([S.PromoteArtifacts, S.ReleaseDeployLockOnFailure, S.NotifyFailure]);
-    expect(inputs(S.NotifyFailure)[0].Message).toMatch(/ArtifactNotFoundError/);
+    expect(error).toBe(E.SageMakerApi);
+    expect(cause).toMatch(/^Could not find model data at s3:\/\/b\/registry\/x\/model\.tar\.gz\./);
+    expect(names.slice(-3)).toEqual([S.CreateModel, S.ReleaseDeployLockOnFailure, S.NotifyFailure]);
+    expect(inputs(S.NotifyFailure)[0].Message).toMatch(/Could not find model data/);
   });
 
   test('a failed prune does not undo the deployment', async () => {

@@ -26,7 +26,7 @@ async function refused(input: unknown) {
 
 describe('definitions', () => {
   test.each([
-    ['training', () => training, S.ApplyDefaults, S.NotifyFailure],
+    ['training', () => training, S.DeployOnly, S.NotifyFailure],
     ['batch', () => batch, B.PrepareBatchRun, B.NotifyBatchFailure],
   ])('the %s pipeline starts with ValidateInput, which hands any error to the failure path', (pipeline, def, next, notify) => {
     const d = def();
@@ -46,6 +46,14 @@ describe('definitions', () => {
     // The error replaces the state (an input that is not an object could take no $.error), then is wrapped.
     expect(check.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: S.InputCheckFailed }]);
     expect(d.States[S.InputCheckFailed]).toEqual({ Type: 'Pass', Parameters: { 'error.$': '$' }, Next: notify });
+  });
+
+  test('a training input naming a model package version goes to the deploy-only entry; any other trains', () => {
+    expect(training.States[S.DeployOnly]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.input.deployModelPackage', IsPresent: true, Next: S.NameDeployment }],
+      Default: S.ApplyDefaults,
+    });
   });
 });
 

@@ -69,10 +69,10 @@ describe('data stack', () => {
     const rules = artifacts.Properties.LifecycleConfiguration.Rules as Array<{ Prefix?: string; ExpirationInDays?: number }>;
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix ?? '');
     expect(expiring.sort()).toEqual(['batch/', 'runs/']);
-    // The deployment record and the model point into deployed/ (the state machine tests check the paths).
-    for (const prefix of expiring) expect('deployed/'.startsWith(prefix)).toBe(false);
+    // The model packages, the deployment record and the model point into registry/ (the state machine tests check the paths).
+    for (const prefix of expiring) expect('registry/'.startsWith(prefix)).toBe(false);
     expect(rules).toContainEqual(
-      expect.objectContaining({ Prefix: 'deployed/', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }),
+      expect.objectContaining({ Prefix: 'registry/', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }),
     );
   });
 
@@ -145,14 +145,14 @@ describe('IAM', () => {
     expect(metrics.Condition).toEqual({ StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } });
   });
 
-  test('SageMaker actions are scoped to the pipeline name prefixes and the endpoint', () => {
+  test("SageMaker actions are scoped to the pipeline name prefixes, the endpoint and the project's model package group", () => {
     const listOnly = (st: { Action: string[] }) => st.Action.every((a) => /^sagemaker:List/.test(a));
     const sm = statements().filter((st) => st.Action.some((a) => a.startsWith('sagemaker:')) && !listOnly(st));
     expect(sm.length).toBeGreaterThan(3);
     for (const st of sm) {
       for (const r of st.Resource) {
         expect(text(r)).toMatch(
-          /:(training-job\/bpr-train-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender)"/,
+          /:(training-job\/bpr-train-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender|model-package-group\/bpr-models|model-package\/bpr-models\/\*)"/,
         );
       }
     }
@@ -205,24 +205,23 @@ describe('IAM', () => {
     ]);
   });
 
-  test('S3 access is limited to the raw bucket, the runs/, deployed/ and batch/ prefixes and the latest report', () => {
+  test('S3 access is limited to the raw bucket, the runs/, registry/ and batch/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/deployed\/\*|\/reports\/latest\.html)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/registry\/\*.*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
         for (const prefix of (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'])
-          expect(['runs/*', 'deployed/*']).toContain(prefix);
+          expect(['runs/*', 'registry/*']).toContain(prefix);
       }
     }
-    // Only the prune Lambda deletes under deployed/, only the prepare Lambda under runs/.
+    // Only the prepare Lambda deletes, under runs/: nothing deletes what registry/ holds.
     const deleters = statements().filter((st) => st.Action.includes('s3:DeleteObject') || st.Action.includes('s3:DeleteObjects'));
     expect(deleters.map((st) => [st.policy.replace(/[0-9A-F]{8}$/, ''), st.Resource.map((r) => s.resolve(r))]).sort()).toEqual([
       ['PrepareDataFunctionRoleDefaultPolicy', ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*']],
-      ['PruneDeploymentsFunctionRoleDefaultPolicy', ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/deployed/*']],
     ]);
   });
 

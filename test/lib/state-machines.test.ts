@@ -9,7 +9,7 @@ import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { BatchStates as B, PrepareDataErrors, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
 import { IntegrationErrors } from '../../lib/aws-errors';
 import type { AslState, Definition } from '../../local/cdk/synth';
-import { ACCOUNT, deployStubs, err, run } from './stub-run';
+import { ACCOUNT, deployStubs, err, packageArn, run } from './stub-run';
 import { localDefinitions } from './synth-helper';
 
 let training: Definition;
@@ -46,7 +46,7 @@ test('both definitions are valid Amazon States Language (asl-validator, paths an
 describe('training state machine definition', () => {
   test('every task retries throttling and ends in a States.ALL catch; after the lock is taken, failures release it first', () => {
     const lockHeld = new Set<string>([
-      S.PromoteArtifacts,
+      S.ReadLiveRecord,
       S.CreateModel,
       S.CreateEndpointConfig,
       S.DescribeEndpoint,
@@ -60,7 +60,8 @@ describe('training state machine definition', () => {
       [S.NotifyFailure]: S.PipelineFailed,
       [S.ReleaseDeployLockOnFailure]: S.NotifyFailure,
       [S.PruneDeployments]: S.ReleaseDeployLock, // housekeeping: its failure does not undo the deployment
-      [S.ReleaseDeployLock]: S.BuildDeployedOutput,
+      [S.ReleaseDeployLock]: S.DeployedOutcome,
+      [S.ReleaseDeployLockUnchanged]: S.BuildUnchangedOutput,
     };
     for (const [name, st] of tasks(training)) {
       expect(st.Retry![0].ErrorEquals).toEqual(
@@ -87,17 +88,25 @@ describe('training state machine definition', () => {
     const resources = Object.fromEntries(tasks(training).map(([n, st]) => [n, st.Resource]));
     expect(resources).toEqual({
       [S.ValidateInput]: TaskResources.lambdaInvoke,
+      [S.DescribeModelPackage]: TaskResources.describeModelPackage,
       [S.PrepareData]: TaskResources.lambdaInvoke,
+      [S.ReadLiveModel]: TaskResources.ssmGetParameter,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
       [S.PublishReport]: TaskResources.lambdaInvoke,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
+      [S.PromoteArtifacts]: TaskResources.lambdaInvoke,
+      [S.RegisterModel]: TaskResources.lambdaInvoke,
       [S.NotifyRejected]: TaskResources.snsPublish,
+      [S.NotifyPending]: TaskResources.snsPublish,
       [S.AcquireDeployLock]: TaskResources.dynamoPutItem,
       [S.ReadDeployLock]: TaskResources.dynamoGetItem,
       [S.CheckLockHolder]: TaskResources.describeExecution,
       [S.TakeOverDeployLock]: TaskResources.dynamoPutItem,
       [S.NotifyBusy]: TaskResources.snsPublish,
-      [S.PromoteArtifacts]: TaskResources.lambdaInvoke,
+      [S.NotifyVersionBusy]: TaskResources.snsPublish,
+      [S.ReadLiveRecord]: TaskResources.ssmGetParameter,
+      [S.ReleaseDeployLockUnchanged]: TaskResources.dynamoDeleteItem,
+      [S.NotifyUnchanged]: TaskResources.snsPublish,
       [S.CreateModel]: TaskResources.createModel,
       [S.CreateEndpointConfig]: TaskResources.createEndpointConfig,
       [S.DescribeEndpoint]: TaskResources.describeEndpoint,
@@ -109,11 +118,12 @@ describe('training state machine definition', () => {
       [S.ReleaseDeployLock]: TaskResources.dynamoDeleteItem,
       [S.ReleaseDeployLockOnFailure]: TaskResources.dynamoDeleteItem,
       [S.NotifySuccess]: TaskResources.snsPublish,
+      [S.NotifyVersionDeployed]: TaskResources.snsPublish,
       [S.NotifyFailure]: TaskResources.snsPublish,
     });
   });
 
-  test('training: in-repo image, isolated, metric definitions from the container, channels, stopping condition', () => {
+  test('training: in-repo image, isolated, metric definitions from the container, channels (and the champion), stopping condition', () => {
     const p = state(training, S.TrainModel).Parameters!;
     expect(p).toMatchObject({
       EnableNetworkIsolation: true,
@@ -121,22 +131,45 @@ describe('training state machine definition', () => {
         TrainingImage: expect.stringMatching(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/),
         MetricDefinitions: metricDefinitions(10),
       },
-      InputDataConfig: [
-        ...['training', 'testing', 'catalog'].map((name) => ({
-          ChannelName: name,
-          ContentType: 'text/csv',
-          InputMode: 'File',
-          DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri` } },
-        })),
-        // the prepare step's stats.json, for the model report
-        {
-          ChannelName: 'stats',
-          ContentType: 'application/json',
-          DataSource: { S3DataSource: { 'S3Uri.$': '$.prepared.statsUri' } },
-        },
-      ],
+      'InputDataConfig.$': '$.jobInput.channels',
       'HyperParameters.$': 'States.JsonMerge($.hyperparameters, $.run.hyperparameters, false)',
       StoppingCondition: { MaxRuntimeInSeconds: 7200 },
+    });
+    const prepared = [
+      ...['training', 'testing', 'catalog'].map((name) => ({
+        ChannelName: name,
+        ContentType: 'text/csv',
+        InputMode: 'File',
+        DataSource: { S3DataSource: { 'S3Uri.$': `$.prepared.${name}Uri`, S3DataType: 'S3Prefix' } },
+      })),
+      // the prepare step's stats.json, for the model report
+      {
+        ChannelName: 'stats',
+        ContentType: 'application/json',
+        InputMode: 'File',
+        DataSource: { S3DataSource: { 'S3Uri.$': '$.prepared.statsUri', S3DataType: 'S3Prefix' } },
+      },
+    ];
+    expect(state(training, S.WithoutChampion).Parameters).toEqual({
+      'champion.$': "States.StringToJson('null')",
+      channels: prepared,
+    });
+    // The live model's model.tar.gz, measured on the same test pairs.
+    expect(state(training, S.WithChampion).Parameters).toEqual({
+      champion: {
+        'modelPackageArn.$': '$.live.record.modelPackageArn',
+        'modelPackageVersion.$': '$.live.record.modelPackageVersion',
+        'modelDataUrl.$': '$.live.record.modelDataUrl',
+      },
+      channels: [
+        ...prepared,
+        {
+          ChannelName: 'champion',
+          ContentType: 'application/x-gzip',
+          InputMode: 'File',
+          DataSource: { S3DataSource: { 'S3Uri.$': '$.live.record.modelDataUrl', S3DataType: 'S3Prefix' } },
+        },
+      ],
     });
     expect(p.EnableManagedSpotTraining).toBeUndefined();
     expect(state(small, S.TrainModel).Parameters).toMatchObject({
@@ -145,13 +178,27 @@ describe('training state machine definition', () => {
     });
   });
 
-  test('the gate selects precision@10 and its baseline by name, then a Choice routes on the decision', () => {
+  test('the gate selects precision@10, its baseline and the live model by name; every model is registered, then a Choice routes on its approval status', () => {
     expect(state(training, S.EvaluateGate).Parameters).toMatchObject({
-      Payload: { metricName: 'precision@10', baselineMetricName: 'baseline_precision@10' },
+      Payload: {
+        metricName: 'precision@10',
+        baselineMetricName: 'baseline_precision@10',
+        championMetricName: 'champion_precision@10',
+        'champion.$': '$.jobInput.champion',
+        championTolerance: 0.02,
+      },
     });
-    expect(state(training, S.CheckGate)).toEqual({
+    expect(state(training, S.EvaluateGate).Next).toBe(S.PromoteArtifacts);
+    expect(state(training, S.PromoteArtifacts).Next).toBe(S.RegisterModel);
+    expect(state(training, S.RegisterModel).Parameters).toMatchObject({
+      Payload: { modelPackageGroupName: 'bpr-models', approvalMode: 'auto', 'gate.$': '$.gate' },
+    });
+    expect(state(training, S.CheckApproval)).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.BuildDeployRequest }],
+      Choices: [
+        { Variable: '$.registered.modelApprovalStatus', StringEquals: 'Approved', Next: S.BuildDeployRequest },
+        { Variable: '$.registered.modelApprovalStatus', StringEquals: 'PendingManualApproval', Next: S.BuildPendingOutput },
+      ],
       Default: S.BuildRejectedOutput,
     });
   });
@@ -193,16 +240,33 @@ describe('training state machine runs', () => {
       EndpointConfigName: job.TrainingJobName.replace('train', 'epc'),
     });
     expect(inputs(S.UpdateEndpoint)).toHaveLength(0);
-    // The model runs from its copy under deployed/<run id>/, which does not expire.
+    // The version's copies under registry/<run id>/ (they do not expire) are what its package names.
     const runId = job.TrainingJobName.replace('bpr-train-', '');
-    const deployed = `s3://bpr-artifacts-${ACCOUNT}-us-east-1/deployed/${runId}/`;
+    const registry = `s3://bpr-artifacts-${ACCOUNT}-us-east-1/registry/${runId}/`;
     expect(inputs(S.PromoteArtifacts)[0].Payload).toEqual({
       modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
       batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
       catalogUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/catalog/`,
-      destinationUri: deployed,
+      reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
+      destinationUri: registry,
     });
-    expect(inputs(S.CreateModel)[0].PrimaryContainer.ModelDataUrl).toBe(`${deployed}model.tar.gz`);
+    expect(inputs(S.RegisterModel)[0].Payload).toMatchObject({
+      runId,
+      trainingJobName: job.TrainingJobName,
+      image: expect.stringMatching(/dkr\.ecr\..*container-assets.*:[0-9a-f]{64}$/),
+      rawDataUri: `s3://bpr-raw-${ACCOUNT}-us-east-1/raw/online_retail_II.csv`,
+      dataUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/`,
+      artifacts: { prefix: registry, modelDataUrl: `${registry}model.tar.gz` },
+      realtimeInstanceType: 'ml.c5.large',
+      transformInstanceType: 'ml.c5.2xlarge',
+    });
+    // The model is the approved version (the package names the image and its artifact).
+    expect(inputs(S.CreateModel)[0]).toEqual({
+      ModelName: job.TrainingJobName.replace('train', 'model'),
+      ExecutionRoleArn: expect.stringMatching(/:role\/SageMakerExecutionRole/),
+      EnableNetworkIsolation: true,
+      Containers: [{ ModelPackageName: packageArn(1) }],
+    });
     expect(inputs(S.PublishReport)[0].Payload).toEqual({
       modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
       reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
@@ -218,24 +282,32 @@ describe('training state machine runs', () => {
       value: 0.2,
       baselineValue: 0.1,
       threshold: 0.05,
+      championValue: null,
+      championVersion: null,
+      championTolerance: 0.02,
       metrics: { 'precision@10': 0.2, 'baseline_precision@10': 0.1, 'recall@10': 0.3, 'p@k(10)': 0.25 },
+      modelPackageArn: packageArn(1),
+      modelPackageVersion: 1,
+      modelApprovalStatus: 'Approved',
     });
     const record = JSON.parse(inputs(S.RecordDeployment)[0].Value);
     expect(record).toEqual({
       modelName: output.modelName,
       endpointName: 'bpr-recommender',
       endpointConfigName: job.TrainingJobName.replace('train', 'epc'),
+      modelPackageArn: packageArn(1),
+      modelPackageVersion: 1,
       trainingJobName: job.TrainingJobName,
-      modelDataUrl: `${deployed}model.tar.gz`,
-      batchInputUri: `${deployed}users.jsonl`,
-      catalogUri: `${deployed}catalog/`,
+      modelDataUrl: `${registry}model.tar.gz`,
+      batchInputUri: `${registry}users.jsonl`,
+      catalogUri: `${registry}catalog/`,
       metricName: 'precision@10',
       value: 0.2,
       baselineValue: 0.1,
       executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:bpr:exec-1`,
       deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    expect(output.batchInputUri).toBe(`${deployed}users.jsonl`);
+    expect(output.batchInputUri).toBe(`${registry}users.jsonl`);
     expect(JSON.parse(inputs(S.NotifySuccess)[0].Message)).toEqual(output);
   });
 
@@ -249,8 +321,12 @@ describe('training state machine runs', () => {
     expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({ seed: '42', epochs: '5', eval_k: '10', gate_threshold: '0.5' });
     expect(names).not.toContain(S.CreateModel);
     expect(names).toContain(S.NotifyRejected);
+    // Registered all the same, Rejected: the registry holds every trained model.
+    expect(names).toContain(S.RegisterModel);
     expect(output).toMatchObject({
       status: 'REJECTED',
+      modelPackageVersion: 1,
+      modelApprovalStatus: 'Rejected',
       value: 0.2,
       baselineValue: 0.1,
       threshold: 0.5,

@@ -1,12 +1,23 @@
 /**
  * Runs a synthesized definition in the local runner with stub task handlers, and the stubs of a
- * training execution that passes the gate: data, training, report, gate, deployment lock, the deployed/
- * copies, pruning, and a simulated endpoint that moves through SageMaker's states.
+ * training execution that passes the gate: data, no live model, training, report, gate, the
+ * registry/ copies and registration, deployment lock, pruning, and a simulated endpoint that moves
+ * through SageMaker's states.
  */
 import '../lambda/prepare-data/quiet-logs';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
+import { approvalStatus } from '../../lambda/register-model/register';
 import { handler as validateHandler } from '../../lambda/validate-input';
-import type { DeployedArtifacts, GateEvent, PrepareDataRequest, PromoteRequest, ValidateInputEvent } from '../../lib/contracts';
+import type {
+  DeploymentRecord,
+  GateEvent,
+  PrepareDataRequest,
+  PromoteRequest,
+  RegisteredModel,
+  RegisterModelRequest,
+  RegistryArtifacts,
+  ValidateInputEvent,
+} from '../../lib/contracts';
 import { InputStates, TrainingStates as S } from '../../lib/pipeline-names';
 import { EndpointErrorMessages as M, endpointErrorMessage, IntegrationErrors as E } from '../../lib/aws-errors';
 import type { Definition } from '../../local/cdk/synth';
@@ -18,12 +29,19 @@ export const ENDPOINT_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/bpr
 
 /** What the stubs and the assertions read from a task's input (each task sends some of these). */
 export interface TaskInput {
-  readonly Payload: Partial<PrepareDataRequest> & Partial<PromoteRequest> & Record<string, unknown>;
+  readonly Payload: Partial<PrepareDataRequest> &
+    Partial<PromoteRequest> &
+    Partial<RegisterModelRequest> &
+    Record<string, unknown>;
   readonly TrainingJobName: string;
   readonly EndpointConfigName: string;
   readonly HyperParameters: Record<string, string>;
   readonly OutputDataConfig: { readonly S3OutputPath: string };
-  readonly PrimaryContainer: { readonly ModelDataUrl: string };
+  readonly Containers: { readonly ModelPackageName: string }[];
+  readonly InputDataConfig: {
+    readonly ChannelName: string;
+    readonly DataSource: { readonly S3DataSource: { readonly S3Uri: string } };
+  }[];
   readonly Value: string;
   readonly Message: string;
   readonly [field: string]: unknown;
@@ -38,12 +56,26 @@ export const sdkError = (message: string) =>
 export const apiError = (message: string, code = 'ValidationException') =>
   err(E.SageMakerApi, `${message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ${code}; Request ID: 0; Proxy: null)`);
 
-export const metrics = (p: number, b: number) => [
+export const metrics = (p: number, b: number, c?: number) => [
   { MetricName: 'baseline_precision@10', Value: b },
   { MetricName: 'recall@10', Value: 0.3 },
   { MetricName: 'precision@10', Value: p },
   { MetricName: 'p@k(10)', Value: 0.25 },
+  ...(c === undefined ? [] : [{ MetricName: 'champion_precision@10', Value: c }]),
 ];
+
+/** The project's model package group and a version's ARN in it. */
+export const GROUP = 'bpr-models';
+export const packageArn = (version: number) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/${GROUP}/${version}`;
+
+/** GetParameter of a deployment record that is not there (before the first deployment). */
+export const noRecord: Stub = () => {
+  throw err(E.SsmParameterNotFound, 'Parameter /bpr/deployment not found. (Service: Ssm, Status Code: 400)');
+};
+/** GetParameter of this deployment record. */
+export const recordOf =
+  (record: Partial<DeploymentRecord>): Stub =>
+  () => ({ Parameter: { Name: '/bpr/deployment', Value: JSON.stringify(record) } });
 
 /** A Lambda's error as Step Functions reports it: the function's errorType, and its JSON answer as the Cause. */
 export const lambdaError = (e: Error) => err(e.name, JSON.stringify({ errorType: e.name, errorMessage: e.message }));
@@ -136,9 +168,14 @@ export function endpointSim(
   return { stubs, state: () => ep };
 }
 
-/** Stubs of an execution whose model passes the gate (p over baseline b), with no endpoint yet. */
-export function deployStubs(p = 0.2, b = 0.1, endpoint = endpointSim(undefined)): Record<string, Stub> {
+/**
+ * Stubs of an execution whose model passes the gate (p over baseline b), with no endpoint and no
+ * live model yet; registered as version `version`, with the status the register-model Lambda gives.
+ */
+export function deployStubs(p = 0.2, b = 0.1, endpoint = endpointSim(undefined), version = 1): Record<string, Stub> {
   return {
+    [S.ReadLiveModel]: noRecord,
+    [S.ReadLiveRecord]: noRecord,
     [S.PrepareData]: (i) => ({
       Payload: {
         trainingUri: `${i.Payload.outputUri}training/`,
@@ -165,9 +202,18 @@ export function deployStubs(p = 0.2, b = 0.1, endpoint = endpointSim(undefined))
         modelDataUrl: `${i.Payload.destinationUri}model.tar.gz`,
         batchInputUri: `${i.Payload.destinationUri}users.jsonl`,
         catalogUri: `${i.Payload.destinationUri}catalog/`,
-      } satisfies DeployedArtifacts,
+        reportUri: i.Payload.reportUri ? `${i.Payload.destinationUri}report.html` : null,
+      } satisfies RegistryArtifacts,
     }),
-    [S.PruneDeployments]: () => ({ Payload: { kept: ['r'], deletedModels: [], deletedEndpointConfigs: [], deletedObjects: 0 } }),
+    [S.RegisterModel]: (i) => ({
+      Payload: {
+        modelPackageArn: packageArn(version),
+        modelPackageVersion: version,
+        modelApprovalStatus: approvalStatus(i.Payload.gate!.passed, i.Payload.approvalMode!),
+        qualityUri: `${i.Payload.artifacts!.prefix}model-quality.json`,
+      } satisfies RegisteredModel,
+    }),
+    [S.PruneDeployments]: () => ({ Payload: { kept: ['r'], deletedModels: [], deletedEndpointConfigs: [] } }),
     ...endpoint.stubs,
   };
 }

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readableCause } from '../../lib/cli/cause';
 import { runTeardown } from '../../lib/cli/teardown';
-import type { BatchSkippedOutput, DeploymentRecord, TrainingOutput } from '../../lib/contracts';
+import type { BatchSkippedOutput, DeploymentRecord, TrainingOutputFields } from '../../lib/contracts';
 import { resourceNames, TrainingStates as S } from '../../lib/pipeline-names';
 import { LocalPipeline, projectAppBuilder } from '../../local/pipeline';
 import { listKeys } from '../../local/s3';
@@ -17,8 +17,9 @@ import { e2eSetup, HP } from './e2e-setup';
 
 const ENDPOINT = 'bpr-recommender';
 const RECORD = resourceNames('bpr').deploymentParameter;
-// keepModels 2, so that the third deployment of a test prunes the first.
-const setup = e2eSetup('local-deploy-', projectAppBuilder({ keepModels: 2 }));
+// keepModels 2, so that the third deployment of a test prunes the first; championTolerance 1: every
+// model that passes the threshold and the baseline is deployed (test/local/registry.test.ts gates on the live model).
+const setup = e2eSetup('local-deploy-', projectAppBuilder({ keepModels: 2, championTolerance: 1 }));
 
 /** A new environment whose container's serve obeys the flag files in `flags`. */
 async function environment(waitMs = 50): Promise<{ pipeline: LocalPipeline; flags: string }> {
@@ -32,7 +33,7 @@ async function environment(waitMs = 50): Promise<{ pipeline: LocalPipeline; flag
   return { pipeline, flags };
 }
 
-const output = (r: { output?: unknown }) => (r.output ?? {}) as TrainingOutput & Record<string, unknown>;
+const output = (r: { output?: unknown }) => (r.output ?? {}) as TrainingOutputFields & Record<string, unknown>;
 const record = (p: LocalPipeline) => JSON.parse(p.services.ssm.value(RECORD) ?? 'null') as DeploymentRecord | null;
 const lockItems = (p: LocalPipeline) => p.services.dynamodb.tableNames().flatMap((t) => p.services.dynamodb.items(t));
 
@@ -85,7 +86,9 @@ test('a first run whose endpoint fails (the image does not start), then a run th
   expect((await fetch(`${hosting.endpointInfo(ENDPOINT)!.url}/ping`)).status).toBe(200);
   const rec = record(pipeline)!;
   expect(rec.endpointConfigName).toBe(ep.EndpointConfigName);
-  expect(rec.modelDataUrl).toMatch(/^s3:\/\/bpr-artifacts-000000000000-us-east-1\/deployed\/[0-9a-f-]{36}\/model\.tar\.gz$/);
+  expect(rec.modelDataUrl).toMatch(/^s3:\/\/bpr-artifacts-000000000000-us-east-1\/registry\/[0-9a-f-]{36}\/model\.tar\.gz$/);
+  // The first run's version was registered Approved, then could not be deployed; the second run's is live.
+  expect(rec.modelPackageVersion).toBe(2);
   expect(output(await pipeline.runBatch({})).status).toBe('COMPLETED');
 });
 
@@ -124,25 +127,26 @@ test('an update while another execution is deploying: the second waits for the l
   const written = pipeline.services.recorder
     .of('ssm', 'putParameter')
     .map((c) => (JSON.parse(String((c.params as { Value: string }).Value)) as DeploymentRecord).modelName);
-  const models = [base, oa, ob].map((o) => (o.status === 'DEPLOYED' ? o.modelName : ''));
+  const models = [base, oa, ob].map((o) => (o.status === 'DEPLOYED' ? String(o.modelName) : ''));
   expect(written).toEqual(models);
   const ep = hosting.describeEndpoint({ EndpointName: ENDPOINT });
   expect(record(pipeline)!.endpointConfigName).toBe(ep.EndpointConfigName);
   expect(hosting.endpointInfo(ENDPOINT)!.modelName).toBe(models[2]);
   expect(lockItems(pipeline)).toEqual([]);
 
-  // keepModels 2: the first run's model, configuration and deployed/ copies are gone.
+  // keepModels 2: the first run's model and configuration are gone; every registered version's
+  // copies under registry/ stay (their model packages name them).
   const sm = pipeline.services.sagemaker;
   expect(hosting.listModels().map((m) => m.name)).toEqual(models.slice(1));
   expect(hosting.listEndpointConfigs().map((c) => c.name)).toEqual(models.slice(1).map((m) => m.replace('-model-', '-epc-')));
-  const artifacts = 's3://bpr-artifacts-000000000000-us-east-1/deployed/';
+  const artifacts = 's3://bpr-artifacts-000000000000-us-east-1/registry/';
   const runIds = new Set((await listKeys(pipeline.s3.client, artifacts)).keys.map((k) => k.split('/')[1]));
-  expect([...runIds].sort()).toEqual(
-    models
-      .slice(1)
-      .map((m) => m.replace('bpr-model-', ''))
-      .sort(),
-  );
+  expect([...runIds].sort()).toEqual(models.map((m) => m.replace('bpr-model-', '')).sort());
+  expect(sm.registry.all().map((p) => [p.ModelPackageVersion, p.ModelApprovalStatus])).toEqual([
+    [1, 'Approved'],
+    [2, 'Approved'],
+    [3, 'Approved'],
+  ]);
 
   // Teardown: lists without --confirm, deletes with it; the endpoint goes through Deleting.
   const lines: string[] = [];

@@ -9,6 +9,7 @@ import { parseHyperparameters } from '../../lib/cli/options';
 import { WORKDIR_MARKER, parseOptions } from '../../local/cli';
 import { writeGeneratedCsv } from '../../local/dataset/write';
 import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../../local/dataset/year1';
+import { LocalEventBridge } from '../../local/eventbridge';
 import { LocalDynamoDb } from '../../local/dynamodb';
 import { UnsupportedResourceError } from '../../local/errors';
 import { LocalExecutions } from '../../local/executions';
@@ -73,6 +74,7 @@ function services(): LocalServices {
     } as never,
     sagemaker: { hosting: { describeEndpoint: missing, createEndpoint: missing } } as never,
     dynamodb: new LocalDynamoDb([{ name: 'locks', keys: ['id'] }]),
+    events: new LocalEventBridge([], async () => undefined),
     executions: new LocalExecutions(),
   };
 }
