@@ -131,9 +131,9 @@ export class Monitoring extends Construct {
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: `Training metrics per run: ${gate.metric} vs baseline`,
+        title: `Training metrics per run: ${gate.metric} vs baseline and the live model`,
         width: 12,
-        left: [perRun(gate.metric), perRun(gate.baseline)],
+        left: [perRun(gate.metric), perRun(gate.baseline), perRun(gate.champion)],
       }),
       new cloudwatch.GraphWidget({
         title: 'Training loss and throughput per run',

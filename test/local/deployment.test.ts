@@ -18,7 +18,7 @@ import { e2eSetup, HP } from './e2e-setup';
 const ENDPOINT = 'bpr-recommender';
 const RECORD = resourceNames('bpr').deploymentParameter;
 // keepModels 2, so that the third deployment of a test prunes the first; championTolerance 1: every
-// model that passes the threshold and the baseline is deployed (test/local/registry.test.ts gates on the live model).
+// model that passes the threshold and the baseline is deployed (test/local/governance.test.ts gates on the live model).
 const setup = e2eSetup('local-deploy-', projectAppBuilder({ keepModels: 2, championTolerance: 1 }));
 
 /** A new environment whose container's serve obeys the flag files in `flags`. */
