@@ -34,7 +34,7 @@ export interface PipelineFunctionsProps {
   readonly config: PipelineConfig;
   /** The raw-data bucket (read by prepare-data). */
   readonly rawBucket: s3.IBucket;
-  /** The artifacts bucket (runs/, deployed/, reports/). */
+  /** The artifacts bucket (runs/, registry/, reports/). */
   readonly artifactsBucket: s3.IBucket;
   /** Retention of each function's log group. */
   readonly logRetention: logs.RetentionDays;
