@@ -78,8 +78,13 @@ describe('auc', () => {
     for (let u = 0; u < users; u++)
       for (let i = 0; i < nItems; i++) {
         const r = rand();
-        if (r < 0.15) (tu.push(u), ti.push(i));
-        else if (r < 0.3) (xu.push(u), xi.push(i));
+        if (r < 0.15) {
+          tu.push(u);
+          ti.push(i);
+        } else if (r < 0.3) {
+          xu.push(u);
+          xi.push(i);
+        }
       }
     const test = buildCsr(users, tu, ti);
     const train = buildCsr(users, xu, xi);

@@ -25,7 +25,7 @@ export function defaultThreads(): number {
 export const HYPERPARAMETER_DOCS = {
   factors: 'latent factors per user and item',
   learning_rate: 'step size at the first epoch (with `optimizer=sgd`, 0.05 suits the other defaults)',
-  optimizer: "adagrad (each parameter's step shrinks with its squared gradients so far) or sgd (plain steps)",
+  optimizer: "adagrad (row-wise: each user's and item's step shrinks with the squared gradients it has had) or sgd (plain steps)",
   lr_schedule: 'learning-rate schedule over `epochs`: constant, linear (to 10 %) or cosine (to 10 %)',
   regularization: 'L2 penalty on user and item factors, applied at every update',
   bias_regularization: 'L2 penalty on the item bias',
