@@ -56,7 +56,8 @@ function dataset(train: readonly Pair[], test: readonly Pair[]): Dataset {
 async function quality(data: Dataset, label: string, raw: Record<string, string>, extra: Record<string, string>) {
   const hp = parseHyperparameters({ ...extra, ...raw });
   const r = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
-  const ev = evaluateOnTest(data, { ...r, factors: hp.factors }, itemPopularity(data.train, data.items.size), hp.eval_k)!;
+  const pop = itemPopularity(data.train, data.items.size);
+  const ev = (await evaluateOnTest(data, { ...r, factors: hp.factors }, pop, hp.eval_k, hp.threads))!;
   const m = ev.model;
   console.log(
     `${label}: fit ${fmt(r.seconds, 2)} s, ${r.epochsRun} epochs (kept ${r.bestEpoch}) | p@k(10) ${fmt(m.pAtK)} ` +

@@ -21,12 +21,8 @@ const SMALL = { factors: '16', epochs: '30', eval_every: '5', threads: '1', seed
 async function train(data: Dataset, overrides: Record<string, string> = {}) {
   const hp = parseHyperparameters({ ...SMALL, ...overrides });
   const result = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
-  const evaluation = evaluateOnTest(
-    data,
-    { ...result, factors: hp.factors },
-    itemPopularity(data.train, data.items.size),
-    hp.eval_k,
-  )!;
+  const popularity = itemPopularity(data.train, data.items.size);
+  const evaluation = (await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads))!;
   return { result, evaluation };
 }
 
@@ -98,6 +94,21 @@ describe('BPR fit', () => {
     expect(result.bestEpoch).toBeLessThanOrEqual(result.epochsRun);
     const checked = result.history.filter((e) => e.validation !== undefined).map((e) => e.validation!);
     expect(result.bestValidation).toBe(Math.max(...checked));
+  });
+
+  it('evaluates on two threads to the same hits as on one', async () => {
+    const { result } = await train(data);
+    const model = { ...result, factors: 16 };
+    const popularity = itemPopularity(data.train, data.items.size);
+    const one = (await evaluateOnTest(data, model, popularity, 10, 1))!;
+    const two = (await evaluateOnTest(data, model, popularity, 10, 2))!;
+    for (const k of ['model', 'baseline'] as const) {
+      expect(two[k].users).toBe(one[k].users);
+      expect(two[k].hits).toBe(one[k].hits);
+      expect(two[k].coverage).toBe(one[k].coverage);
+      expect(two[k].auc).toBeCloseTo(one[k].auc, 12);
+      expect(two[k].ndcg).toBeCloseTo(one[k].ndcg, 12);
+    }
   });
 
   it('trains with two threads (Hogwild workers) to a comparable model', async () => {

@@ -96,7 +96,7 @@ async function train(paths: ContainerPaths, log: Logger): Promise<void> {
   );
 
   const popularity = itemPopularity(data.train, nItems);
-  const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k);
+  const evaluation = await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads);
   const metrics: Record<string, number> = {};
   if (evaluation) {
     log(

@@ -4,8 +4,6 @@
  * without locks by design, so multi-thread runs are not reproducible). Threads share out the work
  * through counters in that memory, so the slowest thread holds the others up by one chunk at most.
  */
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Csr } from '../ranking/rank';
 import { kernelModule } from '../wasm/module';
@@ -14,6 +12,7 @@ import { Kernel, type EpochParams, type EpochStats, type KernelMemory } from './
 import { seedState } from './rng';
 import { TrainError } from './errors';
 import type { ThreadReply, ThreadRequest, WorkerInit } from './worker';
+import { workerScript } from './worker-script';
 
 /** Held-out pairs that validation checks score, with the kernel's positives left out of the ranking. */
 export interface ValidationSet {
@@ -39,7 +38,7 @@ export class SgdRunner {
     for (let t = 0; t < threads; t++) mem.rngState(t).set(seedState(seed, t));
     this.kernel = new Kernel(mem, 0);
     if (threads > 1) {
-      const script = workerScript();
+      const script = workerScript('worker.js');
       for (let t = 1; t < threads; t++) {
         const init: WorkerInit = { module: kernelModule(), memory: mem.memory, layout: mem.layout, thread: t, validation };
         // Kept referenced: the event loop must wait for their messages; close() terminates them.
@@ -106,15 +105,4 @@ export function validateShare(kernel: Kernel, v: ValidationSet): RankingSums {
     const end = Math.min(start + USER_CHUNK, v.users.length);
     for (let c = start; c < end; c++) acc.add(v.users[c]);
   }
-}
-
-/** The compiled worker script: beside this file under container/dist, or there when running from src (tests). */
-function workerScript(): string {
-  const candidates = [path.join(__dirname, 'worker.js'), path.resolve(__dirname, '..', '..', 'dist', 'train', 'worker.js')];
-  const found = candidates.find((c) => existsSync(c));
-  if (!found)
-    throw new TrainError(
-      `threads > 1 needs the compiled worker script (run \`npx tsc -p container\`); looked in ${candidates.join(', ')}`,
-    );
-  return found;
 }
