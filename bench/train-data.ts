@@ -89,14 +89,15 @@ export function validationSplit(train: readonly Pair[], seed = 2024, fitShare = 
 }
 
 /**
- * About `pairs` distinct (customer, item) pairs of the project's synthetic retailer (the
- * `npm run data:generate` generator, the same basic rules), for the scale run: customers grow in
- * proportion to the pairs, items with their square root, as the generator scales them.
+ * The first `pairs` distinct (customer, item) pairs, in invoice order, of the project's synthetic
+ * retailer (the `npm run data:generate` generator, the same basic rules), for the scale run:
+ * customers grow in proportion to the pairs, items with their square root, as the generator scales them.
  */
 export function generatedPairs(pairs: number, seed = 42): Pair[] {
   const base = 495_565; // distinct pairs of the generator's default 1,067,371 lines
   const ratio = pairs / base;
-  const rows = Math.round(GENERATOR_DEFAULTS.rows * ratio);
+  // A few more lines than the default density needs: more customers buy more distinct pairs.
+  const rows = Math.round(GENERATOR_DEFAULTS.rows * ratio * 1.05);
   const customers = Math.round(GENERATOR_DEFAULTS.customers * ratio);
   const items = Math.round(GENERATOR_DEFAULTS.items * Math.sqrt(Math.max(ratio, 1)));
   const seen = new Set<string>();
@@ -109,6 +110,7 @@ export function generatedPairs(pairs: number, seed = 42): Pair[] {
     if (seen.has(key)) continue;
     seen.add(key);
     out.push({ user, item: r[1] });
+    if (out.length === pairs) break;
   }
   return out;
 }
