@@ -40,16 +40,16 @@ function hasItem(bits: usize, indptr: usize, indices: usize, u: i32, nItems: i32
     const b = <u64>u * <u64>nItems + <u64>k;
     return (load<u32>(bits + <usize>((b >> 5) << 2)) & ((<u32>1) << u32(b & 31))) != 0;
   }
-  let lo = load<i32>(indptr + ((<usize>u) << 2));
-  let hi = load<i32>(indptr + (usize(u + 1) << 2)) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = load<i32>(indices + ((<usize>mid) << 2));
-    if (v == k) return true;
-    if (v < k) lo = mid + 1;
-    else hi = mid - 1;
+  // Branch-free: k falls anywhere in the row, so the comparisons' branches would mispredict.
+  let base = indices + ((<usize>load<i32>(indptr + ((<usize>u) << 2))) << 2);
+  let n = load<i32>(indptr + (usize(u + 1) << 2)) - load<i32>(indptr + ((<usize>u) << 2));
+  if (n == 0) return false;
+  while (n > 1) {
+    const half = n >>> 1;
+    base = select<usize>(base + ((<usize>half) << 2), base, load<i32>(base + ((<usize>half) << 2)) <= k);
+    n -= half;
   }
-  return false;
+  return load<i32>(base) == k;
 }
 
 // Dot products of the SGD: four accumulators over blocks of 16 floats keep four independent add

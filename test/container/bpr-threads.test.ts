@@ -6,7 +6,7 @@ import { SgdRunner } from '../../container/src/train/sgd';
 import { Rng } from '../../container/src/train/rng';
 
 /** A small random problem in kernel memory: users x items, a few positives each, random factors. */
-function memory(threads: number, adagrad = true) {
+function memory(threads: number, adagrad = true, bitset = true) {
   const nUsers = 60,
     nItems = 150,
     F = 12;
@@ -23,7 +23,7 @@ function memory(threads: number, adagrad = true) {
     }
   const train = buildCsr(nUsers, us, is);
   const validation = buildCsr(nUsers, vu, vi);
-  const layout = kernelLayout({ nUsers, nItems, factors: F, nPairs: train.indices.length, threads, bitset: true, adagrad });
+  const layout = kernelLayout({ nUsers, nItems, factors: F, nPairs: train.indices.length, threads, bitset, adagrad });
   const mem = new KernelMemory(layout);
   mem.setPositives(train);
   for (let x = 0; x < mem.userFactors.length; x++) mem.userFactors[x] = rng.next() - 0.5;
@@ -51,6 +51,35 @@ describe('kernel memory layout', () => {
   it('allocates the Adagrad sums only for optimizer adagrad', () => {
     expect(memory(1, true).mem.grad2.map((g) => g.length)).toEqual([60, 150, 150]);
     expect(memory(1, false).mem.grad2.map((g) => g.length)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('negative checks', () => {
+  it('the binary search in the CSR rows rejects exactly the candidates the bit matrix rejects', async () => {
+    const runs = [true, false].map(async (bitset) => {
+      const { mem, nItems, F } = memory(1, true, bitset);
+      const runner = new SgdRunner(mem, 9);
+      try {
+        const params = {
+          factors: F,
+          nItems,
+          learningRate: 0.1,
+          regularization: 0.01,
+          biasRegularization: 0.01,
+          negatives: 5,
+          verifyNegatives: true,
+          popularityNegatives: true, // popular items are often the user's own: many rejections
+          samples: 3000,
+        };
+        const stats = await runner.epoch(params);
+        return { stats, items: mem.itemFactors.slice() };
+      } finally {
+        await runner.close();
+      }
+    });
+    const [withBits, withRows] = await Promise.all(runs);
+    expect(withRows.stats).toEqual(withBits.stats);
+    expect(Buffer.from(withRows.items.buffer).equals(Buffer.from(withBits.items.buffer))).toBe(true);
   });
 });
 
