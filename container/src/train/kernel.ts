@@ -1,7 +1,7 @@
 /**
  * The BPR-Opt SGD kernel (Rendle et al. 2009) with item bias and "hardest of N" negatives
  * (dynamic negative sampling, Zhang et al. 2013) drawn uniformly or by popularity, with plain SGD
- * or Adagrad steps, run as WebAssembly with 128-bit SIMD (source: container/assembly/bpr.ts,
+ * or Adagrad steps, run as WebAssembly with 128-bit SIMD (source: container/assembly/sgd.ts and adagrad.ts,
  * loaded by ../wasm/module.ts). Every array SGD touches lives in one shared WebAssembly.Memory, so
  * worker threads update the same factors without locks (Hogwild). Each thread has its own PRNG
  * state (xoshiro128**), statistics and score buffer in that memory, each on cache lines of its
