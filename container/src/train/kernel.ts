@@ -86,9 +86,8 @@ const SLOT_BYTES = 128;
 /** Per thread: the PRNG state (4 u32) then the statistics (5 f64, EpochStats' order) in one slot. */
 const RNG_AT = 0;
 const STATS_AT = 16;
-/** Samples a thread claims at most at a time from the epoch's shared counter, and at least (but the last). */
+/** Samples a thread claims at a time from the epoch's shared counter. */
 export const SAMPLE_CHUNK = 4096;
-const MIN_CHUNK = 256;
 
 export function bitsetFits(nUsers: number, nItems: number): boolean {
   return Math.ceil((nUsers * nItems) / 32) * 4 <= MAX_BITSET_BYTES;
@@ -231,21 +230,16 @@ export class Kernel {
   }
 
   /**
-   * Runs this thread's part of an epoch: claims samples from the shared counter until p.samples
-   * are claimed, so that a thread slowed down (by another process on its core) does less and
-   * nobody waits long for it at the end. Claims shrink towards the end of the epoch (guided
-   * scheduling: a share of what is left, at most SAMPLE_CHUNK) so that the threads finish together.
-   * Statistics add up in this thread's slot.
+   * Runs this thread's part of an epoch: claims SAMPLE_CHUNK samples at a time from the shared
+   * counter until p.samples are claimed, so that a thread slowed down (by another process on its
+   * core) does less and nobody waits for it at the end. Statistics add up in this thread's slot.
    */
   runShare(p: EpochParams): void {
     const work = this.mem.work;
-    const threads = this.mem.layout.threads;
     for (;;) {
-      const start = Atomics.load(work, 0);
+      const start = Atomics.add(work, 0, SAMPLE_CHUNK);
       if (start >= p.samples) return;
-      const size = Math.max(MIN_CHUNK, Math.min(SAMPLE_CHUNK, Math.ceil((p.samples - start) / (2 * threads))));
-      if (Atomics.compareExchange(work, 0, start, start + size) !== start) continue; // another thread claimed first
-      this.run(p, Math.min(size, p.samples - start));
+      this.run(p, Math.min(SAMPLE_CHUNK, p.samples - start));
     }
   }
 
