@@ -38,6 +38,9 @@ export interface ProcessRun {
   /** Median of the per-epoch samples/s lines. */
   readonly epochSamplesPerSecond: number;
   readonly loadBefore: number;
+  /** Users and items of the training data, as the process reports them. */
+  readonly users: number;
+  readonly items: number;
 }
 
 /** Runs `node container/dist/main.js train` on the folder with these hyperparameters. */
@@ -62,6 +65,7 @@ export async function runTrainProcess(base: string, hyperparameters: Record<stri
   const usage = JSON.parse(readFileSync(usageFile, 'utf8').trim().split('\n').pop()!) as { cpuSeconds: number; maxRssKb: number };
   const perEpoch = [...out.matchAll(new RegExp(metricRegex('samples_per_second'), 'g'))].map((m) => Number(m[1]));
   const fit = /fit: (\d+) epochs in ([0-9.]+) s/.exec(out);
+  const sizes = /distinct pairs, (\d+) users, (\d+) items/.exec(out);
   return {
     wallSeconds,
     cpuSeconds: usage.cpuSeconds,
@@ -71,6 +75,8 @@ export async function runTrainProcess(base: string, hyperparameters: Record<stri
     fitSeconds: fit ? Number(fit[2]) : NaN,
     epochSamplesPerSecond: median(perEpoch),
     loadBefore,
+    users: sizes ? Number(sizes[1]) : NaN,
+    items: sizes ? Number(sizes[2]) : NaN,
   };
 }
 

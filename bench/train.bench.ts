@@ -168,7 +168,7 @@ async function scaleSection(extra: Record<string, string>): Promise<void> {
       const r = await runTrainProcess(base, extra);
       const samplesPerEpoch = pairs.length * 0.95;
       console.log(
-        `scale, ${pairs.length} generated pairs, defaults: wall ${fmt(r.wallSeconds, 1)} s, fit ${fmt(r.fitSeconds, 1)} s for ${r.epochs} epochs ` +
+        `scale, ${pairs.length} generated pairs (${r.users} users, ${r.items} items), defaults: wall ${fmt(r.wallSeconds, 1)} s, fit ${fmt(r.fitSeconds, 1)} s for ${r.epochs} epochs ` +
           `(${fmt(r.fitSeconds / r.epochs, 2)} s per epoch with validation checks, ${fmt(samplesPerEpoch / r.epochSamplesPerSecond, 2)} s of SGD), ` +
           `${fmt(r.epochSamplesPerSecond / 1e6, 2)} M samples/s per epoch, peak RSS ${fmt(r.peakRssMb, 0)} MB (load average ${fmt(r.loadBefore, 2)})`,
       );
