@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { decimalOrAsIs } from '../container/src/decimal';
 import { HyperparameterError } from '../container/src/train/errors';
 import { parseHyperparameters } from '../container/src/train/hyperparameters';
+import { PREPARE_ENGINES, RawTableSchema } from '../lambda/prepare-data/options';
 import { ConfigError } from './errors';
 
 /** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
@@ -57,6 +58,8 @@ export const configSchema = z
     evalK: int(1, 100),
     hyperparameters,
     split: z.enum(['random', 'temporal']),
+    prepareEngine: z.enum(PREPARE_ENGINES),
+    rawTable: json(RawTableSchema).optional(),
     testFraction: number().pipe(z.number().gt(0).lt(1)),
     splitSeed: int(0, 2 ** 31 - 1),
     trainingInstanceType: instanceType,
@@ -105,6 +108,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   evalK: 10,
   hyperparameters: { seed: '42' },
   split: 'random',
+  prepareEngine: 'auto',
   testFraction: 0.3,
   splitSeed: 42,
   trainingInstanceType: 'ml.c5.2xlarge',
@@ -138,7 +142,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
 export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
   const known = Object.fromEntries(
     Object.keys(DEFAULT_CONFIG)
-      .concat('notificationEmail')
+      .concat('notificationEmail', 'rawTable')
       .filter((k) => raw[k] !== undefined)
       .map((k) => [k, raw[k]]),
   );
@@ -152,6 +156,6 @@ export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
 /** Reads the configuration from a construct's context (the App's, normally). */
 export function configFromContext(node: { tryGetContext(key: string): unknown }): PipelineConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_CONFIG).concat('notificationEmail')) raw[key] = node.tryGetContext(key);
+  for (const key of Object.keys(DEFAULT_CONFIG).concat('notificationEmail', 'rawTable')) raw[key] = node.tryGetContext(key);
   return parseConfig(raw);
 }

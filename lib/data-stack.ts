@@ -7,7 +7,7 @@ import { Aws, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aw
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import { bucketNames } from './pipeline-names';
+import { AthenaKeys, bucketNames } from './pipeline-names';
 
 /** Properties of the data stack. */
 export interface DataStackProps extends StackProps {
@@ -86,6 +86,13 @@ export class DataStack extends Stack {
           id: 'expire-old-report-versions',
           prefix: 'reports/',
           noncurrentVersionExpiration: Duration.days(config.runRetentionDays),
+        },
+        // Athena's query results and each run's scratch tables (the state machine drops their catalog entries).
+        {
+          id: 'expire-athena-work',
+          prefix: AthenaKeys.prefix,
+          expiration: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(1),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

@@ -8,7 +8,7 @@ import { CfnElement, Validations } from 'aws-cdk-lib';
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
-import { ReportKeys, resourceNames } from './pipeline-names';
+import { AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 
@@ -37,6 +37,10 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       id(stack.artifactsBucket.arnForObjects('runs/*')),
       'Prepared data is written under runs/<execution>/data/, known only at run time.',
     ],
+    [
+      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.work}*`)),
+      "The publish step reads its run's Athena results under athena/work/<execution>/, known only at run time.",
+    ],
   ]);
 
   ack(stack.reportFunction.role!, [
@@ -64,6 +68,19 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'Endpoint configuration names are unique per execution under this prefix.',
     ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+    [
+      id(stack.formatArn({ service: 'glue', resource: 'database', resourceName: `${names.athenaDatabasePrefix}*` })),
+      "Each run's Glue database is named per execution (States.UUID) under this prefix, and dropped after the run.",
+    ],
+    [
+      id(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${names.athenaDatabasePrefix}*/*` })),
+      "The tables of each run's Glue database (created by the run's Athena statements).",
+    ],
+    [id(stack.rawBucket.arnForObjects('*')), 'Athena reads the raw object or prefix the execution input names; read only.'],
+    [
+      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.prefix}*`)),
+      "Athena writes query results and each run's scratch tables under athena/, expired by a lifecycle rule.",
+    ],
   ];
   for (const fn of [stack.prepareFunction, stack.reportFunction, stack.gateFunction]) {
     const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));

@@ -25,6 +25,13 @@ export const TrainingStates = {
   InvalidInput: 'InvalidInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
+  CheckPrepareEngine: 'CheckPrepareEngine',
+  KeepAthenaPlan: 'KeepAthenaPlan',
+  RunAthenaQueries: 'RunAthenaQueries',
+  RunAthenaQuery: 'RunAthenaQuery',
+  PublishAthenaResults: 'PublishAthenaResults',
+  DropAthenaDatabase: 'DropAthenaDatabase',
+  DropAthenaDatabaseAfterFailure: 'DropAthenaDatabaseAfterFailure',
   TrainModel: 'TrainModel',
   PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
@@ -96,6 +103,7 @@ export const TaskResources = {
   ssmGetParameter: 'arn:aws:states:::aws-sdk:ssm:getParameter',
   snsPublish: 'arn:aws:states:::sns:publish',
   createTransformJobSync: 'arn:aws:states:::sagemaker:createTransformJob.sync',
+  athenaStartQueryExecutionSync: 'arn:aws:states:::athena:startQueryExecution.sync',
 } as const;
 
 /**
@@ -196,6 +204,9 @@ export function resourceNames(projectName: string) {
     batchStateMachine: `${projectName}-batch-recommendations`,
     dataStack: `${projectName}-data`,
     pipelineStack: `${projectName}-pipeline`,
+    athenaWorkGroup: `${projectName}-prepare`,
+    /** Glue names take lower-case letters, digits and underscores only. */
+    athenaDatabasePrefix: `${projectName.replace(/-/g, '_')}_prep_`,
   };
 }
 
@@ -207,6 +218,13 @@ export const ReportKeys = {
   /** Under the run's prefix `runs/<execution name>/`. */
   run: REPORT_FILE,
   latest: 'reports/latest.html',
+} as const;
+
+/** Where Athena works in the artifacts bucket (a lifecycle rule expires it): query results, and each run's scratch tables and UNLOAD output. */
+export const AthenaKeys = {
+  prefix: 'athena/',
+  results: 'athena/results/',
+  work: 'athena/work/',
 } as const;
 
 /**

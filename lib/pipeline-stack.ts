@@ -21,7 +21,8 @@ import { Construct } from 'constructs';
 import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { Monitoring } from './monitoring';
-import { bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
+import { nativeBundling, type NativeBundling } from './native-bundling';
+import { AthenaKeys, bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
 import { PROJECT_ROOT } from './project-root';
 import { sagemakerLogGroupArn } from './task-helpers';
 import { TrainingPipeline } from './training-pipeline';
@@ -130,14 +131,16 @@ export class PipelineStack extends Stack {
       description: 'JSON record of the deployed model (written by the training pipeline, read by the batch pipeline)',
     });
 
-    // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
+    // DuckDB takes 70 % of the memory and spills to /tmp, where the input is downloaded too (AUTO_ATHENA_BYTES
+    // bounds what `auto` leaves to it); its native binary ships for the function's architecture (nativeBundling).
     const prepareFunction = (this.prepareFunction = this.nodeFunction(
       'PrepareDataFunction',
       'prepare-data',
-      2048,
-      Duration.minutes(10),
+      4096,
+      Duration.minutes(15),
       logRetention,
-      Size.gibibytes(2),
+      Size.gibibytes(10),
+      nativeBundling(['@duckdb/node-api'], lambda.Architecture.ARM_64),
     ));
     // Any raw object may be named in the execution input (ListBucket turns a missing key into
     // NoSuchKey instead of AccessDenied); outputs are only written (and removed on failure) under runs/.
@@ -146,6 +149,9 @@ export class PipelineStack extends Stack {
     prepareFunction.addToRolePolicy(
       objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'),
     );
+    // The publish step reads Athena's UNLOAD results of its run under athena/work/.
+    prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, AthenaKeys.work));
+    prepareFunction.addToRolePolicy(listStatement(artifactsBucket, AthenaKeys.work));
     const gateFunction = (this.gateFunction = this.nodeFunction(
       'EvaluateGateFunction',
       'evaluate-gate',
@@ -253,6 +259,7 @@ export class PipelineStack extends Stack {
     timeout: Duration,
     retention: logs.RetentionDays,
     ephemeralStorageSize?: Size,
+    native?: NativeBundling,
   ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -261,7 +268,7 @@ export class PipelineStack extends Stack {
       entry: path.join(PROJECT_ROOT, 'lambda', name, 'index.ts'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: native?.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
       timeout,
       ephemeralStorageSize,
@@ -276,6 +283,7 @@ export class PipelineStack extends Stack {
         keepNames: true,
         sourceMap: false,
         target: 'node24',
+        ...native?.bundling,
       },
     });
   }

@@ -18,23 +18,15 @@ import { Construct } from 'constructs';
 import { metricDefinitions } from '../container/src/metrics/definitions';
 import { CHANNELS } from '../container/src/train/input';
 import { PipelineConfig } from './config';
-import type {
-  DeployedOutput,
-  Fields,
-  GateDecision,
-  GateEvent,
-  PrepareDataRequest,
-  PrepareDataResult,
-  RejectedOutput,
-} from './contracts';
+import type { DeployedOutput, Fields, GateDecision, GateEvent, RejectedOutput } from './contracts';
 import { buildDeploySteps } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildPrepareSteps } from './prepare-steps';
 import { buildReportStep } from './report-step';
 import {
   DataPaths,
   ExecutionStatus,
   gateMetricNames,
-  PREPARE_DATA_RETRY_ERRORS,
   resourceNames,
   StateMachineIds,
   TrainingStates as S,
@@ -132,33 +124,6 @@ export class TrainingPipeline extends Construct {
       artifactsBucket: props.artifactsBucket,
       failure,
     });
-
-    const prepare = guard(
-      new tasks.LambdaInvoke(this, S.PrepareData, {
-        lambdaFunction: props.prepareFunction,
-        payload: sfn.TaskInput.fromObject({
-          rawDataUri: sfn.JsonPath.stringAt('$.args.rawDataUri'),
-          outputUri: sfn.JsonPath.stringAt('$.run.dataUri'),
-          split: sfn.JsonPath.stringAt('$.args.split'),
-          testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
-          seed: sfn.JsonPath.numberAt('$.args.seed'),
-        } satisfies Fields<PrepareDataRequest, unknown>),
-        retryOnServiceExceptions: false,
-        resultSelector: payloadFields<PrepareDataResult>({
-          trainingUri: true,
-          testingUri: true,
-          catalogUri: true,
-          batchInputUri: true,
-          statsUri: true,
-          manifestUri: true,
-          stats: true,
-        }),
-        resultPath: '$.prepared',
-      }),
-      failure,
-    );
-    // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
-    prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
 
     const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
       channelName: name,
@@ -298,9 +263,18 @@ export class TrainingPipeline extends Construct {
       next: deployed,
     });
 
-    input.end
-      .next(prepare)
-      .next(train)
+    // Data preparation (prepare-steps.ts): the Lambda on DuckDB, or Athena for large inputs; then training.
+    input.end.next(
+      buildPrepareSteps(this, {
+        config,
+        prepareFunction: props.prepareFunction,
+        rawBucket: props.rawBucket,
+        artifactsBucket: props.artifactsBucket,
+        failure,
+        next: train,
+      }),
+    );
+    train
       .next(publishReport)
       .next(gate)
       .next(

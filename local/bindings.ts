@@ -4,8 +4,9 @@
  * names the real integrations use, so the definition's Retry and Catch behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors, TaskResources } from '../lib/pipeline-names';
 import { TaskError, UnsupportedResourceError } from './errors';
+import type { LocalAthena } from './athena';
 import type { LocalLambdas } from './lambdas';
 import { CallRecorder, LocalSns, LocalSsm, recordOnly } from './recorders';
 import { JobFailedError, LocalSageMaker, SageMakerValidationError } from './sagemaker';
@@ -15,6 +16,8 @@ export type LocalHandler = (input: unknown) => Promise<unknown>;
 
 export interface LocalServices {
   readonly sagemaker: LocalSageMaker;
+  /** Athena's query integration, run on DuckDB (absent: a definition with Athena states cannot run). */
+  readonly athena?: LocalAthena;
   readonly lambdas: LocalLambdas;
   readonly ssm: LocalSsm;
   readonly sns: LocalSns;
@@ -96,6 +99,10 @@ export function implementationFor(resource: string, s: LocalServices): Impl | un
         throw sageMakerError(err, sdk);
       }
     };
+  }
+  if (resource === TaskResources.athenaStartQueryExecutionSync && s.athena) {
+    const athena = s.athena;
+    return (i) => athena.startQueryExecutionSync(i);
   }
   m = /^arn:aws:states:::(?:aws-sdk:)?(ssm|sns|scheduler):([A-Za-z]+)$/.exec(resource);
   if (m) {

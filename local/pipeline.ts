@@ -10,6 +10,7 @@ import { isS3Uri } from '../lambda/shared/s3-uri';
 import { createPipelineApp } from '../lib/app';
 import type { PrepareDataResult, PrepareStats } from '../lib/contracts';
 import { PROJECT_ROOT } from '../lib/project-root';
+import { LocalAthena } from './athena';
 import { bindTaskStates, walkStates, type LocalServices } from './bindings';
 import {
   findStateMachine,
@@ -91,7 +92,7 @@ export class LocalPipeline {
     const log = options.log ?? (() => undefined);
     const workdir = path.resolve(options.workdir);
     checkWorkdir(workdir);
-    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
+    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs', 'athena']) {
       await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
     }
     const t0 = Date.now();
@@ -117,6 +118,7 @@ export class LocalPipeline {
       lambdas: new LocalLambdas(app.lambdas, path.join(PROJECT_ROOT, 'lambda'), () => s3.client, options.lambdaFolders),
       ssm: new LocalSsm(recorder),
       sns: new LocalSns(recorder),
+      athena: new LocalAthena(s3.client, workdir),
       recorder,
     };
     return new LocalPipeline(options, app, s3, services);
@@ -173,6 +175,7 @@ export class LocalPipeline {
   /** Stops every process and the S3 server. */
   async stop(): Promise<void> {
     await this.services.sagemaker.stop().catch(() => undefined);
+    this.services.athena?.stop();
     await stopAllProcesses();
     await this.s3.stop();
   }
