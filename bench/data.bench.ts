@@ -6,7 +6,6 @@
  * Targets: year-1 <= 3 s, generated CSV <= 5 s, each < 500 MB peak.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +30,9 @@ interface Figure {
 /** Child mode: prepare one file, print the figure as JSON. */
 async function child(input: string, output: string): Promise<void> {
   const started = performance.now();
+  const memoryLimit = process.env.BENCH_MEMORY_LIMIT;
   const { stats } = await prepareData(
-    createReadStream(input, { highWaterMark: 1 << 20 }),
+    { path: input, limits: memoryLimit ? { memoryLimit } : {} },
     new LocalDirSink(output),
     PrepareOptionsSchema.parse({}),
   );

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { Rng } from '../container/src/train/rng';
-import { normaliseUserId } from '../lambda/prepare-data/clean';
+import { normaliseId as normaliseUserId } from '../container/src/ids';
 import { year1Csv } from '../local/dataset/year1';
 
 export interface Pair {

@@ -3,7 +3,11 @@
  * published manifest-last. Bad input fails with InputValidationError naming the file, line and
  * column where there is one, and nothing is published.
  */
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoted } from '../../container/src/errors';
@@ -84,6 +88,15 @@ async function sourceFiles(
   return { files, summary: { format: [...formats][0] as InputSummary['format'], gzip, sheets, files: paths.length } };
 }
 
+/** Fails when a gzip file is truncated or corrupt (the whole stream decompressed, nothing kept). */
+async function checkGzip(f: SourceFile): Promise<void> {
+  try {
+    await pipeline(createReadStream(f.path), createGunzip(), new Writable({ write: (_chunk, _enc, done) => done() }));
+  } catch (err) {
+    throw new InputValidationError(`${f.label}: truncated or corrupt gzip input (${(err as Error).message})`);
+  }
+}
+
 /** A DuckDB error while reading: the syntax problem csv-parse finds in the files, named by file and line. */
 async function readingError(err: Error, files: readonly SourceFile[]): Promise<Error> {
   const where = (f: SourceFile) => (files.length > 1 ? `${f.label}: ` : '');
@@ -138,10 +151,10 @@ export async function runPreparationSql(
   onReadError: (err: Error) => Promise<Error>,
 ): Promise<string> {
   await db.run(createDatabase('duckdb', o.db));
-  await db.run(view);
-  await db.run(createView(o.db, 'classified', classifiedView(o)));
   const [grouped, ...rest] = preparationTables(o);
   try {
+    await db.run(view);
+    await db.run(createView(o.db, 'classified', classifiedView(o)));
     await db.run(createTable('duckdb', o.db, grouped));
   } catch (err) {
     throw await onReadError(err as Error);
@@ -188,6 +201,8 @@ export async function prepareData(
   let db: DuckDb | undefined;
   try {
     const { files, summary } = await sourceFiles(input.path, input.name, work);
+    // DuckDB reads a gzip stream cut short without a word: each gzip file is checked whole first.
+    for (const f of files) if (f.gzip) await checkGzip(f);
     db = await DuckDb.open({ tempDirectory: join(work, 'spill'), ...input.limits });
     const headers = await readHeaders(db, files);
     const map = mapHeaders(files, headers, options.split === 'temporal');

@@ -60,6 +60,7 @@ async function gunzippedHead(path: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   const gz = createReadStream(path).pipe(createGunzip());
+  gz.on('error', () => undefined); // a truncated stream is reported by the whole-file check
   try {
     for await (const chunk of gz) {
       chunks.push(chunk as Buffer);
@@ -170,8 +171,9 @@ export async function xlsxToCsv(file: DetectedFile, dir: string): Promise<Source
 export function readFunction(f: SourceFile, names?: readonly string[]): string {
   const path = `'${f.path.replace(/'/g, "''")}'`;
   if (f.format === 'parquet') return `read_parquet(${path}, file_row_number = true)`;
-  const columns = names ? `, names = [${names.map((n) => `'${n.replace(/'/g, "''")}'`).join(', ')}]` : '';
-  return `read_csv(${path}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', null_padding = true, max_line_size = ${MAX_RECORD_CHARS}, compression = '${f.gzip ? 'gzip' : 'none'}'${columns})`;
+  // The dialect is given, never sniffed (auto_detect off): a stray quote fails when read, naming no guess.
+  const columns = names ? `, columns = {${names.map((n) => `'${n}': 'VARCHAR'`).join(', ')}}` : '';
+  return `read_csv(${path}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', max_line_size = ${MAX_RECORD_CHARS}, compression = '${f.gzip ? 'gzip' : 'none'}'${columns})`;
 }
 
 /** What the input is, as the statistics report it. */

@@ -100,6 +100,8 @@ function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
         batchInputUri: `${i.Payload.outputUri}users.jsonl`,
         statsUri: 's3://a/stats.json',
         manifestUri: 's3://a/manifest.json',
+        engine: 'duckdb',
+        athena: null,
         stats: { users: 3 },
       },
     }),
@@ -272,6 +274,11 @@ describe('training state machine runs', () => {
       split: 'random',
       testFraction: 0.3,
       seed: 42,
+      engine: 'auto',
+      athena: {
+        database: expect.stringMatching(/^bpr_prep_[0-9a-f-]{36}$/),
+        workUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/athena/work/exec-1/`,
+      },
     });
     const job = inputs(S.TrainModel)[0];
     expect(job.TrainingJobName).toMatch(/^bpr-train-[0-9a-f-]{36}$/);
