@@ -8,6 +8,7 @@ import { CfnElement, Validations } from 'aws-cdk-lib';
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
+import { ATHENA_RESULTS } from '../lambda/prepare-data/options';
 import { AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
@@ -38,8 +39,8 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'Prepared data is written under runs/<execution>/data/, known only at run time.',
     ],
     [
-      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.work}*`)),
-      "The publish step reads its run's Athena results under athena/work/<execution>/, known only at run time.",
+      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.work}*/${ATHENA_RESULTS}/*`)),
+      "The publish step reads its run's Athena results under athena/work/<execution>/results/, known only at run time.",
     ],
   ]);
 

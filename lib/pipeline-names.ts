@@ -146,6 +146,9 @@ export const THROTTLING_ERRORS = [
   'SNS.ThrottledException',
 ];
 
+/** Athena's throttling error (TooManyRequestsException of its API), as the Athena integration names it. */
+export const ATHENA_THROTTLING_ERROR = 'Athena.TooManyRequestsException';
+
 /** Extra transient error of the optimized (non-.sync) SageMaker integrations. */
 export const SAGEMAKER_TRANSIENT_ERROR = IntegrationErrors.SageMakerApi;
 

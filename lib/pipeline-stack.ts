@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { BatchPipeline } from './batch-pipeline';
 import { PipelineConfig } from './config';
 import { Monitoring } from './monitoring';
+import { ATHENA_RESULTS } from '../lambda/prepare-data/options';
 import { nativeBundling, type NativeBundling } from './native-bundling';
 import { AthenaKeys, bucketNames, ReportKeys, resourceNames, StackOutputs } from './pipeline-names';
 import { PROJECT_ROOT } from './project-root';
@@ -149,9 +150,10 @@ export class PipelineStack extends Stack {
     prepareFunction.addToRolePolicy(
       objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, 'runs/'),
     );
-    // The publish step reads Athena's UNLOAD results of its run under athena/work/.
-    prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, AthenaKeys.work));
-    prepareFunction.addToRolePolicy(listStatement(artifactsBucket, AthenaKeys.work));
+    // The publish step reads (and lists) its run's UNLOAD results only: athena/work/<execution>/results/.
+    const athenaResults = `${AthenaKeys.work}*/${ATHENA_RESULTS}/`;
+    prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, athenaResults));
+    prepareFunction.addToRolePolicy(listStatement(artifactsBucket, athenaResults));
     const gateFunction = (this.gateFunction = this.nodeFunction(
       'EvaluateGateFunction',
       'evaluate-gate',

@@ -16,8 +16,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import type { Fields, PrepareDataRequest, PrepareDataResult } from './contracts';
-import { AthenaKeys, PREPARE_DATA_RETRY_ERRORS, resourceNames, THROTTLING_ERRORS, TrainingStates as S } from './pipeline-names';
-import { guard, payloadFields, scopeTaskPolicies } from './task-helpers';
+import {
+  ATHENA_THROTTLING_ERROR,
+  AthenaKeys,
+  PREPARE_DATA_RETRY_ERRORS,
+  resourceNames,
+  TrainingStates as S,
+} from './pipeline-names';
+import { guard, payloadFields, retryTransient, scopeTaskPolicies } from './task-helpers';
 
 /** What the preparation states need. */
 export interface PrepareStepsProps {
@@ -119,13 +125,10 @@ export function buildPrepareSteps(scope: Construct, props: PrepareStepsProps): s
     itemSelector: { 'statement.$': '$$.Map.Item.Value' },
     resultPath: sfn.JsonPath.DISCARD,
   }).itemProcessor(runQuery);
-  // A failed query fails the Map with its error (States.TaskFailed and the query's status as the cause).
-  runQuery.addRetry({
-    errors: [...THROTTLING_ERRORS, 'Athena.TooManyRequestsException'],
-    interval: Duration.seconds(5),
-    maxAttempts: 6,
-    backoffRate: 2,
-  });
+  // A query that ends FAILED fails its task with States.TaskFailed, the query's status as the cause
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html); it is not retried
+  // (a statement that failed fails again). The Map's catch is the query's: drop the run's database, then fail.
+  retryTransient(runQuery, [ATHENA_THROTTLING_ERROR]);
   runAll.addCatch(dropAfterFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   const publish = guard(
     invoke(S.PublishAthenaResults, {
@@ -158,21 +161,24 @@ export function buildPrepareSteps(scope: Construct, props: PrepareStepsProps): s
 }
 
 /**
- * What running the run's statements needs (the built-in statements grant s3 on "*"): the
- * workgroup; the Glue catalog objects of the run's databases (and the raw table, read only); the
- * raw data (read); Athena's results, scratch tables and UNLOAD output under athena/ of the
- * artifacts bucket. https://docs.aws.amazon.com/athena/latest/ug/access.html
+ * What running the run's statements needs, instead of the integration's generated policy (s3 on
+ * "*", glue on every database): https://docs.aws.amazon.com/step-functions/latest/dg/athena-iam.html
+ * lists the actions. Here: the queries of the pipeline's workgroup; the Glue catalog objects of the
+ * run's databases (and the raw table, read only); the raw bucket read; Athena's results, each run's
+ * tables and UNLOAD output written under athena/ of the artifacts bucket (Athena uses the caller's
+ * permissions on S3: https://docs.aws.amazon.com/athena/latest/ug/access.html).
  */
 function athenaStatements(stack: Stack, config: PipelineConfig, group: string, props: PrepareStepsProps): iam.PolicyStatement[] {
   const names = resourceNames(config.projectName);
   const glue = (resource: string, name?: string) => stack.formatArn({ service: 'glue', resource, resourceName: name });
   const statements = [
     new iam.PolicyStatement({
-      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution', 'athena:GetDataCatalog'],
-      resources: [
-        stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: group }),
-        stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' }),
-      ],
+      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
+      resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: group })],
+    }),
+    new iam.PolicyStatement({
+      actions: ['athena:GetDataCatalog'],
+      resources: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: 'AwsDataCatalog' })],
     }),
     new iam.PolicyStatement({
       actions: [
@@ -193,13 +199,19 @@ function athenaStatements(stack: Stack, config: PipelineConfig, group: string, p
         glue('table', `${names.athenaDatabasePrefix}*/*`),
       ],
     }),
-    new iam.PolicyStatement({
-      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
-      resources: [props.rawBucket.bucketArn, props.artifactsBucket.bucketArn],
-    }),
+    new iam.PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket'], resources: [props.rawBucket.bucketArn] }),
     new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects('*')] }),
     new iam.PolicyStatement({
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+      resources: [props.artifactsBucket.bucketArn],
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [props.artifactsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${AthenaKeys.prefix}*`] } },
+    }),
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       resources: [props.artifactsBucket.arnForObjects(`${AthenaKeys.prefix}*`)],
     }),
   ];

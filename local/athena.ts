@@ -21,6 +21,20 @@ import type { Json } from './sagemaker/context';
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** A string literal of Athena's (Hive's) DDL: backslash escapes, three octal digits, or \\u and four hex digits. */
+function hiveString(literal: string): string {
+  return literal.replace(/\\(u[0-9a-fA-F]{4}|[0-7]{3}|.)/g, (_, e: string) =>
+    e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e.length === 3 ? String.fromCharCode(parseInt(e, 8)) : e,
+  );
+}
+
+/** The properties of a WITH SERDEPROPERTIES clause: 'key' = 'value', ... */
+function serdeProperties(list: string): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const m of list.matchAll(/'((?:[^'\\]|\\.)*)'\s*=\s*'((?:[^'\\]|\\.)*)'/g)) props[hiveString(m[1])] = hiveString(m[2]);
+  return props;
+}
+
 export class LocalAthena {
   private db: DuckDb | undefined;
   /** Every statement run, in order (tests read them). */
@@ -66,10 +80,10 @@ export class LocalAthena {
     m = /^DROP DATABASE IF EXISTS (\w+) CASCADE$/i.exec(q);
     if (m) return db.run(dropDatabase('duckdb', m[1]));
     m =
-      /^CREATE EXTERNAL TABLE (\w+\.\w+) \(([^)]*)\)\s+ROW FORMAT SERDE 'org\.apache\.hadoop\.hive\.serde2\.OpenCSVSerde'[\s\S]*LOCATION '(s3:\/\/[^']+)'[\s\S]*'skip\.header\.line\.count' = '1'/i.exec(
+      /^CREATE EXTERNAL TABLE (\w+\.\w+) \(([^)]*)\)\s+ROW FORMAT SERDE 'org\.apache\.hadoop\.hive\.serde2\.OpenCSVSerde'\s+WITH SERDEPROPERTIES \(((?:[^()']|'(?:[^'\\]|\\.)*')*)\)\s+LOCATION '(s3:\/\/[^']+)'\s+TBLPROPERTIES \('skip\.header\.line\.count' = '1'\)$/i.exec(
         q,
       );
-    if (m) return this.csvTable(db, m[1], m[2], m[3]);
+    if (m) return this.csvTable(db, m[1], m[2], serdeProperties(m[3]), m[4]);
     m = /^CREATE TABLE (\w+\.\w+) WITH \((?:[^()']|'[^']*')*\) AS ([\s\S]*)$/i.exec(q);
     if (m) return db.run(`CREATE TABLE ${m[1]} AS ${m[2]}`);
     if (/^CREATE OR REPLACE VIEW \w+\.\w+ AS /i.test(q)) return db.run(q);
@@ -78,8 +92,25 @@ export class LocalAthena {
     throw new Error(`the local Athena stand-in does not run this statement: ${q.slice(0, 80)}`);
   }
 
-  /** A view over the CSV files under the location, with Athena's "$path" and every column as text. */
-  private async csvTable(db: DuckDb, name: string, columns: string, location: string): Promise<void> {
+  /**
+   * A view over the CSV files under the location, with Athena's "$path" and every column as text.
+   * DuckDB reads them as OpenCSVSerde does with a `"` quote (doubled inside quoted fields) and an
+   * escape character the data does not hold; with OpenCSVSerde's default backslash escape (which
+   * drops backslashes from the data) or another separator the stand-in refuses the table.
+   */
+  private async csvTable(
+    db: DuckDb,
+    name: string,
+    columns: string,
+    props: Record<string, string>,
+    location: string,
+  ): Promise<void> {
+    const escape = props.escapeChar ?? '\\';
+    if (props.separatorChar !== ',' || props.quoteChar !== '"' || escape === '\\' || escape === '"') {
+      throw new Error(
+        `the local stand-in reads OpenCSVSerde tables with separatorChar ',', quoteChar '"' and an escapeChar the data does not hold (got ${JSON.stringify(props)})`,
+      );
+    }
     const names = columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
     const dir = path.join(this.workdir, 'athena', 'tables', name, randomUUID());
     const files = await downloadPrefix(this.s3, location, dir);

@@ -12,19 +12,34 @@ import { quoted } from '../../container/src/errors';
 import { MAX_ID_LENGTH } from '../../container/src/limits';
 import { joinS3, parseS3Uri } from '../shared/s3-uri';
 import { mapColumns, type ColumnMap } from './columns';
-import { athenaCsvTable, createDatabase, createTable, createView, dropDatabase, ident, unload } from './dialect';
+import { athenaCsvTable, createDatabase, createStep, createView, dropDatabase, ident, unload } from './dialect';
 import { InputValidationError } from './errors';
-import type { PrepareOptions, RawTable } from './options';
+import { ATHENA_RESULTS, type PrepareOptions, type RawTable } from './options';
 import { sqlOptions } from './prepare';
 import { publishOutputs, type ResultSource } from './publish';
 import { listKeys, type InputObjects } from './s3-input';
 import type { OutputSink } from './sinks';
-import { classifiedView, kCoreRound, needsKCore, preparationTables, resultQueries, splitTable, type ResultName } from './sql';
+import {
+  kCoreRound,
+  kCoreSettledQuery,
+  needsKCore,
+  preparationSteps,
+  resultQueries,
+  SOURCE_COLUMNS,
+  splitTable,
+  type ResultName,
+} from './sql';
 import type { InputSummary } from './source';
 import type { PrepareStats } from './stats';
 
 /** k-core rounds written out for Athena (a state machine runs a fixed list of statements). */
 export const ATHENA_KCORE_ROUNDS = 10;
+
+/** Where the UNLOAD of result `name` goes (empty beforehand, as UNLOAD requires). */
+const resultUri = (workUri: string, name: string) => joinS3(workUri, ATHENA_RESULTS, name) + '/';
+
+/** The result that tells whether the k-core settled within ATHENA_KCORE_ROUNDS. */
+const KCORE_RESULT = 'kcore';
 
 /** What the state machine runs, and what the publish step needs back. */
 export interface AthenaPlan {
@@ -45,7 +60,14 @@ export interface PlanRequest {
   readonly rawDataUri: string;
 }
 
+/**
+ * Where a row came from: its object (Athena's "$path" pseudo-column, selected through the run's
+ * `source` view: https://docs.aws.amazon.com/athena/latest/ug/select.html); Athena has no row position.
+ */
 const SOURCE_ORIGIN = `"$path" AS src_file, CAST(NULL AS BIGINT) AS src_row`;
+
+/** The external table over the CSV objects (the `source` view maps its columns). */
+const CSV_TABLE = 'csv_input';
 
 function pick(column: string | undefined): string {
   return column ? `CAST(${ident(column)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)';
@@ -102,11 +124,11 @@ async function csvSource(
   return {
     map: m,
     statements: [
-      athenaCsvTable(db, 'raw', width, location),
+      athenaCsvTable(db, CSV_TABLE, width, location),
       createView(
         db,
         'source',
-        `SELECT ${cols.map((c, k) => `${c} AS ${['invoice', 'item_raw', 'description', 'quantity', 'invoice_date', 'user_raw'][k]}`).join(', ')}, ${SOURCE_ORIGIN} FROM ${db}.raw${where}`,
+        `SELECT ${cols.map((c, k) => `${c} AS ${SOURCE_COLUMNS[k]}`).join(', ')}, ${SOURCE_ORIGIN} FROM ${db}.${CSV_TABLE}${where}`,
       ),
     ],
   };
@@ -149,11 +171,14 @@ export async function planAthena(s3: S3Client, r: PlanRequest): Promise<AthenaPl
     };
   }
   const o = sqlOptions(db, layout, hasDate, r.options);
-  const tables = preparationTables(o);
+  const tables = preparationSteps(o);
   let kept = 'kept_0';
+  const checks: string[] = [];
   if (needsKCore(o)) {
     for (let n = 0; n < ATHENA_KCORE_ROUNDS; n++) tables.push(kCoreRound(o, n));
     kept = `kept_${ATHENA_KCORE_ROUNDS}`;
+    // The last round must have changed nothing; the publish step fails the run otherwise.
+    checks.push(unload(kCoreSettledQuery(o, ATHENA_KCORE_ROUNDS), resultUri(work, KCORE_RESULT)));
   }
   tables.push(splitTable(o, kept));
   const queries = resultQueries(o, kept);
@@ -163,9 +188,9 @@ export async function planAthena(s3: S3Client, r: PlanRequest): Promise<AthenaPl
     statements: [
       createDatabase('athena', db),
       ...source,
-      createView(db, 'classified', classifiedView(o)),
-      ...tables.map((t) => createTable('athena', db, t, `${work}tables/${t.table}/`)),
-      ...(Object.keys(queries) as ResultName[]).map((name) => unload(queries[name], `${work}results/${name}/`)),
+      ...tables.map((t) => createStep('athena', db, t, `${work}tables/${t.table}/`)),
+      ...checks,
+      ...(Object.keys(queries) as ResultName[]).map((name) => unload(queries[name], resultUri(work, name))),
     ],
     cleanup: dropDatabase('athena', db),
     input: { ...summary, layout },
@@ -254,8 +279,16 @@ export async function publishAthena(
   now: () => number = Date.now,
 ): Promise<{ stats: PrepareStats }> {
   const started = now();
-  const result = (name: ResultName) => joinS3(plan.workUri, 'results', name) + '/';
+  const result = (name: ResultName) => resultUri(plan.workUri, name);
   try {
+    const [kcore] = await allObjects(s3, resultUri(plan.workUri, KCORE_RESULT));
+    if (kcore && Number(kcore.last_pairs) !== Number(kcore.previous_pairs)) {
+      throw new InputValidationError(
+        `the minimum interactions (minUserInteractions ${options.minUserInteractions ?? 1}, minItemInteractions ${options.minItemInteractions ?? 1}) ` +
+          `had not settled after the ${ATHENA_KCORE_ROUNDS} rounds Athena runs (the last removed ${Number(kcore.previous_pairs) - Number(kcore.last_pairs)} pairs); ` +
+          'prepare this input on DuckDB (prepareEngine duckdb) or lower the minimums',
+      );
+    }
     const problems = await allObjects(s3, result('problems'));
     if (problems.length) {
       const p = problems.sort((a, b) => text(a.src_file).localeCompare(text(b.src_file)))[0];

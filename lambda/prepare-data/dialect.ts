@@ -49,6 +49,11 @@ export function createTable(engine: Engine, db: string, t: TableStatement, locat
   return `CREATE TABLE ${db}.${t.table} WITH (format = 'PARQUET', write_compression = 'SNAPPY', external_location = '${location}') AS ${t.select}`;
 }
 
+/** A step of sql.ts: a view, or a table (Athena: under `location`). */
+export function createStep(engine: Engine, db: string, t: TableStatement, location?: string): string {
+  return t.view ? createView(db, t.table, t.select) : createTable(engine, db, t, location);
+}
+
 /**
  * Athena writes a query's rows as gzip'd JSON lines under `location` (empty beforehand), in
  * several files each sorted by the query's ORDER BY but not relative to each other:
@@ -68,6 +73,17 @@ export function unload(select: string, location: string): string {
  */
 export const ATHENA_CSV = { separator: ',', quote: '"', escape: '\u0001' } as const;
 
+/**
+ * A character as a string literal of Athena's DDL (Hive's: a backslash escapes, and a control
+ * character is written as three octal digits, as '\001' for U+0001; the SerDe page above writes
+ * its backslash as '\\').
+ */
+export function ddlChar(c: string): string {
+  const code = c.charCodeAt(0);
+  if (c === '\\' || c === "'") return `'\\${c}'`;
+  return code < 0x20 ? `'\\${code.toString(8).padStart(3, '0')}'` : `'${c}'`;
+}
+
 /** Athena columns for a CSV's header cells: c0, c1, ... (header names need not be identifiers). */
 export function positionalColumns(count: number): string[] {
   return Array.from({ length: count }, (_, k) => `c${k}`);
@@ -80,7 +96,7 @@ export function athenaCsvTable(db: string, name: string, columns: number, locati
     .join(', ');
   return `CREATE EXTERNAL TABLE ${db}.${name} (${cols})
 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'
-WITH SERDEPROPERTIES ('separatorChar' = '${ATHENA_CSV.separator}', 'quoteChar' = '${ATHENA_CSV.quote}', 'escapeChar' = '${ATHENA_CSV.escape}')
+WITH SERDEPROPERTIES ('separatorChar' = ${ddlChar(ATHENA_CSV.separator)}, 'quoteChar' = ${ddlChar(ATHENA_CSV.quote)}, 'escapeChar' = ${ddlChar(ATHENA_CSV.escape)})
 LOCATION '${location}'
 TBLPROPERTIES ('skip.header.line.count' = '1')`;
 }
@@ -90,13 +106,6 @@ export function athenaParquetTable(db: string, name: string, columns: readonly s
   return `CREATE EXTERNAL TABLE ${db}.${name} (${columns.map((c) => `\`${c}\` string`).join(', ')})
 STORED AS PARQUET
 LOCATION '${location}'`;
-}
-
-/** Where a row came from: the file (Athena's "$path" pseudo-column) and, on DuckDB only, its position. */
-export function rowOrigin(engine: Engine): { file: string; row: string } {
-  return engine === 'athena'
-    ? { file: '"$path"', row: 'CAST(NULL AS BIGINT)' }
-    : { file: 'filename', row: 'CAST(ordinality AS BIGINT)' };
 }
 
 /** A quoted identifier (both engines take double quotes). */

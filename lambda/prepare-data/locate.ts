@@ -1,8 +1,8 @@
 /**
  * Naming the line of a problem, on the error path only. DuckDB reads the data; when it refuses a
- * CSV file, or when a rule of sql.ts fails a row, csv-parse reads that file once more to find the
- * line where the record starts (blank lines and line breaks inside quoted fields counted, as an
- * editor shows them). Reading is linear and bounded: a record longer than MAX_RECORD_CHARS (a line
+ * CSV file (a syntax problem, a record with another number of fields than the header), or when a
+ * rule of sql.ts fails a row, csv-parse reads that file once more to find the line where the
+ * record starts (blank lines and line breaks inside quoted fields counted, as an editor shows them). Reading is linear and bounded: a record longer than MAX_RECORD_CHARS (a line
  * without a line break, or a quote that is never closed) stops it at once.
  */
 import { createReadStream } from 'node:fs';
@@ -31,10 +31,11 @@ function syntaxProblem(err: CsvError): string {
 }
 
 /**
- * Reads `f` until its data record `record` (1-based; 0 = to the end, looking for a syntax
- * problem) and tells the line where that record starts, or the first syntax problem and its line.
+ * Reads `f` until its data record `record` (1-based; 0 = to the end, looking for a problem: a
+ * syntax problem, or with `columns` a record with another number of fields) and tells the line
+ * where that record starts, or the first problem and its line.
  */
-export async function locateRecord(f: SourceFile, record: number): Promise<Located> {
+export async function locateRecord(f: SourceFile, record: number, columns?: number): Promise<Located> {
   if (f.sheetRows) return record > 0 && record <= f.sheetRows.length ? { line: f.sheetRows[record - 1] } : { end: true };
   const parser = bytes(f).pipe(
     parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_CHARS }),
@@ -43,11 +44,17 @@ export async function locateRecord(f: SourceFile, record: number): Promise<Locat
   let lastEmpty = 0;
   let n = -1; // the header is record 0
   try {
-    for await (const { info } of parser as AsyncIterable<{ info: { lines: number; empty_lines: number } }>) {
+    for await (const { record: fields, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number; empty_lines: number };
+    }>) {
       const start = lastLine + 1 + (info.empty_lines - lastEmpty);
       lastLine = info.lines;
       lastEmpty = info.empty_lines;
       if (++n === record && record > 0) return { line: start };
+      if (record === 0 && columns !== undefined && fields.length !== columns) {
+        return { problem: `${fields.length} fields where the header has ${columns}`, line: start };
+      }
     }
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;

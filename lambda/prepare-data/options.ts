@@ -67,6 +67,9 @@ export const RawTableSchema = z
   .strict();
 export type RawTable = z.output<typeof RawTableSchema>;
 
+/** The folder below an Athena run's workUri where its results are UNLOADed (the publish step reads only there). */
+export const ATHENA_RESULTS = 'results';
+
 /** Where Athena runs a run's statements (the pipeline's workgroup and a scratch prefix). */
 export const AthenaSettingsSchema = z
   .object({

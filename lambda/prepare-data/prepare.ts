@@ -3,31 +3,30 @@
  * published manifest-last. Bad input fails with InputValidationError naming the file, line and
  * column where there is one, and nothing is published.
  */
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoted } from '../../container/src/errors';
 import { MAX_ID_LENGTH } from '../../container/src/limits';
 import { columnLabel, type ColumnMap } from './columns';
-import { createDatabase, createTable, createView } from './dialect';
+import { createDatabase, createStep, createTable, createView } from './dialect';
 import { DuckDb, type EngineLimits } from './engine';
 import { InputValidationError } from './errors';
 import type { PrepareOptions } from './options';
 import { parseCutoff } from './options';
 import { publishOutputs, type ManifestEntry, type ResultSource } from './publish';
 import { readHeaders } from './headers';
+import { checkFiles, readingError } from './integrity';
 import { locateRecord } from './locate';
 import { detectFile, listInputFiles, mapHeaders, sourceView, xlsxToCsv, type InputSummary, type SourceFile } from './source';
 import {
-  classifiedView,
+  classifiedSelect,
   countQuery,
+  firstProblemQuery,
   kCoreRound,
   needsKCore,
-  preparationTables,
+  preparationSteps,
+  rawSelect,
   resultQueries,
   splitTable,
   type Problem,
@@ -88,31 +87,6 @@ async function sourceFiles(
   return { files, summary: { format: [...formats][0] as InputSummary['format'], gzip, sheets, files: paths.length } };
 }
 
-/** Fails when a gzip file is truncated or corrupt (the whole stream decompressed, nothing kept). */
-async function checkGzip(f: SourceFile): Promise<void> {
-  try {
-    await pipeline(createReadStream(f.path), createGunzip(), new Writable({ write: (_chunk, _enc, done) => done() }));
-  } catch (err) {
-    throw new InputValidationError(`${f.label}: truncated or corrupt gzip input (${(err as Error).message})`);
-  }
-}
-
-/** A DuckDB error while reading: the syntax problem csv-parse finds in the files, named by file and line. */
-async function readingError(err: Error, files: readonly SourceFile[]): Promise<Error> {
-  const where = (f: SourceFile) => (files.length > 1 ? `${f.label}: ` : '');
-  for (const f of files) {
-    if (f.format !== 'csv') continue;
-    try {
-      const found = await locateRecord(f, 0);
-      if ('problem' in found) return new InputValidationError(`${where(f)}CSV line ${found.line}: ${found.problem}`);
-    } catch (e) {
-      return new InputValidationError(`${where(f)}truncated or corrupt gzip input (${(e as Error).message})`);
-    }
-  }
-  const first = err.message.split('\n').find((l) => l.trim()) ?? err.message;
-  return new InputValidationError(`the input cannot be read: ${first.slice(0, 300)}`);
-}
-
 interface ProblemRow {
   problem: Problem;
   src_file: string;
@@ -151,15 +125,18 @@ export async function runPreparationSql(
   onReadError: (err: Error) => Promise<Error>,
 ): Promise<string> {
   await db.run(createDatabase('duckdb', o.db));
-  const [grouped, ...rest] = preparationTables(o);
+  const [raw, ...rest] = preparationSteps(o);
   try {
     await db.run(view);
-    await db.run(createView(o.db, 'classified', classifiedView(o)));
-    await db.run(createTable('duckdb', o.db, grouped));
+    await db.run(createStep('duckdb', o.db, raw));
   } catch (err) {
     throw await onReadError(err as Error);
   }
-  for (const t of rest) await db.run(createTable('duckdb', o.db, t));
+  for (const t of rest) {
+    await db.run(createStep('duckdb', o.db, t));
+    // Every later statement reads `grouped`: the copy of the input goes (the memory is the later steps').
+    if (t.table === 'grouped') await db.run(`DROP TABLE ${o.db}.${raw.table}`);
+  }
   let kept = 'kept_0';
   if (needsKCore(o)) {
     let pairs = Number((await db.objects(countQuery(o, kept)))[0].pairs);
@@ -173,6 +150,26 @@ export async function runPreparationSql(
   }
   await db.run(createTable('duckdb', o.db, splitTable(o, kept)));
   return kept;
+}
+
+/**
+ * The first failing row, with its position: the main pass reads the files without numbering their
+ * rows (so that DuckDB reads them in parallel); the first file with a problem is read again, numbered.
+ */
+async function firstProblem(
+  db: DuckDb,
+  o: SqlOptions,
+  found: readonly ProblemRow[],
+  files: readonly SourceFile[],
+  headers: readonly string[][],
+  map: ColumnMap,
+): Promise<ProblemRow> {
+  const file = found.map((p) => Number(p.src_file)).reduce((a, b) => Math.min(a, b));
+  await db.run(sourceView(o.db, files, headers, map, { positions: true, name: 'source_at', only: file }));
+  await db.run(createView(o.db, 'raw_at', rawSelect(o.db, 'source_at')));
+  await db.run(createView(o.db, 'classified_at', classifiedSelect(o, 'raw_at')));
+  const [row] = (await db.objects(firstProblemQuery(o, 'classified_at'))) as unknown as ProblemRow[];
+  return row;
 }
 
 /** The SQL options of a run. */
@@ -199,18 +196,24 @@ export async function prepareData(
   const started = now();
   const work = input.workDir ?? (await mkdtemp(join(tmpdir(), 'prepare-data-')));
   let db: DuckDb | undefined;
+  let checks: Promise<void> = Promise.resolve();
   try {
     const { files, summary } = await sourceFiles(input.path, input.name, work);
-    // DuckDB reads a gzip stream cut short without a word: each gzip file is checked whole first.
-    for (const f of files) if (f.gzip) await checkGzip(f);
+    // What DuckDB does not report (a gzip stream cut short, a last line past the bound) is checked while it works.
+    checks = checkFiles(files);
+    checks.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     db = await DuckDb.open({ tempDirectory: join(work, 'spill'), ...input.limits });
     const headers = await readHeaders(db, files);
     const map = mapHeaders(files, headers, options.split === 'temporal');
     const o = sqlOptions(DB, map.layout, map.date >= 0, options);
-    const kept = await runPreparationSql(db, o, sourceView(DB, files, headers, map), (err) => readingError(err, files));
+    const kept = await runPreparationSql(db, o, sourceView(DB, files, headers, map), async (err) => {
+      await checks;
+      return readingError(err, files, headers);
+    });
+    await checks;
     const queries = resultQueries(o, kept);
     const problems = (await db.objects(queries.problems)) as unknown as ProblemRow[];
-    if (problems.length) throw await problemError(problems[0], files, headers, map);
+    if (problems.length) throw await problemError(await firstProblem(db!, o, problems, files, headers, map), files, headers, map);
     const source: ResultSource = {
       rows: (name) => db!.batches(queries[name]),
       objects: (name) => db!.objects(queries[name]),
@@ -220,6 +223,7 @@ export async function prepareData(
     await sink.abort();
     throw err;
   } finally {
+    await checks.catch(() => undefined);
     db?.close();
     if (!input.workDir) await rm(work, { recursive: true, force: true });
   }

@@ -168,16 +168,16 @@ export async function xlsxToCsv(file: DetectedFile, dir: string): Promise<Source
 }
 
 /** DuckDB's reader of one file, every column as text (CSV options fixed: no sniffing of the dialect). */
-export function readFunction(f: SourceFile, names?: readonly string[]): string {
+export function readFunction(f: SourceFile, names?: readonly string[], rowNumbers = false): string {
   const path = `'${f.path.replace(/'/g, "''")}'`;
-  if (f.format === 'parquet') return `read_parquet(${path}, file_row_number = true)`;
+  if (f.format === 'parquet') return `read_parquet(${path}${rowNumbers ? ', file_row_number = true' : ''})`;
   // The dialect is given, never sniffed (auto_detect off): a stray quote fails when read, naming no guess.
   const columns = names ? `, columns = {${names.map((n) => `'${n}': 'VARCHAR'`).join(', ')}}` : '';
   return `read_csv(${path}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', max_line_size = ${MAX_RECORD_CHARS}, compression = '${f.gzip ? 'gzip' : 'none'}'${columns})`;
 }
 
-/** What the input is, as the statistics report it. */
-export interface InputSummary {
+/** What the input is, as the statistics report it (a type, so that it passes as a JSON record in the Athena plan). */
+export type InputSummary = {
   /** `table`: a Glue table (Athena). */
   format: FileFormat | 'table';
   gzip: boolean;
@@ -186,14 +186,23 @@ export interface InputSummary {
   sheets: number;
   /** Files (or objects) read. */
   files?: number;
-}
+};
 
 /**
- * `<db>.source` over the files: one read per file (with its own header), every file's columns
- * mapped by its header; files whose headers map differently are refused.
+ * `<db>.<name>` (default `source`) over the files: one read per file (with its own header), every
+ * file's columns mapped by its header. `src_row` is the record's position in its file only with
+ * `positions` (numbering the rows makes DuckDB read a file in order, on one thread: the error path
+ * asks for it, the main pass does not).
  */
-export function sourceView(db: string, files: readonly SourceFile[], headers: readonly string[][], map: ColumnMap): string {
-  const parts = files.map((f, k) => {
+export function sourceView(
+  db: string,
+  files: readonly SourceFile[],
+  headers: readonly string[][],
+  map: ColumnMap,
+  { positions = false, name = 'source', only }: { positions?: boolean; name?: string; only?: number } = {},
+): string {
+  const parts = files.flatMap((f, k) => {
+    if (only !== undefined && k !== only) return [];
     // CSV columns are named by position (header cells need not be identifiers); Parquet's by the file.
     const names = f.format === 'csv' ? headers[k].map((_, c) => `c${c}`) : headers[k];
     const col = (i: number) => (i >= 0 ? `CAST(${ident(names[i])} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
@@ -206,13 +215,16 @@ export function sourceView(db: string, files: readonly SourceFile[], headers: re
       user_raw: map.user,
     };
     const cols = SOURCE_COLUMNS.map((c) => `${col(picks[c])} AS ${c}`).join(', ');
-    const from =
-      f.format === 'csv'
-        ? `${readFunction(f, names)} WITH ORDINALITY`
-        : `(SELECT *, file_row_number + 1 AS ordinality FROM ${readFunction(f)})`;
-    return `SELECT ${cols}, '${String(k).padStart(6, '0')}' AS src_file, CAST(ordinality AS BIGINT) AS src_row FROM ${from}`;
+    const read = f.format === 'csv' ? readFunction(f, names) : readFunction(f, undefined, positions);
+    const from = !positions
+      ? read
+      : f.format === 'csv'
+        ? `${read} WITH ORDINALITY`
+        : `(SELECT *, file_row_number + 1 AS ordinality FROM ${read})`;
+    const row = positions ? 'CAST(ordinality AS BIGINT)' : 'CAST(NULL AS BIGINT)';
+    return [`SELECT ${cols}, '${String(k).padStart(6, '0')}' AS src_file, ${row} AS src_row FROM ${from}`];
   });
-  return createView(db, 'source', parts.join('\nUNION ALL\n'));
+  return createView(db, name, parts.join('\nUNION ALL\n'));
 }
 
 /** Every file's column mapping; they must agree (one table). */

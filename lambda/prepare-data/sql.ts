@@ -2,17 +2,16 @@
  * The data preparation, written once in SQL (Trino's dialect, as Athena engine v3 runs it; DuckDB
  * runs the same text after the prelude of dialect.ts). Every cleaning rule, normalisation, the
  * aggregation into pairs, the catalog descriptions, the k-core minimums, the split and the
- * statistics live here and nowhere else. The statements read `<db>.source`, a relation with the
- * canonical columns below that each engine builds over its input (source.ts, athena.ts).
+ * statistics live here and nowhere else (how single cells are read: sql-values.ts). The statements
+ * read `<db>.source`, a relation with the canonical columns below that each engine builds over its
+ * input (source.ts, athena.ts), once, into `<db>.raw`.
  *
- * Written so that neither engine's quirks matter: empty cells are compared after
- * `coalesce(trim(x), '')` (NULL on DuckDB, '' from Athena's CSV SerDe); a regexp_extract is only
- * taken where regexp_like matched (no match is '' on DuckDB, NULL on Trino); integer division only
- * on non-negative values (the prelude makes DuckDB's `/` an integer division as Trino's is);
- * md5 over to_utf8 (Trino's md5 takes varbinary); times are epoch milliseconds computed with
- * arithmetic only (no time zone, no date functions).
+ * Written so that neither engine's quirks matter: empty cells are compared after `coalesce(x, '')`
+ * (NULL on DuckDB, '' from Athena's CSV SerDe); joins are on those non-NULL values; md5 over
+ * to_utf8 (Trino's md5 takes varbinary); see sql-values.ts for trimming, regexps and dates.
  */
 import { MAX_ID_LENGTH } from '../../container/src/limits';
+import { normalisedId, NUMBER, timeOf, trimmed } from './sql-values';
 
 /** The canonical columns of `<db>.source` (every one VARCHAR, possibly NULL), and where a row came from. */
 export const SOURCE_COLUMNS = ['invoice', 'item_raw', 'description', 'quantity', 'invoice_date', 'user_raw'] as const;
@@ -62,148 +61,97 @@ export interface SqlOptions {
   readonly minItemInteractions: number;
 }
 
-/** A table the preparation creates: its name and the SELECT that fills it. */
+/** A table the preparation creates (or a view: `view`): its name and the SELECT that fills it. */
 export interface TableStatement {
   readonly table: string;
   readonly select: string;
+  readonly view?: boolean;
 }
 
 const str = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(17));
 
-/** `13085.0` -> `13085`, as container/src/ids.ts normaliseId does (the model server's rule for requests). */
-function normalisedId(t: string): string {
-  return `CASE WHEN regexp_like(${t}, '^-?[0-9]+\\.0+$') THEN regexp_extract(${t}, '^(-?[0-9]+)\\.0+$', 1) ELSE ${t} END`;
-}
-
-/** Group g of a regexp that matched, as an integer (0 for an optional group that did not take part). */
-function part(text: string, re: string, g: number): string {
-  return `try_cast(coalesce(nullif(regexp_extract(${text}, '${re}', ${g}), ''), '0') AS BIGINT)`;
-}
-
-const ISO = '^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})([T ]([0-9]{1,2}):([0-9]{2})(:([0-9]{2})(\\.[0-9]+)?)?)?Z?$';
-const US = '^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})( ([0-9]{1,2}):([0-9]{2})(:([0-9]{2}))?)?$';
-const SERIAL = '^[0-9]{4,5}(\\.[0-9]+)?$';
-const NUMBER = '^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$';
-
-/**
- * Epoch ms of a calendar date-time (days from civil, H. Hinnant's algorithm) or NULL when the
- * fields do not make a date (2009-02-30, month 13, hour 24).
- */
-function civil(y: string, m: string, d: string, h: string, mi: string, s: string): string {
-  const yy = `(${y} - CASE WHEN ${m} <= 2 THEN 1 ELSE 0 END)`;
-  const doy = `((153 * (${m} + CASE WHEN ${m} > 2 THEN -3 ELSE 9 END) + 2) / 5 + ${d} - 1)`;
-  const days = `((${yy} / 400) * 146097 + (${yy} - (${yy} / 400) * 400) * 365 + (${yy} - (${yy} / 400) * 400) / 4 - (${yy} - (${yy} / 400) * 400) / 100 + ${doy} - 719468)`;
-  const dim = `CASE WHEN ${m} IN (4, 6, 9, 11) THEN 30 WHEN ${m} <> 2 THEN 31 WHEN (${y} % 4 = 0 AND ${y} % 100 <> 0) OR ${y} % 400 = 0 THEN 29 ELSE 28 END`;
-  const valid = `${y} >= 1 AND ${m} BETWEEN 1 AND 12 AND ${d} BETWEEN 1 AND ${dim} AND ${h} <= 23 AND ${mi} <= 59 AND ${s} <= 59`;
-  return `CASE WHEN ${valid} THEN ((${days} * 24 + ${h}) * 60 + ${mi}) * 60000 + ${s} * 1000 END`;
-}
-
-const FIXED = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$';
-
-/**
- * The date format of `dt` (0: the export's own YYYY-MM-DD HH:MM[:SS], read by position; 1: other
- * ISO forms such as xlsx cells' 2009-12-01T07:45:00.000Z; 2: 12/1/2009 7:45, month first, as in
- * UCI's older CSVs; 3: an Excel serial day number; NULL: unreadable). Exports carry no zone: UTC.
- */
-const DATE_FORMAT = `CASE
-      WHEN regexp_like(dt, '${FIXED}') THEN 0
-      WHEN regexp_like(dt, '${ISO}') THEN 1
-      WHEN regexp_like(dt, '${US}') THEN 2
-      WHEN regexp_like(dt, '${SERIAL}') THEN 3
-    END`;
-
-/** The date-time fields of `dt` by its format (each read once, then combined by `civil`). */
-function dateFields(): string {
-  const fixed = (from: number, len: number) => `try_cast(substr(dt, ${from}, ${len}) AS BIGINT)`;
-  const iso = (g: number) => part('dt', ISO, g);
-  const us = (g: number) => part('dt', US, g);
-  const field = (name: string, f0: string, f1: string, f2: string) =>
-    `CASE fmt WHEN 0 THEN ${f0} WHEN 1 THEN ${f1} WHEN 2 THEN ${f2} END AS ${name}`;
-  return [
-    field('dy', fixed(1, 4), iso(1), us(3)),
-    field('dm', fixed(6, 2), iso(2), us(1)),
-    field('dd', fixed(9, 2), iso(3), us(2)),
-    field('dh', fixed(12, 2), iso(5), us(5)),
-    field('dmi', fixed(15, 2), iso(6), us(6)),
-    field('ds', `CASE WHEN length(dt) >= 19 THEN ${fixed(18, 2)} ELSE 0 END`, iso(8), us(8)),
-    `CASE WHEN fmt = 3 THEN CAST(round((try_cast(dt AS DOUBLE) - 25569) * 86400) AS BIGINT) * 1000 END AS serial_ms`,
-  ].join(',\n      ');
-}
-
-/** Epoch ms from the fields of dateFields. */
-const INVOICE_TIME = `CASE WHEN fmt = 3 THEN serial_ms ELSE ${civil('dy', 'dm', 'dd', 'dh', 'dmi', 'ds')} END`;
-
-/**
- * `<db>.classified` (a view): every source row with its normalised ids, time, the rule that drops
- * it (NULL when kept) and the problem that fails the preparation (NULL when none), in the order
- * the rules apply: customer id (empty: dropped; too long: failed), cancellation, Quantity (not a
- * number: failed; <= 0: dropped), date (unreadable: counted; failed in temporal mode), stock code
- * (too long: failed; empty: dropped).
- */
-export function classifiedView(o: SqlOptions): string {
-  const retail = o.retail ? 'TRUE' : 'FALSE';
-  const dated = o.retail && o.hasDate;
-  const item = o.retail ? `upper(${normalisedId('i')})` : 'i';
-  const problem = `CASE
-      WHEN length(user_id) > ${MAX_ID_LENGTH} THEN 'userLength'
-      WHEN user_id = '' OR cancelled THEN NULL
-      WHEN ${retail} AND NOT regexp_like(q, '${NUMBER}') THEN 'quantity'
-      WHEN ${retail} AND try_cast(q AS DOUBLE) <= 0 THEN NULL
-      WHEN ${dated && o.split === 'temporal' ? 'ts IS NULL' : 'FALSE'} THEN 'date'
-      WHEN length(item_id) > ${MAX_ID_LENGTH} THEN 'itemLength'
-    END`;
-  const rule = `CASE
-      WHEN user_id = '' THEN 'missingCustomer'
-      WHEN cancelled THEN 'cancellation'
-      WHEN ${retail} AND try_cast(q AS DOUBLE) <= 0 THEN 'nonPositiveQuantity'
-      WHEN item_id = '' THEN 'missingItem'
-    END`;
-  return `SELECT src_file, src_row, user_id, item_id, d AS description, ts, invoice_date, quantity, user_raw, item_raw,
-    ${problem} AS problem,
-    ${rule} AS rule
-  FROM (
-    SELECT src_file, src_row, invoice_date, quantity, user_raw, item_raw, user_id, item_id, d, q, cancelled,
-      ${dated ? INVOICE_TIME : 'CAST(NULL AS BIGINT)'} AS ts
-    FROM (
-      SELECT src_file, src_row, invoice_date, quantity, user_raw, item_raw, user_id, item_id, d, q, cancelled, fmt,
-        ${dated ? dateFields() : 'NULL AS unused'}
-      FROM (
-        SELECT src_file, src_row, invoice_date, quantity, user_raw, item_raw, dt,
-          ${normalisedId('u')} AS user_id,
-          ${item} AS item_id,
-          d, q,
-          ${retail} AND (inv LIKE 'C%' OR inv LIKE 'c%') AS cancelled,
-          ${dated ? DATE_FORMAT : 'CAST(NULL AS INTEGER)'} AS fmt
-        FROM (
-          SELECT src_file, src_row, invoice_date, quantity, user_raw, item_raw,
-            trim(coalesce(user_raw, '')) AS u,
-            trim(coalesce(item_raw, '')) AS i,
-            trim(coalesce(description, '')) AS d,
-            coalesce(invoice, '') AS inv,
-            trim(coalesce(quantity, '')) AS q,
-            trim(coalesce(invoice_date, '')) AS dt
-          FROM ${o.db}.source
-        ) t
-      ) f
-    ) p
-  ) n`;
-}
-
 /** The cell a problem is about (shown in its message). */
 const PROBLEM_VALUE = `CASE problem WHEN 'quantity' THEN quantity WHEN 'date' THEN invoice_date WHEN 'userLength' THEN user_raw ELSE item_raw END`;
 
+/** The input read once into `<db>.raw`: every other statement reads this table, never the files again. */
+export function rawSelect(db: string, source = 'source'): string {
+  return `SELECT ${SOURCE_COLUMNS.map((c) => `coalesce(${c}, '') AS ${c}`).join(', ')}, src_file, src_row FROM ${db}.${source}`;
+}
+
 /**
- * The tables, in order. `grouped` is the one pass over the input: kept rows by (user, item,
- * description), dropped rows by rule, failing rows by problem and file (with the first one's row
- * and value). The rest read it and each other.
+ * `<db>.classified` over `<db>.<raw>`: every row with its normalised ids, time, the rule that drops
+ * it (NULL when kept) and the problem that fails the preparation (NULL when none), in the order
+ * the rules apply: customer id (empty: dropped; too long: failed), cancellation, Quantity (not a
+ * number: failed; <= 0: dropped), date (unreadable: counted; failed in temporal mode), stock code
+ * (too long: failed; empty: dropped). The ids, quantities and times come from the tables of
+ * distinct values (`users`, `items`, `quantities`, `dates`), each worked out once.
  */
-export function preparationTables(o: SqlOptions): TableStatement[] {
+export function classifiedSelect(o: SqlOptions, raw = 'raw'): string {
+  const db = o.db;
+  const dated = o.retail && o.hasDate;
+  const retail = (sql: string) => (o.retail ? sql : 'FALSE');
+  const problem = `CASE
+      WHEN length(u.user_id) > ${MAX_ID_LENGTH} THEN 'userLength'
+      WHEN u.user_id = '' OR r.cancelled THEN NULL
+      WHEN ${retail('NOT q.is_number')} THEN 'quantity'
+      WHEN ${retail('q.non_positive')} THEN NULL
+      WHEN ${dated && o.split === 'temporal' ? 'd.ts IS NULL' : 'FALSE'} THEN 'date'
+      WHEN length(i.item_id) > ${MAX_ID_LENGTH} THEN 'itemLength'
+    END`;
+  const rule = `CASE
+      WHEN u.user_id = '' THEN 'missingCustomer'
+      WHEN r.cancelled THEN 'cancellation'
+      WHEN ${retail('q.non_positive')} THEN 'nonPositiveQuantity'
+      WHEN i.item_id = '' THEN 'missingItem'
+    END`;
+  return `SELECT r.src_file, r.src_row, u.user_id, i.item_id, r.description, ${dated ? 'd.ts' : 'CAST(NULL AS BIGINT)'} AS ts,
+    r.invoice_date, r.quantity, r.user_raw, r.item_raw,
+    ${problem} AS problem,
+    ${rule} AS rule
+  FROM (SELECT *, ${retail("invoice LIKE 'C%' OR invoice LIKE 'c%'")} AS cancelled FROM ${db}.${raw}) r
+  JOIN ${db}.users u ON u.user_raw = r.user_raw
+  JOIN ${db}.items i ON i.item_raw = r.item_raw${o.retail ? `\n  JOIN ${db}.quantities q ON q.quantity = r.quantity` : ''}${
+    dated ? `\n  JOIN ${db}.dates d ON d.invoice_date = r.invoice_date` : ''
+  }`;
+}
+
+/** The distinct values of a column of `<db>.raw`. */
+const distinct = (db: string, column: string) => `(SELECT DISTINCT ${column} FROM ${db}.raw) v`;
+
+/**
+ * The statements, in order (each a table, or a view). `raw` is the one read of the input; the
+ * tables of distinct values normalise each id, Quantity and date once; `grouped` is the one pass
+ * over the rows: kept rows by (user, item, description as written), dropped rows by rule, failing
+ * rows by problem and file (with the first one's row and value). The rest read it and each other.
+ */
+export function preparationSteps(o: SqlOptions): TableStatement[] {
   const db = o.db;
   const nonProduct = o.retail
     ? `(item_id IN (${NON_PRODUCT_CODES.map(str).join(', ')}) OR regexp_like(item_id, '${NON_PRODUCT_PATTERN}'))`
     : 'FALSE';
-  return [
+  const item = (t: string) => (o.retail ? `upper(${normalisedId(t)})` : normalisedId(t));
+  const steps: TableStatement[] = [
+    { table: 'raw', select: rawSelect(db) },
+    {
+      table: 'users',
+      select: `SELECT user_raw, ${normalisedId('u')} AS user_id FROM (SELECT user_raw, ${trimmed('user_raw')} AS u FROM ${distinct(db, 'user_raw')}) t`,
+    },
+    {
+      table: 'items',
+      select: `SELECT item_raw, ${item('i')} AS item_id FROM (SELECT item_raw, ${trimmed('item_raw')} AS i FROM ${distinct(db, 'item_raw')}) t`,
+    },
+  ];
+  if (o.retail) {
+    steps.push({
+      table: 'quantities',
+      select: `SELECT quantity, regexp_like(q, '${NUMBER}') AS is_number, coalesce(try_cast(q AS DOUBLE) <= 0, FALSE) AS non_positive
+        FROM (SELECT quantity, ${trimmed('quantity')} AS q FROM ${distinct(db, 'quantity')}) t`,
+    });
+    if (o.hasDate) steps.push({ table: 'dates', select: timeOf('invoice_date', distinct(db, 'invoice_date')) });
+  }
+  steps.push(
+    { table: 'classified', view: true, select: classifiedSelect(o) },
     {
       table: 'grouped',
       select: `SELECT
@@ -229,19 +177,36 @@ export function preparationTables(o: SqlOptions): TableStatement[] {
       GROUP BY user_id, item_id`,
     },
     {
-      // Most frequent description among the kept rows; ties go to the alphabetically first (by code point).
+      // Most frequent description among the kept rows (trimmed, non-empty); ties go to the alphabetically
+      // first (by code point). Empty ones rank last and are dropped after ranking: a filter on the trimmed
+      // text before it would be pushed below the aggregate and trim every row.
       table: 'descriptions',
       select: `SELECT item_id, description FROM (
-        SELECT item_id, description, row_number() OVER (PARTITION BY item_id ORDER BY sum(row_count) DESC, description ASC) AS r
-        FROM ${db}.grouped WHERE rule IS NULL AND problem IS NULL AND description <> ''
-        GROUP BY item_id, description
-      ) t WHERE r = 1`,
+        SELECT item_id, description,
+          row_number() OVER (PARTITION BY item_id ORDER BY CASE WHEN description = '' THEN 1 ELSE 0 END, n DESC, description ASC) AS r
+        FROM (
+          SELECT item_id, description, sum(row_count) AS n FROM (
+            SELECT item_id, ${trimmed('description')} AS description, row_count FROM (
+              SELECT item_id, description, sum(row_count) AS row_count FROM ${db}.grouped
+              WHERE rule IS NULL AND problem IS NULL GROUP BY item_id, description
+            ) w
+          ) x GROUP BY item_id, description
+        ) y
+      ) z WHERE r = 1 AND description <> ''`,
     },
     {
       table: 'kept_0',
+      view: true,
       select: `SELECT user_id, item_id, row_count, first_ms FROM ${db}.pairs WHERE NOT non_product`,
     },
-  ];
+  );
+  return steps;
+}
+
+/** The first failing row of each problem of one file, by position (the DuckDB path names its line). */
+export function firstProblemQuery(o: SqlOptions, classified: string): string {
+  return `SELECT problem, src_file, min(src_row) AS first_row, min_by(${PROBLEM_VALUE}, src_row) AS problem_value
+    FROM ${o.db}.${classified} WHERE problem IS NOT NULL GROUP BY problem, src_file ORDER BY first_row LIMIT 1`;
 }
 
 /** Whether the k-core rounds run at all (minimums of 1 change nothing). */
@@ -333,6 +298,11 @@ export function resultQueries(o: SqlOptions, kept: string) {
 }
 
 export type ResultName = keyof ReturnType<typeof resultQueries>;
+
+/** Pairs in kept_<n> and kept_<n-1>: equal when the k-core had settled by round n (Athena runs a fixed number of rounds). */
+export function kCoreSettledQuery(o: SqlOptions, n: number): string {
+  return `SELECT (SELECT count(*) FROM ${o.db}.kept_${n}) AS last_pairs, (SELECT count(*) FROM ${o.db}.kept_${n - 1}) AS previous_pairs`;
+}
 
 /** The pair count of a kept_<n> table (the k-core runner repeats rounds until it stops changing). */
 export function countQuery(o: SqlOptions, table: string): string {

@@ -134,7 +134,7 @@ describe('IAM', () => {
     }
   });
 
-  test('the prepare Lambda reads the raw bucket and only writes and deletes under runs/ of the artifacts bucket', () => {
+  test('the prepare Lambda reads the raw bucket, writes and deletes only under runs/, and reads only Athena results', () => {
     const own = statements().filter(
       (st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
     );
@@ -146,7 +146,42 @@ describe('IAM', () => {
         ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*'],
         undefined,
       ],
+      // the publish step of the Athena path: its run's UNLOAD output only
+      [['s3:GetObject'], ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/athena/work/*/results/*'], undefined],
+      [
+        ['s3:ListBucket'],
+        ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1'],
+        { StringLike: { 's3:prefix': ['athena/work/*/results/*'] } },
+      ],
     ]);
+  });
+
+  test("the training state machine's Athena queries: its workgroup, the run's Glue databases, raw data read, athena/ written", () => {
+    const own = statements().filter((st) => st.policy.startsWith('TrainingPipelineStateMachineRole'));
+    const athena = own.filter((st) => st.Action.some((a) => a.startsWith('athena:')));
+    expect(athena.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => text(s.resolve(r)))])).toEqual([
+      [
+        ['athena:GetQueryExecution', 'athena:StartQueryExecution', 'athena:StopQueryExecution'],
+        [expect.stringContaining(':workgroup/bpr-prepare')],
+      ],
+      [['athena:GetDataCatalog'], [expect.stringContaining(':datacatalog/AwsDataCatalog')]],
+    ]);
+    const glue = own.filter((st) => st.Action.some((a) => a.startsWith('glue:')));
+    expect(glue).toHaveLength(1);
+    expect(glue[0].Action).not.toContain('glue:GetDatabases');
+    expect(
+      glue[0].Resource.map((r) =>
+        text(s.resolve(r))
+          .replace(/^.*:(catalog|database|table)/, '$1')
+          .replace(/"$/, ''),
+      ),
+    ).toEqual(['catalog', 'database/bpr_prep_*', 'table/bpr_prep_*/*']);
+    const s3 = own.filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    const writes = s3.filter((st) => st.Action.includes('s3:PutObject'));
+    expect(writes.map((st) => st.Resource.map((r) => s.resolve(r)))).toEqual([
+      ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/athena/*'],
+    ]);
+    for (const st of s3) expect(st.Action).not.toContain('s3:DeleteObject');
   });
 
   test('the report Lambda only reads output archives and only writes reports', () => {
@@ -160,16 +195,18 @@ describe('IAM', () => {
     ]);
   });
 
-  test('S3 access is limited to the raw bucket, the runs/ and batch/ prefixes and the latest report', () => {
+  test('S3 access is limited to the raw bucket, the runs/, batch/ and athena/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/reports\/latest\.html)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/athena\/(work\/\*\/results\/)?\*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
-        expect(st.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*'] } });
+        expect([[['runs/*']], [['athena/*']], [['athena/work/*/results/*']]]).toContainEqual([
+          (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'],
+        ]);
       }
     }
   });
@@ -177,12 +214,14 @@ describe('IAM', () => {
 
 describe('pipeline stack resources', () => {
   test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
+    // prepare-data: DuckDB takes 70 % of 4 GiB, the input and its spill files take ephemeral storage
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
-      MemorySize: 2048,
-      Timeout: 600,
-      EphemeralStorage: { Size: 2048 },
+      Architectures: ['arm64'],
+      MemorySize: 4096,
+      Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
     });
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',

@@ -8,12 +8,14 @@ import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { handler as gateHandler } from '../../lambda/evaluate-gate';
 import { TRAINING_INPUT_KEYS, type GateEvent, type PrepareDataRequest } from '../../lib/contracts';
 import {
+  ATHENA_THROTTLING_ERROR,
   BatchStates as B,
   ENDPOINT_NOT_FOUND_ERRORS,
   PrepareDataErrors,
   TaskResources,
   TrainingStates as S,
 } from '../../lib/pipeline-names';
+import { walkStates } from '../../local/bindings';
 import type { AslState, Definition } from '../../local/cdk/synth';
 import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
 import { localDefinitions } from './synth-helper';
@@ -34,7 +36,11 @@ beforeAll(() => {
 });
 
 const ACCOUNT = '000000000000'; // what the local runner resolves AWS::AccountId to
-const tasks = (def: Definition) => Object.entries(def.States).filter(([, st]) => st.Type === 'Task');
+/** Every Task state, those inside a Map included. */
+const tasks = (def: Definition) => (walkStates(def) as [string, AslState][]).filter(([, st]) => st.Type === 'Task');
+/** Task states inside a Map (their Map catches for them). */
+const mapTasks = (def: Definition) =>
+  Object.values(def.States).flatMap((st) => (st.Type === 'Map' ? tasks(st.ItemProcessor as Definition).map(([n]) => n) : []));
 const state = (def: Definition, name: string): AslState => def.States[name];
 const err = (name: string, message = name) => Object.assign(new Error(message), { name });
 const metrics = (p: number, b: number) => [
@@ -127,15 +133,37 @@ function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
 
 describe('training state machine definition', () => {
   test('every task retries throttling and catches everything into the failure path', () => {
-    for (const [name, st] of tasks(training)) {
-      expect(st.Retry![0].ErrorEquals).toEqual(
-        expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
-      );
+    // after Athena's statements ran, a failure drops the run's Glue database first
+    const failureOf: Record<string, string> = {
+      [S.NotifyFailure]: S.PipelineFailed,
+      [S.PublishAthenaResults]: S.DropAthenaDatabaseAfterFailure,
+      [S.RunAthenaQueries]: S.DropAthenaDatabaseAfterFailure,
+    };
+    expect(mapTasks(training)).toEqual([S.RunAthenaQuery]);
+    for (const [name, st] of [...tasks(training), [S.RunAthenaQueries, state(training, S.RunAthenaQueries)] as const]) {
+      if (st.Type === 'Task') {
+        expect(st.Retry![0].ErrorEquals).toEqual(
+          expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
+        );
+      }
+      if (mapTasks(training).includes(name)) {
+        expect(st.Catch).toBeUndefined(); // the Map's catch is theirs
+        continue;
+      }
       const all = st.Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!;
-      expect(all.Next).toBe(name === S.NotifyFailure ? S.PipelineFailed : S.NotifyFailure);
+      expect(all.Next).toBe(failureOf[name] ?? S.NotifyFailure);
       expect(st.Catch!.at(-1)).toBe(all);
     }
     expect(state(training, S.PipelineFailed)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  test("Athena's statements run one at a time, in order, a failed one not retried", () => {
+    const map = state(training, S.RunAthenaQueries);
+    expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.prepared.athena.statements' });
+    const query = (map.ItemProcessor as Definition).States[S.RunAthenaQuery];
+    expect(query.Retry!.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    expect(query.Retry!.flatMap((r) => r.ErrorEquals)).toContain(ATHENA_THROTTLING_ERROR);
+    expect(query.Parameters).toMatchObject({ 'QueryString.$': '$.statement', WorkGroup: 'bpr-prepare' });
   });
 
   test('PrepareData retries a failed write, never bad input', () => {
@@ -162,6 +190,10 @@ describe('training state machine definition', () => {
       [S.RecordDeployment]: TaskResources.ssmPutParameter,
       [S.NotifySuccess]: TaskResources.snsPublish,
       [S.NotifyFailure]: TaskResources.snsPublish,
+      [S.RunAthenaQuery]: TaskResources.athenaStartQueryExecutionSync,
+      [S.PublishAthenaResults]: TaskResources.lambdaInvoke,
+      [S.DropAthenaDatabase]: TaskResources.athenaStartQueryExecutionSync,
+      [S.DropAthenaDatabaseAfterFailure]: TaskResources.athenaStartQueryExecutionSync,
     });
   });
 
@@ -313,6 +345,59 @@ describe('training state machine runs', () => {
       batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
     });
     expect(JSON.parse(inputs(S.NotifySuccess)[0].Message)).toEqual(output);
+  });
+
+  /** PrepareData answering with a plan for Athena; the publish step answering as the DuckDB path does. */
+  function athenaStubs(failAt?: number): Record<string, Stub> {
+    const stubs = deployStubs();
+    const prepared = stubs[S.PrepareData];
+    const plan = {
+      database: 'bpr_prep_x',
+      workUri: 's3://a/athena/work/exec-1/',
+      statements: ['S1', 'S2', 'S3'],
+      cleanup: 'DROP',
+    };
+    let n = 0;
+    return {
+      ...stubs,
+      [S.PrepareData]: (i) => ({
+        Payload: { ...(prepared(i) as { Payload: object }).Payload, engine: 'athena', stats: null, athena: plan },
+      }),
+      [S.RunAthenaQuery]: (i) => {
+        if (++n === failAt) throw err('States.TaskFailed', JSON.stringify({ QueryExecution: { Status: { State: 'FAILED' } } }));
+        return { QueryExecution: { Query: i.QueryString } };
+      },
+      [S.PublishAthenaResults]: prepared,
+    };
+  }
+
+  test('the Athena path: the plan runs statement by statement, the results are published, the run database dropped', async () => {
+    const { output, inputs, calls } = await run(training, {}, athenaStubs());
+    expect(inputs(S.RunAthenaQuery).map((i) => i.QueryString)).toEqual(['S1', 'S2', 'S3']);
+    expect(inputs(S.PublishAthenaResults)[0].Payload).toMatchObject({
+      publish: true,
+      outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/`,
+      athena: { database: 'bpr_prep_x', statements: ['S1', 'S2', 'S3'] },
+    });
+    expect(inputs(S.DropAthenaDatabase).map((i) => i.QueryString)).toEqual(['DROP']);
+    const names = calls.map(([n]) => n);
+    expect(names.indexOf(S.DropAthenaDatabase)).toBeLessThan(names.indexOf(S.TrainModel));
+    expect(names).not.toContain(S.DropAthenaDatabaseAfterFailure);
+    expect(inputs(S.TrainModel)[0].InputDataConfig).toBeDefined();
+    expect(output).toMatchObject({ status: 'DEPLOYED' });
+  });
+
+  test('a failed Athena statement fails the Map: the run database is dropped, nothing published, the execution fails with its error', async () => {
+    // the last statement fails (the local runner, unlike Step Functions, still starts items queued behind a failed one)
+    const { status, error, inputs, calls } = await run(training, {}, athenaStubs(3));
+    expect(status).toBe('FAILED');
+    expect(error).toBe('States.TaskFailed');
+    expect(inputs(S.RunAthenaQuery).map((i) => i.QueryString)).toEqual(['S1', 'S2', 'S3']);
+    expect(inputs(S.DropAthenaDatabaseAfterFailure).map((i) => i.QueryString)).toEqual(['DROP']);
+    const names = calls.map(([n]) => n);
+    expect(names).not.toContain(S.PublishAthenaResults);
+    expect(names).not.toContain(S.TrainModel);
+    expect(names.at(-1)).toBe(S.NotifyFailure);
   });
 
   test('execution input overrides threshold and hyperparameters; a rejected model ends in ModelRejected with its values', async () => {

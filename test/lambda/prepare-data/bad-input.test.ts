@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MAX_RECORD_CHARS } from '../../../container/src/limits';
 import { OUTPUT_MARKER } from '../../../lambda/prepare-data/outputs';
-import { outputProblem } from '../../../lambda/prepare-data/sinks';
+import { PrepareOptionsSchema } from '../../../lambda/prepare-data/options';
+import { prepareData } from '../../../lambda/prepare-data/prepare';
+import { LocalDirSink, outputProblem } from '../../../lambda/prepare-data/sinks';
 import {
   InputNotFoundError,
   InputValidationError,
@@ -99,6 +101,36 @@ describe('bad input gives a named error and leaves no output', () => {
     await expectRejected([HEADER, '', '', line('3', '22041', NaN, D, '3'), next].join('\r\n'), /^line 4: Quantity "NaN"/);
   });
 
+  it('a record with more or fewer fields than the header names its line and both counts', async () => {
+    await expectRejected(
+      [HEADER, line('1', '22041', 1, D, '1'), '', line('2', '22041', 1, D, '2') + ',extra', line('3', '22041', 1, D, '3')].join(
+        '\n',
+      ),
+      /^CSV line 4: 9 fields where the header has 8$/,
+    );
+    await expectRejected(
+      [HEADER, line('1', '22041', 1, D, '1'), '2,22041,THING,1'].join('\r\n'),
+      /^CSV line 3: 4 fields where the header has 8$/,
+    );
+  });
+
+  it('a record with another number of fields in one file of several names the file', async () => {
+    const root = await tempRoot();
+    try {
+      const input = join(root, 'in');
+      await mkdir(input);
+      await writeFile(join(input, 'a.csv'), good);
+      await writeFile(join(input, 'b.csv'), [HEADER, line('5', '22041', 1, D, '5'), '6,22041'].join('\n'));
+      const err = await prepareData({ path: input }, new LocalDirSink(join(root, 'out')), PrepareOptionsSchema.parse({})).catch(
+        (e: Error) => e,
+      );
+      expect(err).toMatchObject({ name: 'InputValidationError', message: 'b.csv: CSV line 3: 2 fields where the header has 8' });
+      expect(await readdir(root)).toEqual(['in']);
+    } finally {
+      await cleanup(root);
+    }
+  });
+
   it('a quote inside an unquoted field is read as written (DuckDB is lenient there), not an error', async () => {
     const r = await run([HEADER, line('1', '22041', 1, D, '1', '"A, B"'), line('2', '22041', 1, D, '2', 'C"D"')].join('\n'), {
       testFraction: 0.01,
@@ -124,6 +156,12 @@ describe('reading is linear and bounded on hostile input', () => {
     const text = `${HEADER}\n1,${'x'.repeat(8 * MAX_RECORD_CHARS)}`;
     await expectRejected(text, /^CSV line 2: longer than 1048576 characters/);
     await expectRejected(gzipSync(text), /^CSV line 2: longer than 1048576 characters/);
+  });
+
+  it('a last line longer than the read buffer (32 MiB) is an error, never dropped, plain or gzip', async () => {
+    const text = `${good}\n9,${'x'.repeat(33 * 1024 * 1024)}`;
+    await expectRejected(text, /^CSV line 5: longer than 1048576 characters/);
+    await expectRejected(gzipSync(text), /^CSV line 5: longer than 1048576 characters/);
   });
 
   it('ids longer than 256 characters fail with the line and the column', async () => {
