@@ -3,10 +3,13 @@
  * Trino functions the statements use, defined as DuckDB macros, and Trino's integer division), and
  * how each engine wraps the same SELECT into a table, a view, a database and a result file.
  *
- * Trino functions (https://trino.io/docs/current/functions/string.html, .../binary.html,
- * .../regexp.html, .../conversion.html): md5(varbinary) -> varbinary, to_utf8(varchar) -> varbinary,
- * to_hex(varbinary) -> upper-case hex, from_base(varchar, radix) -> bigint (either case),
- * regexp_like(varchar, pattern). DuckDB's md5(varchar) already returns the lower-case hex text.
+ * Athena engine version 3 runs Trino's functions (https://docs.aws.amazon.com/athena/latest/ug/functions-env3.html;
+ * https://trino.io/docs/current/functions/string.html, .../binary.html, .../math.html, .../regexp.html):
+ * md5(varbinary) -> varbinary, to_utf8(varchar) -> varbinary, to_hex(varbinary) -> upper-case hex,
+ * from_base(varchar, radix) -> bigint (either case), regexp_like(varchar, pattern) -> boolean,
+ * regexp_extract(varchar, pattern, group) -> varchar or NULL when nothing matches (Java patterns; sql.ts
+ * writes only what Java and DuckDB's RE2 read alike). DuckDB's md5(varchar) already returns the
+ * lower-case hex text.
  */
 import type { TableStatement } from './sql';
 

@@ -13,9 +13,14 @@ async function csvHeader(f: SourceFile): Promise<string[]> {
   const parser = text.pipe(
     parse({ bom: true, to: 1, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS }),
   );
+  // A gzip stream cut short fails here when the file is smaller than its header's read.
+  text.on('error', (err: Error) =>
+    parser.destroy(new InputValidationError(`${f.label}: truncated or corrupt gzip input (${err.message})`)),
+  );
   try {
     for await (const record of parser as AsyncIterable<string[]>) return record;
   } catch (err) {
+    if (err instanceof InputValidationError) throw err;
     throw new InputValidationError(`${f.label}: the header cannot be read (${(err as Error).message.slice(0, 160)})`);
   } finally {
     raw.destroy();

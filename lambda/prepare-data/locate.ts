@@ -6,7 +6,7 @@
  * without a line break, or a quote that is never closed) stops it at once.
  */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
 import { MAX_RECORD_CHARS } from '../../container/src/limits';
@@ -15,12 +15,13 @@ import type { SourceFile } from './source';
 /** The outcome of reading a CSV file up to a record: its line, or the syntax problem found first. */
 export type Located = { line: number } | { problem: string; line: number } | { end: true };
 
-function bytes(f: SourceFile): Readable {
+/** The file's text; a read or gzip error ends `into` with it (a pipe forwards data, not errors). */
+function bytes(f: SourceFile, into: Writable): Readable {
   const raw = createReadStream(f.path);
-  if (!f.gzip) return raw;
-  const gz = createGunzip();
-  raw.on('error', (err) => gz.destroy(err));
-  return raw.pipe(gz);
+  const text = f.gzip ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (err) => into.destroy(err));
+  if (text !== raw) text.on('error', (err: Error) => into.destroy(err));
+  return text;
 }
 
 function syntaxProblem(err: CsvError): string {
@@ -37,9 +38,15 @@ function syntaxProblem(err: CsvError): string {
  */
 export async function locateRecord(f: SourceFile, record: number, columns?: number): Promise<Located> {
   if (f.sheetRows) return record > 0 && record <= f.sheetRows.length ? { line: f.sheetRows[record - 1] } : { end: true };
-  const parser = bytes(f).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_CHARS }),
-  );
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  const source = bytes(f, parser);
+  source.pipe(parser);
   let lastLine = 0;
   let lastEmpty = 0;
   let n = -1; // the header is record 0
@@ -62,6 +69,7 @@ export async function locateRecord(f: SourceFile, record: number, columns?: numb
     return { problem: syntaxProblem(e), line: lastLine + 1 + ((e.empty_lines ?? lastEmpty) - lastEmpty) };
   } finally {
     parser.destroy();
+    source.destroy();
   }
   return { end: true };
 }
