@@ -1,10 +1,13 @@
 /**
- * The batch recommendations state machine: reads the deployed model and the latest users.jsonl
- * from the SSM record the training pipeline writes, runs a .sync transform job over it and writes
- * headerless CSV to s3://<artifacts>/batch/<date>/<execution name>/.
+ * The batch recommendations state machine: reads the deployed model and its users.jsonl from the
+ * SSM record the training pipeline writes, runs a .sync transform job over it and writes headerless
+ * CSV to s3://<artifacts>/batch/<date>/<execution name>/. Before the first deployment there is no
+ * record: the execution succeeds with status SKIPPED (nothing to do is not a failure, and the
+ * failed-executions alarm stays quiet).
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,9 +17,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { BATCH_MAX_PAYLOAD_MB } from '../container/src/limits';
 import { PipelineConfig } from './config';
-import { BATCH_INPUT_KEYS, type BatchOutput } from './contracts';
-import { buildInputKeyCheck } from './input-steps';
-import { BatchStates as S, DataPaths, ExecutionStatus, PipelineErrors, resourceNames, StateMachineIds } from './pipeline-names';
+import type { BatchOutput, BatchSkippedOutput } from './contracts';
+import { buildInputCheck } from './input-steps';
+import { BatchStates as S, DataPaths, ExecutionStatus, resourceNames, StateMachineIds } from './pipeline-names';
+import { IntegrationErrors } from './aws-errors';
 import {
   failurePath,
   guard,
@@ -38,11 +42,13 @@ export interface BatchPipelineProps {
   readonly config: PipelineConfig;
   /** Bucket receiving the transform output under `batch/`. */
   readonly artifactsBucket: s3.IBucket;
+  /** The validate-input Lambda (the first task: checks the execution input). */
+  readonly validateFunction: lambda.IFunction;
   /** Role SageMaker assumes for the transform job. */
   readonly sagemakerRole: iam.IRole;
   /** Topic that receives success and failure notifications. */
   readonly topic: sns.ITopic;
-  /** SSM parameter with the deployed model's record. */
+  /** SSM parameter with the deployed model's record (absent until the first deployment). */
   readonly deploymentParameter: ssm.IStringParameter;
   /** Log group receiving every execution event. */
   readonly logGroup: logs.ILogGroup;
@@ -68,30 +74,30 @@ export class BatchPipeline extends Construct {
     );
 
     // No input key is taken: a misspelt option must fail, not be ignored.
-    const keyCheck = buildInputKeyCheck(this, { accepted: BATCH_INPUT_KEYS, pipeline: 'batch', failure });
+    const inputCheck = buildInputCheck(this, { validateFunction: props.validateFunction, pipeline: 'batch', failure });
     const prepareRun = new sfn.Pass(this, S.PrepareBatchRun, {
       parameters: { 'dateParts.$': "States.StringSplit($$.Execution.StartTime, 'T')", 'runId.$': 'States.UUID()' },
       resultPath: '$.run',
     });
-    const readDeployment = guard(
-      new tasks.CallAwsService(this, S.ReadDeployment, {
-        service: 'ssm',
-        action: 'getParameter',
-        parameters: { Name: props.deploymentParameter.parameterName },
-        iamAction: 'ssm:GetParameter',
-        iamResources: [props.deploymentParameter.parameterArn],
-        resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
-        resultPath: '$.deployment',
-      }),
-      failure,
-    );
     const noModel = new sfn.Pass(this, S.NoDeployedModel, {
       parameters: {
-        Error: PipelineErrors.NoDeployedModel,
-        Cause: `No model has been deployed yet (${props.deploymentParameter.parameterName} has no modelName): run the training pipeline first`,
-      },
-      resultPath: '$.error',
-    }).next(failure);
+        status: ExecutionStatus.BatchSkipped,
+        reason: `No model has been deployed yet (no record at ${props.deploymentParameter.parameterName}): nothing to recommend until a training execution deploys one`,
+      } satisfies BatchSkippedOutput,
+      resultPath: '$.output',
+    }).next(new sfn.Succeed(this, S.BatchSkipped, { outputPath: '$.output' }));
+    const readDeployment = new tasks.CallAwsService(this, S.ReadDeployment, {
+      service: 'ssm',
+      action: 'getParameter',
+      parameters: { Name: props.deploymentParameter.parameterName },
+      iamAction: 'ssm:GetParameter',
+      iamResources: [props.deploymentParameter.parameterArn],
+      resultSelector: { 'record.$': 'States.StringToJson($.Parameter.Value)' },
+      resultPath: '$.deployment',
+    });
+    // Before guard(): its States.ALL catch must come last.
+    readDeployment.addCatch(noModel, { errors: [IntegrationErrors.SsmParameterNotFound], resultPath: sfn.JsonPath.DISCARD });
+    guard(readDeployment, failure);
     const outputUri = `s3://${props.artifactsBucket.bucketName}/batch/{}/{}/`;
     const nameRun = new sfn.Pass(this, S.NameBatchRun, {
       parameters: {
@@ -174,7 +180,7 @@ export class BatchPipeline extends Construct {
       failure,
     );
 
-    keyCheck.next(prepareRun);
+    inputCheck.next(prepareRun);
     prepareRun
       .next(readDeployment)
       .next(
@@ -188,7 +194,7 @@ export class BatchPipeline extends Construct {
 
     this.stateMachine = pipelineStateMachine(this, {
       name: names.batchStateMachine,
-      definition: keyCheck.start,
+      definition: inputCheck,
       logGroup: props.logGroup,
       timeout: Duration.seconds(config.maxTransformRuntimeSeconds + 900),
       logicalIdPrefix: StateMachineIds.Batch,

@@ -49,7 +49,39 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-/** Every option, its type and its default (README.md, "Configuration", lists them). */
+/**
+ * SageMaker reads a blue/green update's MaximumExecutionTimeoutInSeconds in [600, 28800] and wants
+ * it above the waiting the policy itself specifies (TerminationWaitInSeconds + WaitIntervalInSeconds):
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html
+ * The pipeline allows the termination wait plus 30 minutes for the new fleet to come up.
+ */
+const BLUE_GREEN_LIMITS = { min: 600, max: 28800, provisioningSeconds: 1800 } as const;
+
+/** Time after the blue/green timeout for SageMaker to roll traffic back to the old fleet. */
+export const ROLLBACK_MARGIN_SECONDS = 300;
+
+/** How long SageMaker may take to deploy, and how long the pipeline polls for it. */
+export interface DeploymentTimings {
+  /** MaximumExecutionTimeoutInSeconds of the blue/green update. */
+  readonly maxExecutionTimeoutSeconds: number;
+  /** deployPollIntervalSeconds x deployMaxPolls: how long the pipeline waits for one endpoint change. */
+  readonly pollBudgetSeconds: number;
+}
+
+export function deploymentTimings(
+  c: Pick<PipelineConfig, 'blueGreenTerminationWaitSeconds' | 'deployPollIntervalSeconds' | 'deployMaxPolls'>,
+): DeploymentTimings {
+  const wanted = c.blueGreenTerminationWaitSeconds + BLUE_GREEN_LIMITS.provisioningSeconds;
+  return {
+    maxExecutionTimeoutSeconds: Math.min(BLUE_GREEN_LIMITS.max, Math.max(BLUE_GREEN_LIMITS.min, wanted)),
+    pollBudgetSeconds: c.deployPollIntervalSeconds * c.deployMaxPolls,
+  };
+}
+
+/** Options without a default (absent unless set). */
+export const OPTIONAL_KEYS = ['notificationEmail', 'bucketSuffix', 'rawTable'] as const;
+
+/** Every option, its type and its default (docs/deploy.md, "Configuration", lists them). */
 export const configSchema = z
   .object({
     projectName: z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, 'lower-case letters, digits and dashes, at most 12'),
@@ -75,6 +107,8 @@ export const configSchema = z
     rollback5xxCount: int(1, 1000000),
     deployPollIntervalSeconds: int(1, 3600),
     deployMaxPolls: int(1, 1000),
+    keepModels: int(1, 100),
+    startTrainingOnDeploy: bool,
     transformInstanceType: instanceType,
     transformInstanceCount: int(1, 100),
     maxTransformRuntimeSeconds: int(60, 432000),
@@ -90,10 +124,24 @@ export const configSchema = z
       .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
     stateMachineTimeoutMinutes: int(5, 525600),
     notificationEmail: z.email().optional(),
+    bucketSuffix: z
+      .string()
+      .regex(/^[a-z0-9]{1,8}$/, 'lower-case letters and digits, at most 8')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.useSpotTraining && c.maxSpotWaitSeconds < c.maxTrainingRuntimeSeconds) {
       ctx.addIssue({ code: 'custom', path: ['maxSpotWaitSeconds'], message: 'must be at least maxTrainingRuntimeSeconds' });
+    }
+    // The pipeline must not give up while SageMaker is still deploying (or rolling back).
+    const t = deploymentTimings(c);
+    const needed = t.maxExecutionTimeoutSeconds + ROLLBACK_MARGIN_SECONDS;
+    if (t.pollBudgetSeconds < needed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployMaxPolls'],
+        message: `deployPollIntervalSeconds x deployMaxPolls = ${t.pollBudgetSeconds} s must cover the blue/green maximum execution timeout (${t.maxExecutionTimeoutSeconds} s) plus ${ROLLBACK_MARGIN_SECONDS} s for a rollback: at least ${Math.ceil(needed / c.deployPollIntervalSeconds)} polls of ${c.deployPollIntervalSeconds} s`,
+      });
     }
   });
 
@@ -124,6 +172,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   rollback5xxCount: 5,
   deployPollIntervalSeconds: 30,
   deployMaxPolls: 80,
+  keepModels: 3,
+  startTrainingOnDeploy: false,
   transformInstanceType: 'ml.c5.2xlarge',
   transformInstanceCount: 1,
   maxTransformRuntimeSeconds: 3600,
@@ -141,10 +191,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
 /** Validates raw values (context values override defaults); throws ConfigError naming each bad field. */
 export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
   const known = Object.fromEntries(
-    Object.keys(DEFAULT_CONFIG)
-      .concat('notificationEmail', 'rawTable')
-      .filter((k) => raw[k] !== undefined)
-      .map((k) => [k, raw[k]]),
+    [...Object.keys(DEFAULT_CONFIG), ...OPTIONAL_KEYS].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]),
   );
   const result = configSchema.safeParse({ ...DEFAULT_CONFIG, ...known });
   if (!result.success) {
@@ -156,6 +203,6 @@ export function parseConfig(raw: Record<string, unknown>): PipelineConfig {
 /** Reads the configuration from a construct's context (the App's, normally). */
 export function configFromContext(node: { tryGetContext(key: string): unknown }): PipelineConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_CONFIG).concat('notificationEmail', 'rawTable')) raw[key] = node.tryGetContext(key);
+  for (const key of [...Object.keys(DEFAULT_CONFIG), ...OPTIONAL_KEYS]) raw[key] = node.tryGetContext(key);
   return parseConfig(raw);
 }

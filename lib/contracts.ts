@@ -23,7 +23,7 @@ export interface TrainingInput {
   seed?: number;
 }
 
-/** The keys a training execution's input may have (a state machine check and the pipeline CLI refuse others). */
+/** The keys a training execution's input may have (lambda/validate-input and the pipeline CLI refuse others). */
 export const TRAINING_INPUT_KEYS = [
   'rawDataUri',
   'threshold',
@@ -42,17 +42,23 @@ export const BATCH_INPUT_KEYS = [] as const;
 /** The key the Step Functions console puts in a new execution's input: allowed everywhere, and ignored. */
 export const IGNORED_INPUT_KEY = 'Comment';
 
-/** What an execution input with an unknown key is told (the state machines' cause and the pipeline CLI's error). */
-export function unknownInputKeyMessage(input: string, pipeline: string, accepted: readonly string[]): string {
-  const keys = accepted.length
-    ? `its keys are ${accepted.join(', ')} (and ${IGNORED_INPUT_KEY}, which is ignored)`
-    : `it takes no keys (but ${IGNORED_INPUT_KEY}, which is ignored)`;
-  return `the execution input ${input} has a key the ${pipeline} pipeline does not take; ${keys}`;
+/** The two state machines, as the input check names them. */
+export type PipelineKind = 'training' | 'batch';
+
+/** What the ValidateInput task sends the validate-input Lambda. */
+export interface ValidateInputEvent {
+  readonly pipeline: PipelineKind;
+  /** The execution's input, as it was given (`$$.Execution.Input`). */
+  readonly input: unknown;
 }
 
-/** The keys of an execution input that are neither accepted nor the ignored Comment. */
-export function unknownInputKeys(input: object, accepted: readonly string[]): string[] {
-  return Object.keys(input).filter((k) => k !== IGNORED_INPUT_KEY && !accepted.includes(k));
+/**
+ * The validate-input Lambda's result: the input checked and normalized (Comment dropped,
+ * hyperparameter values as strings, `hyperparameters` present, `{}` when none was given). A batch
+ * input is `{}`.
+ */
+export interface ValidateInputResult {
+  readonly input: (TrainingInput & { readonly hyperparameters: Record<string, string> }) | Record<string, never>;
 }
 
 /** What the PrepareData task sends the prepare-data Lambda (the event schema allows more options). */
@@ -149,21 +155,81 @@ export interface DeployedOutput extends TrainingOutcome {
   readonly batchInputUri: string;
 }
 
-/** Output of a successful training execution. */
-export type TrainingOutput = RejectedOutput | DeployedOutput;
+/** Output of a training execution whose model passed the gate while another execution kept deploying. */
+export interface BusyOutput extends TrainingOutcome {
+  readonly status: typeof ExecutionStatus.Busy;
+  /** The execution that held the deployment lock. */
+  readonly lockHolder: string;
+}
 
-/** The SSM record of the deployed model, written by the training pipeline and read by the batch pipeline. */
-export interface DeploymentRecord {
+/** Output of a successful training execution. */
+export type TrainingOutput = RejectedOutput | DeployedOutput | BusyOutput;
+
+/**
+ * What the deployment steps deploy (kept under `$.deployRequest`). The training pipeline builds it
+ * from its run; any other entry into the same steps (a rollback) builds the same object.
+ */
+export interface DeployRequest {
+  /** Names the run's copies: deployed/<runId>/. */
+  readonly runId: string;
   readonly modelName: string;
-  readonly endpointName: string;
   readonly endpointConfigName: string;
   readonly trainingJobName: string;
+  /** The model artifact as training wrote it. */
   readonly modelDataUrl: string;
+  /** users.jsonl for batch recommendations with this model. */
   readonly batchInputUri: string;
+  /** The catalog channel the model was trained with (a prefix). */
   readonly catalogUri: string;
   readonly metricName: string;
   readonly value: number;
   readonly baselineValue: number;
+}
+
+/** The promote-artifacts Lambda's event: copy the artifacts under destinationUri. */
+export interface PromoteRequest {
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+  /** s3://<artifacts>/deployed/<runId>/ */
+  readonly destinationUri: string;
+}
+
+/** The copies under deployed/ that the endpoint and the batch pipeline use (kept under `$.deployed`). */
+export interface DeployedArtifacts {
+  readonly prefix: string;
+  readonly modelDataUrl: string;
+  readonly batchInputUri: string;
+  readonly catalogUri: string;
+}
+
+/** The prune-deployments Lambda's event. */
+export interface PruneRequest {
+  readonly endpointName: string;
+  /** Models (with their endpoint configurations and deployed/ copies) kept besides the live one. */
+  readonly keep: number;
+  readonly modelPrefix: string;
+  readonly endpointConfigPrefix: string;
+  /** s3://<artifacts>/deployed/ */
+  readonly deployedUri: string;
+}
+
+/** What the prune-deployments Lambda deleted. */
+export interface PruneResult {
+  /** Run ids kept (their models, configurations and copies). */
+  readonly kept: string[];
+  readonly deletedModels: string[];
+  readonly deletedEndpointConfigs: string[];
+  readonly deletedObjects: number;
+}
+
+/**
+ * The SSM record of the deployed model, written by the training pipeline (PutParameter: no stack
+ * owns it, so stack updates leave it alone) and read by the batch pipeline: the request it deployed
+ * (its URIs replaced by the deployed/ copies, which do not expire), the endpoint and when.
+ */
+export interface DeploymentRecord extends Omit<DeployRequest, 'runId'> {
+  readonly endpointName: string;
   readonly executionArn: string;
   /** ISO date-time. */
   readonly deployedAt: string;
@@ -177,6 +243,12 @@ export interface BatchOutput {
   readonly batchInputUri: string;
   /** s3://<artifacts>/batch/<date>/<execution name>/ */
   readonly outputUri: string;
+}
+
+/** Output of a batch execution that had nothing to do (no model deployed yet). */
+export interface BatchSkippedOutput {
+  readonly status: typeof ExecutionStatus.BatchSkipped;
+  readonly reason: string;
 }
 
 /** A value for every field of T: a missing, extra or renamed field fails the type check. */

@@ -1,13 +1,14 @@
 /**
  * Storage: the raw-data bucket (retailers' exports), the artifacts bucket (per-run data, models,
- * batch output) and the access-log bucket both of them log to. Encrypted, private, SSL only,
- * versioned and retained when the stack is deleted.
+ * batch output, and the deployed model's copies) and the access-log bucket both of them log to.
+ * Encrypted, private, SSL only, versioned and retained when the stack is deleted (their names are
+ * fixed: a re-deployment after `cdk destroy` takes a new bucketSuffix, or the old buckets deleted).
  */
 import { Aws, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import { AthenaKeys, bucketNames } from './pipeline-names';
+import { ArtifactPrefixes, bucketNames } from './pipeline-names';
 
 /** Properties of the data stack. */
 export interface DataStackProps extends StackProps {
@@ -19,7 +20,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Where retailers upload raw transaction exports. */
   readonly rawBucket: s3.Bucket;
-  /** Run artifacts: `runs/<execution>/data|model/` and `report.html`, the latest report under `reports/`, batch output under `batch/`. */
+  /** Run artifacts under `runs/<execution>/data|model/` and `report.html` (expire), batch output under `batch/` (expires), the deployed model's copies under `deployed/<run>/` (kept while in use), the latest report under `reports/`. */
   readonly artifactsBucket: s3.Bucket;
   /** Server access logs of the two buckets above. */
   readonly accessLogBucket: s3.Bucket;
@@ -29,7 +30,7 @@ export class DataStack extends Stack {
     // Access logs are delivered under a bucket policy, not the LogDeliveryWrite ACL (ACLs stay disabled).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { config } = props;
-    const names = bucketNames(config.projectName, Aws.ACCOUNT_ID, Aws.REGION);
+    const names = bucketNames(config.projectName, Aws.ACCOUNT_ID, Aws.REGION, config.bucketSuffix);
     const common: s3.BucketProps = {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -71,26 +72,33 @@ export class DataStack extends Stack {
       lifecycleRules: [
         {
           id: 'expire-old-runs',
-          prefix: 'runs/',
+          prefix: ArtifactPrefixes.runs,
           expiration: Duration.days(config.runRetentionDays),
           noncurrentVersionExpiration: Duration.days(7),
         },
         {
           id: 'expire-old-batch-output',
-          prefix: 'batch/',
+          prefix: ArtifactPrefixes.batch,
           expiration: Duration.days(config.batchRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+        // Current objects under deployed/ never expire: the endpoint and the batch pipeline use them
+        // (the deployment's prune step deletes the copies of models it deletes).
+        {
+          id: 'expire-replaced-deployed-copies',
+          prefix: ArtifactPrefixes.deployed,
           noncurrentVersionExpiration: Duration.days(7),
         },
         // reports/latest.html is overwritten by every training run: its old versions go like old runs.
         {
           id: 'expire-old-report-versions',
-          prefix: 'reports/',
+          prefix: ArtifactPrefixes.reports,
           noncurrentVersionExpiration: Duration.days(config.runRetentionDays),
         },
         // Athena's query results and each run's scratch tables (the state machine drops their catalog entries).
         {
           id: 'expire-athena-work',
-          prefix: AthenaKeys.prefix,
+          prefix: ArtifactPrefixes.athena,
           expiration: Duration.days(7),
           noncurrentVersionExpiration: Duration.days(1),
         },

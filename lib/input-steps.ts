@@ -1,69 +1,52 @@
 /**
- * The first states of the training pipeline: the execution input's keys checked, the input merged
- * over the configured defaults, the threshold checked before any work is done, and the run's names
- * (job, model, endpoint configuration, S3 prefixes) derived from one UUID and the execution name.
- * The key check (buildInputKeyCheck) opens the batch pipeline too.
+ * The first states of both state machines: the ValidateInput task (lambda/validate-input) checks
+ * the execution input before anything else. Then, in the training pipeline, the checked input is
+ * merged over the configured defaults and the run's names (job, model, endpoint configuration, S3
+ * prefixes) are derived from one UUID and the execution name.
  */
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import type { HyperparameterName } from '../container/src/train/hyperparameters';
-import { IGNORED_INPUT_KEY, TRAINING_INPUT_KEYS, unknownInputKeyMessage, type TrainingInput } from './contracts';
-import { InputKeyStates, PipelineErrors, ReportKeys, resourceNames, TrainingStates as S } from './pipeline-names';
+import type { Fields, PipelineKind, TrainingInput, ValidateInputEvent, ValidateInputResult } from './contracts';
+import { InputStates, ReportKeys, resourceNames, TrainingStates as S } from './pipeline-names';
+import { guard, payloadFields } from './task-helpers';
 
-/** What the key check needs. */
-export interface InputKeyCheckProps {
-  /** The keys the input may have (besides the ignored Comment). */
-  readonly accepted: readonly string[];
-  /** "training" or "batch", as the failure's cause names the pipeline. */
-  readonly pipeline: string;
-  /** Where an input with another key goes (sets `$.error` first). */
+/** What the input check needs. */
+export interface InputCheckProps {
+  /** The validate-input Lambda. */
+  readonly validateFunction: lambda.IFunction;
+  /** Whose input it is (the Lambda checks it against that pipeline's keys). */
+  readonly pipeline: PipelineKind;
+  /** Where a refused input goes (with `$.error` set). */
   readonly failure: sfn.IChainable;
 }
 
 /**
- * Rejects an execution input holding a key that is not accepted (a misspelt `treshold` would
- * otherwise be ignored and the default used), before any other state runs. JSONPath has no
- * intrinsic that lists an object's keys, so the check counts them: the input merged with an
- * object holding every accepted key (each set to 0) is written as JSON and split at commas
- * (States.JsonMerge, States.JsonToString, States.StringSplit, States.ArrayLength:
- * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html). With accepted
- * keys only, every value is 0 and the parts are exactly as many as the accepted keys; any other
- * key adds at least one part, whatever its value. The state data is left as it was but for
- * `$.inputKeys`; later states read the input from `$$.Execution.Input`.
+ * The ValidateInput task: sends `$$.Execution.Input` to the validate-input Lambda. In the training
+ * pipeline the checked input becomes the state (`$.input`); the batch pipeline keeps its state. An
+ * unknown key or a bad value fails with InvalidExecutionInput, never retried (only the Lambda
+ * service's errors and throttling are). The catch replaces the state with the error and
+ * InputCheckFailed wraps it as `$.error`: an input that is not an object (a JSON array or string)
+ * could not take a `$.error` field, and must still be refused with the reason.
  */
-export function buildInputKeyCheck(
-  scope: Construct,
-  props: InputKeyCheckProps,
-): { start: sfn.Pass; next: (state: sfn.IChainable) => void } {
-  const keys = [...props.accepted, IGNORED_INPUT_KEY];
-  const read = new sfn.Pass(scope, InputKeyStates.ReadInputKeys, {
-    parameters: { zeros: Object.fromEntries(keys.map((k) => [k, 0])) },
-    resultPath: '$.inputKeys',
+export function buildInputCheck(scope: Construct, props: InputCheckProps): tasks.LambdaInvoke {
+  const training = props.pipeline === 'training';
+  const failed = new sfn.Pass(scope, InputStates.InputCheckFailed, { parameters: { 'error.$': '$' } }).next(props.failure);
+  const check = new tasks.LambdaInvoke(scope, InputStates.ValidateInput, {
+    lambdaFunction: props.validateFunction,
+    payload: sfn.TaskInput.fromObject({
+      pipeline: props.pipeline,
+      input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+    } satisfies Fields<ValidateInputEvent, unknown>),
+    retryOnServiceExceptions: false,
+    resultSelector: training ? payloadFields<ValidateInputResult>({ input: true }) : undefined,
+    resultPath: training ? '$' : sfn.JsonPath.DISCARD,
   });
-  // The copy (StringToJson of JsonToString) is the first argument because the local interpreter's
-  // JsonMerge changes its first argument in place; in AWS it changes nothing.
-  const merged = 'States.JsonMerge(States.StringToJson(States.JsonToString($$.Execution.Input)), $.inputKeys.zeros, false)';
-  const count = new sfn.Pass(scope, InputKeyStates.CountInputKeys, {
-    parameters: { 'count.$': `States.ArrayLength(States.StringSplit(States.JsonToString(${merged}), ','))` },
-    resultPath: '$.inputKeys',
-  });
-  const unknown = new sfn.Pass(scope, InputKeyStates.UnknownInputKey, {
-    parameters: {
-      Error: PipelineErrors.InvalidExecutionInput,
-      'Cause.$': `States.Format('${unknownInputKeyMessage('{}', props.pipeline, props.accepted)}', States.JsonToString($$.Execution.Input))`,
-    },
-    resultPath: '$.error',
-  }).next(props.failure);
-  const check = new sfn.Choice(scope, InputKeyStates.CheckInputKeys);
-  read.next(count).next(check);
-  return {
-    start: read,
-    next: (state) => {
-      check.when(sfn.Condition.numberEquals('$.inputKeys.count', keys.length), state).otherwise(unknown);
-    },
-  };
+  return guard(check, failed, { catchResultPath: '$' });
 }
 
 /** What the input steps need. */
@@ -74,6 +57,8 @@ export interface InputStepsProps {
   readonly rawBucket: s3.IBucket;
   /** Bucket for run artifacts: `runs/<execution name>/{data,model}/`. */
   readonly artifactsBucket: s3.IBucket;
+  /** The validate-input Lambda. */
+  readonly validateFunction: lambda.IFunction;
   /** Where invalid input goes (sets `$.error` first). */
   readonly failure: sfn.IChainable;
 }
@@ -82,7 +67,11 @@ export interface InputStepsProps {
 export function buildInputSteps(scope: Construct, props: InputStepsProps): { start: sfn.IChainable; end: sfn.Pass } {
   const { config } = props;
   const names = resourceNames(config.projectName);
-  const keyCheck = buildInputKeyCheck(scope, { accepted: TRAINING_INPUT_KEYS, pipeline: 'training', failure: props.failure });
+  const check = buildInputCheck(scope, {
+    validateFunction: props.validateFunction,
+    pipeline: 'training',
+    failure: props.failure,
+  });
   const applyDefaults = new sfn.Pass(scope, S.ApplyDefaults, {
     parameters: {
       defaults: {
@@ -95,19 +84,9 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
       // Kept apart from `defaults`: each JsonMerge below gets its own objects (the local
       // interpreter's JsonMerge mutates its first argument).
       hyperparameters: config.hyperparameters,
-      base: { hyperparameters: {} },
       fixed: { eval_k: String(config.evalK) },
-      // The execution's own input: `$` also holds the key check's result.
-      'input.$': '$$.Execution.Input',
-    },
-  });
-  keyCheck.next(applyDefaults);
-  const normalizeInput = new sfn.Pass(scope, S.NormalizeInput, {
-    parameters: {
-      'defaults.$': '$.defaults',
-      'hyperparameters.$': '$.hyperparameters',
-      'fixed.$': '$.fixed',
-      'input.$': 'States.JsonMerge($.base, $.input, false)',
+      // The checked input (ValidateInput): always an object with `hyperparameters`.
+      'input.$': '$.input',
     },
   });
   const mergeInput = new sfn.Pass(scope, S.MergeInput, {
@@ -118,16 +97,6 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
       'runId.$': 'States.UUID()',
     },
   });
-  // The threshold is only used by the gate, after training: check it before any work is done.
-  const threshold = '$.args.threshold';
-  const validateInput = new sfn.Choice(scope, S.ValidateInput);
-  const invalidInput = new sfn.Pass(scope, S.InvalidInput, {
-    parameters: {
-      Error: PipelineErrors.InvalidExecutionInput,
-      'Cause.$': `States.Format('threshold must be a number between 0 and 1, got {}', States.JsonToString(${threshold}))`,
-    },
-    resultPath: '$.error',
-  }).next(props.failure);
   const runPrefix = `s3://${props.artifactsBucket.bucketName}/runs/{}/`;
   const nameRun = new sfn.Pass(scope, S.NameRun, {
     parameters: {
@@ -144,16 +113,10 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         'modelOutputUri.$': `States.Format('${runPrefix}model/', $$.Execution.Name)`,
         'reportUri.$': `States.Format('${runPrefix}${ReportKeys.run}', $$.Execution.Name)`,
         // Merged into the training job's hyperparameters: the report shows the gate's threshold.
-        hyperparameters: { [`${'gate_threshold' satisfies HyperparameterName}.$`]: `States.Format('{}', ${threshold})` },
+        hyperparameters: { [`${'gate_threshold' satisfies HyperparameterName}.$`]: "States.Format('{}', $.args.threshold)" },
       },
     },
   });
-  const valid = sfn.Condition.and(
-    sfn.Condition.isPresent(threshold),
-    sfn.Condition.isNumeric(threshold),
-    sfn.Condition.numberGreaterThanEquals(threshold, 0),
-    sfn.Condition.numberLessThanEquals(threshold, 1),
-  );
-  applyDefaults.next(normalizeInput).next(mergeInput).next(validateInput.when(valid, nameRun).otherwise(invalidInput));
-  return { start: keyCheck.start, end: nameRun };
+  check.next(applyDefaults).next(mergeInput).next(nameRun);
+  return { start: check, end: nameRun };
 }

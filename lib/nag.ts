@@ -3,13 +3,14 @@
  * that owns it, each with a one-line reason. Finding ids are exact (built from the same ARNs the
  * policies use), so a new wildcard anywhere else still fails synth.
  */
-import { CfnElement, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Validations } from 'aws-cdk-lib';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 // cdk-nag names an IAM5 finding by this function's rendering of the resource (its rule imports it
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
 import { ATHENA_RESULTS } from '../lambda/prepare-data/options';
-import { AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
+import { ArtifactPrefixes, AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 
@@ -23,34 +24,47 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
   const star = 'AwsSolutions-IAM5[Resource::*]';
   const noResourceLevel = 'Only actions without resource-level permissions use "*":';
 
+  const objects = (prefix: string) => id(stack.artifactsBucket.arnForObjects(`${prefix}*`));
+  const { runs, batch, deployed } = ArtifactPrefixes;
   ack(stack.sagemakerRole, [
-    [
-      id(stack.artifactsBucket.arnForObjects('runs/*')),
-      'SageMaker reads channels and model data and writes models under runs/, one folder per execution.',
-    ],
-    [id(stack.artifactsBucket.arnForObjects('batch/*')), 'Batch transform output goes under batch/<date>/<execution>/.'],
+    [objects(runs), 'SageMaker reads channels and writes models under runs/, one folder per execution.'],
+    [objects(deployed), 'The deployed model and its batch input are read from deployed/<run>/, one folder per deployed run.'],
+    [objects(batch), 'Batch transform output goes under batch/<date>/<execution>/.'],
     [id(sagemakerLogGroupArn(stack)), 'SageMaker jobs and endpoints log to groups under /aws/sagemaker/ named per job.'],
     [star, `${noResourceLevel} ecr:GetAuthorizationToken, and cloudwatch:PutMetricData limited to /aws/sagemaker/* namespaces.`],
   ]);
-  ack(stack.prepareFunction.role!, [
+  ack(stack.functions.prepareFunction.role!, [
     [id(stack.rawBucket.arnForObjects('*')), 'The execution input may name any object of the raw-data bucket; read only.'],
-    [
-      id(stack.artifactsBucket.arnForObjects('runs/*')),
-      'Prepared data is written under runs/<execution>/data/, known only at run time.',
-    ],
+    [objects(runs), 'Prepared data is written under runs/<execution>/data/, known only at run time.'],
     [
       id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.work}*/${ATHENA_RESULTS}/*`)),
       "The publish step reads its run's Athena results under athena/work/<execution>/results/, known only at run time.",
     ],
   ]);
-
-  ack(stack.reportFunction.role!, [
+  ack(stack.functions.promoteFunction.role!, [
+    [objects(runs), "A run's model, batch input and catalog are read from runs/<execution>/, known only at run time."],
+    [objects(deployed), 'Copies are written to deployed/<run>/, one folder per deployed run.'],
+  ]);
+  ack(stack.functions.pruneFunction.role!, [
+    [objects(deployed), 'Copies of pruned runs are deleted from deployed/<run>/; nothing outside deployed/.'],
     [
-      id(stack.artifactsBucket.arnForObjects('runs/*/output/output.tar.gz')),
+      id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
+      'Only pipeline models (this prefix) beyond keepModels and not in use are deleted.',
+    ],
+    [
+      id(sagemakerArn(stack, 'endpoint-config', `${names.endpointConfigPrefix}*`)),
+      'Only pipeline endpoint configurations (this prefix) beyond keepModels and not in use are described or deleted.',
+    ],
+    [star, `${noResourceLevel} sagemaker:ListModels and sagemaker:ListEndpointConfigs.`],
+  ]);
+
+  ack(stack.functions.reportFunction.role!, [
+    [
+      id(stack.artifactsBucket.arnForObjects(`${runs}*/output/output.tar.gz`)),
       "Reads only training jobs' output archives, under runs/<execution>/model/<job>/ known at run time.",
     ],
     [
-      id(stack.artifactsBucket.arnForObjects(`runs/*/${ReportKeys.run}`)),
+      id(stack.artifactsBucket.arnForObjects(`${runs}*/${ReportKeys.run}`)),
       'Writes only the report of each run, runs/<execution>/report.html.',
     ],
   ]);
@@ -83,12 +97,24 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       "Athena writes query results and each run's scratch tables under athena/, expired by a lifecycle rule.",
     ],
   ];
-  for (const fn of [stack.prepareFunction, stack.reportFunction, stack.gateFunction]) {
-    const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement));
-    training.push([
-      `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-      "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
-    ]);
+  training.push([
+    id(
+      stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${names.trainingStateMachine}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ),
+    "DescribeExecution of the deployment lock's holder, an execution of this state machine named at run time.",
+  ]);
+  const invokeGrant = (fn: IConstruct): [string, string] => [
+    `AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement))}.Arn>:*]`,
+    "lambda:InvokeFunction on the function's versions and aliases (added by LambdaInvoke).",
+  ];
+  const { validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction } = stack.functions;
+  for (const fn of [validateFunction, prepareFunction, reportFunction, gateFunction, promoteFunction, pruneFunction]) {
+    training.push(invokeGrant(fn));
   }
   ack(stack.training.stateMachine.role, training);
   ack(stack.batch.stateMachine.role, [
@@ -101,5 +127,17 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'The batch pipeline runs whichever pipeline model is recorded as deployed.',
     ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+    invokeGrant(validateFunction),
   ]);
+
+  // startTrainingOnDeploy: the AwsCustomResource provider (one function per stack) logs with AWS's basic execution policy.
+  const provider = stack.node.tryFindChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (provider) {
+    ack(provider.node.findChild('ServiceRole'), [
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's custom-resource provider writes its own logs with AWSLambdaBasicExecutionRole; it only starts the first training execution.",
+      ],
+    ]);
+  }
 }

@@ -5,24 +5,26 @@
  */
 import { BASELINE_PREFIX, GATE_METRIC, metricName } from '../container/src/metrics/definitions';
 import { REPORT_FILE } from '../container/src/paths';
-import type { DeploymentRecord, GateDecision, PrepareDataResult, PublishReportResult } from './contracts';
+import type {
+  DeployedArtifacts,
+  DeploymentRecord,
+  DeployRequest,
+  GateDecision,
+  PrepareDataResult,
+  PublishReportResult,
+} from './contracts';
 
-/** The first states of both state machines: the execution input's keys checked before anything else. */
-export const InputKeyStates = {
-  ReadInputKeys: 'ReadInputKeys',
-  CountInputKeys: 'CountInputKeys',
-  CheckInputKeys: 'CheckInputKeys',
-  UnknownInputKey: 'UnknownInputKey',
+/** The first states of both state machines: the execution input checked before anything else. */
+export const InputStates = {
+  ValidateInput: 'ValidateInput',
+  InputCheckFailed: 'InputCheckFailed',
 } as const;
 
 /** State names of the training pipeline state machine. */
 export const TrainingStates = {
-  ...InputKeyStates,
+  ...InputStates,
   ApplyDefaults: 'ApplyDefaults',
-  NormalizeInput: 'NormalizeInput',
   MergeInput: 'MergeInput',
-  ValidateInput: 'ValidateInput',
-  InvalidInput: 'InvalidInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
   CheckPrepareEngine: 'CheckPrepareEngine',
@@ -39,21 +41,48 @@ export const TrainingStates = {
   BuildRejectedOutput: 'BuildRejectedOutput',
   NotifyRejected: 'NotifyRejected',
   ModelRejected: 'ModelRejected',
+  BuildDeployRequest: 'BuildDeployRequest',
+  // The deployment lock (deploy-lock.ts)
+  InitDeployLock: 'InitDeployLock',
+  AcquireDeployLock: 'AcquireDeployLock',
+  ReadDeployLock: 'ReadDeployLock',
+  DeployLockHeld: 'DeployLockHeld',
+  CheckLockHolder: 'CheckLockHolder',
+  LockHolderRunning: 'LockHolderRunning',
+  TakeOverDeployLock: 'TakeOverDeployLock',
+  CountLockWait: 'CountLockWait',
+  LockWaitLeft: 'LockWaitLeft',
+  WaitForDeployLock: 'WaitForDeployLock',
+  BuildBusyOutput: 'BuildBusyOutput',
+  NotifyBusy: 'NotifyBusy',
+  DeployBusy: 'DeployBusy',
+  ReleaseDeployLock: 'ReleaseDeployLock',
+  ReleaseDeployLockOnFailure: 'ReleaseDeployLockOnFailure',
+  // The deployment (deploy-steps.ts, endpoint-rollout.ts)
+  PromoteArtifacts: 'PromoteArtifacts',
   CreateModel: 'CreateModel',
   CreateEndpointConfig: 'CreateEndpointConfig',
+  InitRollout: 'InitRollout',
   DescribeEndpoint: 'DescribeEndpoint',
+  DecideEndpointAction: 'DecideEndpointAction',
+  ClassifyEndpointError: 'ClassifyEndpointError',
   CreateEndpoint: 'CreateEndpoint',
   UpdateEndpoint: 'UpdateEndpoint',
-  InitPollCounter: 'InitPollCounter',
-  WaitForEndpoint: 'WaitForEndpoint',
-  CheckEndpointStatus: 'CheckEndpointStatus',
+  DeleteFailedEndpoint: 'DeleteFailedEndpoint',
+  RolloutRequested: 'RolloutRequested',
   CountPoll: 'CountPoll',
-  EndpointReady: 'EndpointReady',
+  PollBudgetLeft: 'PollBudgetLeft',
+  WaitForEndpoint: 'WaitForEndpoint',
   DeploymentRolledBack: 'DeploymentRolledBack',
   DeploymentFailed: 'DeploymentFailed',
+  EndpointDisappeared: 'EndpointDisappeared',
+  EndpointNeedsAttention: 'EndpointNeedsAttention',
   DeploymentTimedOut: 'DeploymentTimedOut',
+  EndpointNotReady: 'EndpointNotReady',
+  EndpointCallFailed: 'EndpointCallFailed',
   BuildRecord: 'BuildRecord',
   RecordDeployment: 'RecordDeployment',
+  PruneDeployments: 'PruneDeployments',
   BuildDeployedOutput: 'BuildDeployedOutput',
   NotifySuccess: 'NotifySuccess',
   Deployed: 'Deployed',
@@ -63,11 +92,12 @@ export const TrainingStates = {
 
 /** State names of the batch recommendations state machine. */
 export const BatchStates = {
-  ...InputKeyStates,
+  ...InputStates,
   PrepareBatchRun: 'PrepareBatchRun',
   ReadDeployment: 'ReadDeployment',
   HasDeployedModel: 'HasDeployedModel',
   NoDeployedModel: 'NoDeployedModel',
+  BatchSkipped: 'BatchSkipped',
   NameBatchRun: 'NameBatchRun',
   NameBatchOutput: 'NameBatchOutput',
   RunBatchTransform: 'RunBatchTransform',
@@ -88,6 +118,10 @@ export const DataPaths = {
   gate: (field: keyof GateDecision) => `$.gate.${field}`,
   /** The deployment record read from SSM (batch pipeline). */
   record: (field: keyof DeploymentRecord) => `$.deployment.record.${field}`,
+  /** What the deployment steps are asked to deploy (training pipeline; a deploy-only entry sets the same). */
+  request: (field: keyof DeployRequest) => `$.deployRequest.${field}`,
+  /** The copies the endpoint and the batch pipeline use (PromoteArtifacts). */
+  deployed: (field: keyof DeployedArtifacts) => `$.deployed.${field}`,
 } as const;
 
 /** Task state Resource ARNs (what the local runner binds to). */
@@ -99,58 +133,17 @@ export const TaskResources = {
   createEndpoint: 'arn:aws:states:::sagemaker:createEndpoint',
   describeEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:describeEndpoint',
   updateEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:updateEndpoint',
+  deleteEndpoint: 'arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint',
+  dynamoPutItem: 'arn:aws:states:::dynamodb:putItem',
+  dynamoGetItem: 'arn:aws:states:::dynamodb:getItem',
+  dynamoDeleteItem: 'arn:aws:states:::dynamodb:deleteItem',
+  describeExecution: 'arn:aws:states:::aws-sdk:sfn:describeExecution',
   ssmPutParameter: 'arn:aws:states:::aws-sdk:ssm:putParameter',
   ssmGetParameter: 'arn:aws:states:::aws-sdk:ssm:getParameter',
   snsPublish: 'arn:aws:states:::sns:publish',
   createTransformJobSync: 'arn:aws:states:::sagemaker:createTransformJob.sync',
   athenaStartQueryExecutionSync: 'arn:aws:states:::athena:startQueryExecution.sync',
 } as const;
-
-/**
- * Error names the service integrations raise, as a Task state's Retry and Catch see them (the
- * local runner raises the same names from its stand-ins).
- */
-export const IntegrationErrors = {
-  /** A `.sync` job (training or transform) that ended Failed or Stopped; the Cause is its Describe* JSON. */
-  TaskFailed: 'States.TaskFailed',
-  /** The optimized SageMaker integrations (arn:aws:states:::sagemaker:*) on an API error. */
-  SageMakerApi: 'SageMaker.AmazonSageMakerException',
-  /** The AWS SDK integration (aws-sdk:sagemaker:*) on an unmodelled API error, such as a missing endpoint. */
-  SageMakerSdk: 'SageMaker.SageMakerException',
-  /** The AWS SDK integration's name for SageMaker's ValidationException, were the service to model it. */
-  SageMakerValidation: 'SageMaker.ValidationException',
-  /** GetParameter of a parameter that does not exist (AWS SDK integration). */
-  SsmParameterNotFound: 'Ssm.ParameterNotFoundException',
-  /** PutParameter of an existing parameter without Overwrite (AWS SDK integration). */
-  SsmParameterAlreadyExists: 'Ssm.ParameterAlreadyExistsException',
-} as const;
-
-/**
- * Errors a DescribeEndpoint aws-sdk task raises for a missing endpoint. SageMaker answers with an
- * unmodelled ValidationException ("Could not find endpoint"), which Step Functions names
- * `SageMaker.SageMakerException`; the modelled name is listed too in case the service models it.
- */
-export const ENDPOINT_NOT_FOUND_ERRORS = [IntegrationErrors.SageMakerSdk, IntegrationErrors.SageMakerValidation];
-
-/** Errors retried on every task (throttling and transient service errors), with backoff. */
-export const THROTTLING_ERRORS = [
-  'ThrottlingException',
-  'SageMaker.ThrottlingException',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Ssm.ThrottlingException',
-  'SSM.ThrottlingException',
-  'Sns.ThrottledException',
-  'SNS.ThrottledException',
-];
-
-/** Athena's throttling error (TooManyRequestsException of its API), as the Athena integration names it. */
-export const ATHENA_THROTTLING_ERROR = 'Athena.TooManyRequestsException';
-
-/** Extra transient error of the optimized (non-.sync) SageMaker integrations. */
-export const SAGEMAKER_TRANSIENT_ERROR = IntegrationErrors.SageMakerApi;
 
 /**
  * Errors of the prepare-data Lambda (its error classes carry these names). The PrepareData task
@@ -176,14 +169,21 @@ export const PipelineErrors = {
   DeploymentRolledBack: 'DeploymentRolledBack',
   DeploymentFailed: 'DeploymentFailed',
   DeploymentTimedOut: 'DeploymentTimedOut',
-  NoDeployedModel: 'NoDeployedModel',
+  /** The endpoint never reached a state a deployment can start from (InService, Failed or absent). */
+  EndpointNotReady: 'EndpointNotReady',
+  /** UpdateRollbackFailed or OutOfService: SageMaker needs a person to look at the endpoint. */
+  EndpointNeedsAttention: 'EndpointNeedsAttention',
 } as const;
 
 /** Values of the `status` field of a finished execution's output. */
 export const ExecutionStatus = {
   Deployed: 'DEPLOYED',
   Rejected: 'REJECTED',
+  /** The gate passed, but another execution held the deployment lock for the whole wait. */
+  Busy: 'BUSY',
   BatchCompleted: 'COMPLETED',
+  /** No model has been deployed yet: nothing to do, nothing wrong. */
+  BatchSkipped: 'SKIPPED',
 } as const;
 
 /** The production variant every endpoint configuration uses. */
@@ -203,6 +203,8 @@ export function resourceNames(projectName: string) {
     endpointConfigPrefix: `${projectName}-epc-`,
     transformJobPrefix: `${projectName}-batch-`,
     deploymentParameter: `/${projectName}/deployment`,
+    /** Key of the one lock item in the deployment lock table. */
+    deployLockId: 'deploy-lock',
     trainingStateMachine: `${projectName}-training-pipeline`,
     batchStateMachine: `${projectName}-batch-recommendations`,
     dataStack: `${projectName}-data`,
@@ -214,34 +216,51 @@ export function resourceNames(projectName: string) {
 }
 
 /**
+ * Bucket names: deterministic (project, account, region and the optional bucketSuffix), so the
+ * pipeline stack refers to the buckets by name instead of through CloudFormation exports, and IAM
+ * resources read plainly. Pass account and region tokens (Aws.ACCOUNT_ID, Aws.REGION) or literal
+ * values. The buckets outlive `cdk destroy`; a new suffix gives a re-deployment new ones.
+ */
+export function bucketNames(projectName: string, account: string, region: string, suffix?: string) {
+  const end = suffix ? `-${suffix}` : '';
+  return {
+    raw: `${projectName}-raw-${account}-${region}${end}`,
+    artifacts: `${projectName}-artifacts-${account}-${region}${end}`,
+    accessLogs: `${projectName}-access-logs-${account}-${region}${end}`,
+  };
+}
+
+/**
+ * Prefixes of the artifacts bucket. runs/ and batch/ expire (runRetentionDays, batchRetentionDays);
+ * deployed/ holds the copies the endpoint and the batch pipeline use and never expires: old copies
+ * are deleted with their models (keepModels). reports/ holds the latest run's report, overwritten
+ * by each run (its old versions expire like runs). athena/ is Athena's work area (AthenaKeys), expired
+ * after a week.
+ */
+export const ArtifactPrefixes = {
+  runs: 'runs/',
+  batch: 'batch/',
+  deployed: 'deployed/',
+  reports: 'reports/',
+  athena: 'athena/',
+} as const;
+
+/**
  * Keys of the model reports in the artifacts bucket: each run's beside its data and model, and a
  * copy of the latest run's at a fixed key (the dashboard links to it).
  */
 export const ReportKeys = {
   /** Under the run's prefix `runs/<execution name>/`. */
   run: REPORT_FILE,
-  latest: 'reports/latest.html',
+  latest: `${ArtifactPrefixes.reports}latest.html`,
 } as const;
 
 /** Where Athena works in the artifacts bucket (a lifecycle rule expires it): query results, and each run's scratch tables and UNLOAD output. */
 export const AthenaKeys = {
-  prefix: 'athena/',
-  results: 'athena/results/',
-  work: 'athena/work/',
+  prefix: ArtifactPrefixes.athena,
+  results: `${ArtifactPrefixes.athena}results/`,
+  work: `${ArtifactPrefixes.athena}work/`,
 } as const;
-
-/**
- * Bucket names: deterministic (project, account, region), so the pipeline stack refers to the
- * buckets by name instead of through CloudFormation exports, and IAM resources read plainly.
- * Pass account and region tokens (Aws.ACCOUNT_ID, Aws.REGION) or literal values.
- */
-export function bucketNames(projectName: string, account: string, region: string) {
-  return {
-    raw: `${projectName}-raw-${account}-${region}`,
-    artifacts: `${projectName}-artifacts-${account}-${region}`,
-    accessLogs: `${projectName}-access-logs-${account}-${region}`,
-  };
-}
 
 /** CloudFormation output keys of the pipeline stack (the pipeline CLI reads them). */
 export const StackOutputs = {

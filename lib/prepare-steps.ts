@@ -16,13 +16,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import type { Fields, PrepareDataRequest, PrepareDataResult } from './contracts';
-import {
-  ATHENA_THROTTLING_ERROR,
-  AthenaKeys,
-  PREPARE_DATA_RETRY_ERRORS,
-  resourceNames,
-  TrainingStates as S,
-} from './pipeline-names';
+import { ATHENA_THROTTLING_ERROR } from './aws-errors';
+import { AthenaKeys, PREPARE_DATA_RETRY_ERRORS, resourceNames, TrainingStates as S } from './pipeline-names';
 import { guard, payloadFields, retryTransient, scopeTaskPolicies } from './task-helpers';
 
 /** What the preparation states need. */

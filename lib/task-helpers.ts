@@ -11,7 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Fields } from './contracts';
-import { ROLE_TAG, THROTTLING_ERRORS } from './pipeline-names';
+import { ROLE_TAG } from './pipeline-names';
+import { THROTTLING_ERRORS } from './aws-errors';
 
 /**
  * Retries throttling and transient errors with backoff. On its own only for a task inside a Map or

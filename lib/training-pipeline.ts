@@ -1,10 +1,12 @@
 /**
- * The training pipeline state machine: defaults -> input check (input-steps.ts) -> prepare ->
- * train -> gate -> deploy (deploy-steps.ts) -> record -> notify. Names of states, errors and
- * outputs come from pipeline-names.ts, the shapes of stage results from contracts.ts.
+ * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare ->
+ * train (training-job-step.ts) -> report (report-step.ts) -> gate -> deploy (deploy-steps.ts:
+ * lock, rollout, record) -> notify (training-outcomes.ts). Names of states, errors and outputs come
+ * from pipeline-names.ts, the shapes of stage results from contracts.ts.
  */
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,38 +17,18 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { metricDefinitions } from '../container/src/metrics/definitions';
-import { CHANNELS } from '../container/src/train/input';
 import { PipelineConfig } from './config';
-import type { DeployedOutput, Fields, GateDecision, GateEvent, RejectedOutput } from './contracts';
-import { buildDeploySteps } from './deploy-steps';
+import type { DeployRequest, Fields, GateDecision, GateEvent } from './contracts';
+import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
 import { buildPrepareSteps } from './prepare-steps';
 import { buildReportStep } from './report-step';
-import {
-  DataPaths,
-  ExecutionStatus,
-  gateMetricNames,
-  resourceNames,
-  StateMachineIds,
-  TrainingStates as S,
-} from './pipeline-names';
-import {
-  failurePath,
-  guard,
-  instanceType,
-  jsonPaths,
-  passRoleStatement,
-  payloadFields,
-  pipelineStateMachine,
-  publishOutput,
-  RuntimeS3Location,
-  sagemakerArn,
-  scopeTaskPolicies,
-  syncRuleStatement,
-} from './task-helpers';
+import { DataPaths, gateMetricNames, resourceNames, StateMachineIds, TrainingStates as S } from './pipeline-names';
+import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } from './task-helpers';
+import { buildTrainingJob } from './training-job-step';
+import { buildTrainingOutcomes } from './training-outcomes';
 
-const { prepared, gate: gateResult, report: reportResult } = DataPaths;
+const { prepared, gate: gateResult } = DataPaths;
 
 /** Properties of the training pipeline. */
 export interface TrainingPipelineProps {
@@ -60,41 +42,28 @@ export interface TrainingPipelineProps {
   readonly image: ecrAssets.DockerImageAsset;
   /** Role SageMaker assumes for training jobs and models. */
   readonly sagemakerRole: iam.IRole;
+  /** The validate-input Lambda (the first task: checks the execution input). */
+  readonly validateFunction: lambda.IFunction;
   /** The prepare-data Lambda. */
   readonly prepareFunction: lambda.IFunction;
   /** The evaluate-gate Lambda. */
   readonly gateFunction: lambda.IFunction;
   /** The publish-report Lambda (copies the run's report out of the training output). */
   readonly reportFunction: lambda.IFunction;
+  /** Copies a deployed model's artifacts to deployed/ (lambda/promote-artifacts). */
+  readonly promoteFunction: lambda.IFunction;
+  /** Deletes models beyond keepModels (lambda/prune-deployments). */
+  readonly pruneFunction: lambda.IFunction;
+  /** Table holding the deployment lock. */
+  readonly lockTable: dynamodb.ITable;
   /** Topic that receives success, rejection and failure notifications. */
   readonly topic: sns.ITopic;
-  /** SSM parameter that records the deployed model (read by the batch pipeline). */
+  /** SSM parameter that records the deployed model (written by the deployment steps, read by the batch pipeline). */
   readonly deploymentParameter: ssm.IStringParameter;
   /** Alarms that roll a blue/green endpoint update back. */
   readonly rollbackAlarms: cloudwatch.IAlarm[];
   /** Log group receiving every execution event. */
   readonly logGroup: logs.ILogGroup;
-}
-
-/** A training job task that can ask for managed spot capacity (the CDK task has no such prop). */
-class TrainingJobTask extends tasks.SageMakerCreateTrainingJob {
-  constructor(
-    scope: Construct,
-    id: string,
-    props: tasks.SageMakerCreateTrainingJobProps,
-    private readonly spotMaxWait?: number,
-  ) {
-    super(scope, id, props);
-  }
-
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
-    const rendered: { Parameters: Record<string, unknown> } = super._renderTask(topLevelQueryLanguage);
-    if (this.spotMaxWait === undefined) return rendered;
-    const params = rendered.Parameters;
-    params.EnableManagedSpotTraining = true;
-    params.StoppingCondition = { ...(params.StoppingCondition as object), MaxWaitTimeInSeconds: this.spotMaxWait };
-    return rendered;
-  }
 }
 
 /** Builds the training pipeline state machine. */
@@ -105,7 +74,6 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     const { config } = props;
-    const stack = Stack.of(this);
     const names = resourceNames(config.projectName);
     const gateNames = gateMetricNames(config.evalK);
     const image = tasks.DockerImage.fromEcrRepository(props.image.repository, props.image.imageTag);
@@ -122,66 +90,11 @@ export class TrainingPipeline extends Construct {
       config,
       rawBucket: props.rawBucket,
       artifactsBucket: props.artifactsBucket,
+      validateFunction: props.validateFunction,
       failure,
     });
 
-    const channel = (name: string, path: string, contentType = 'text/csv'): tasks.Channel => ({
-      channelName: name,
-      contentType,
-      inputMode: tasks.InputMode.FILE,
-      dataSource: { s3DataSource: { s3DataType: tasks.S3DataType.S3_PREFIX, s3Location: new RuntimeS3Location(path) } },
-    });
-    const train = new TrainingJobTask(
-      this,
-      S.TrainModel,
-      {
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-        trainingJobName: sfn.JsonPath.stringAt('$.run.trainingJobName'),
-        role: props.sagemakerRole,
-        enableNetworkIsolation: true,
-        algorithmSpecification: {
-          trainingImage: image,
-          trainingInputMode: tasks.InputMode.FILE,
-          metricDefinitions: metricDefinitions(config.evalK).map((d) => ({ name: d.Name, regex: d.Regex })),
-        },
-        hyperparameters: sfn.JsonPath.jsonMerge(
-          sfn.JsonPath.objectAt('$.hyperparameters'),
-          sfn.JsonPath.objectAt('$.run.hyperparameters'),
-        ) as unknown as Record<string, string>,
-        inputDataConfig: [
-          channel(CHANNELS.training, prepared('trainingUri')),
-          channel(CHANNELS.testing, prepared('testingUri')),
-          channel(CHANNELS.catalog, prepared('catalogUri')),
-          // One object as the channel's prefix: SageMaker and the local stand-in put it in the folder by its name.
-          channel(CHANNELS.stats, prepared('statsUri'), 'application/json'),
-        ],
-        outputDataConfig: { s3OutputLocation: new RuntimeS3Location('$.run.modelOutputUri') },
-        resourceConfig: {
-          instanceCount: 1,
-          instanceType: instanceType(config.trainingInstanceType),
-          volumeSize: Size.gibibytes(config.trainingVolumeSizeGb),
-        },
-        stoppingCondition: { maxRuntime: Duration.seconds(config.maxTrainingRuntimeSeconds) },
-        resultPath: '$.training',
-      },
-      config.useSpotTraining ? config.maxSpotWaitSeconds : undefined,
-    );
-    const trainingJobArn = sagemakerArn(stack, 'training-job', `${names.trainingJobPrefix}*`);
-    scopeTaskPolicies(train, [
-      new iam.PolicyStatement({
-        actions: [
-          'sagemaker:CreateTrainingJob',
-          'sagemaker:DescribeTrainingJob',
-          'sagemaker:StopTrainingJob',
-          'sagemaker:AddTags',
-          'sagemaker:ListTags',
-        ],
-        resources: [trainingJobArn],
-      }),
-      passRoleStatement(props.sagemakerRole),
-      syncRuleStatement(stack, 'StepFunctionsGetEventsForSageMakerTrainingJobsRule'),
-    ]);
-    guard(train, failure);
+    const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
 
     const publishReport = buildReportStep(this, {
       reportFunction: props.reportFunction,
@@ -214,54 +127,39 @@ export class TrainingPipeline extends Construct {
       failure,
     );
 
-    // Both outcomes output the gate's decision and the run; each publishes it and succeeds.
-    const outcome: Fields<Omit<RejectedOutput, 'status'>, string> = {
-      reason: gateResult('reason'),
-      metricName: gateResult('metricName'),
-      value: gateResult('value'),
-      baselineMetricName: gateResult('baselineMetricName'),
-      baselineValue: gateResult('baselineValue'),
-      threshold: gateResult('threshold'),
-      metrics: gateResult('metrics'),
-      trainingJobName: '$.run.trainingJobName',
-      modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
-      reportUri: reportResult('reportUri'),
-      endpointName: '$.run.endpointName',
-      stats: prepared('stats'),
-    };
-    const subject = (what: string) => `${config.projectName} training pipeline: ${what}`;
-    const rejected = publishOutput(
-      this,
-      { build: S.BuildRejectedOutput, notify: S.NotifyRejected, end: S.ModelRejected },
-      { status: ExecutionStatus.Rejected, ...jsonPaths<Omit<RejectedOutput, 'status'>>(outcome) },
-      props.topic,
-      subject('model rejected'),
-      failure,
-    );
-    const deployedFields: Fields<Omit<DeployedOutput, 'status'>, string> = {
-      ...outcome,
-      modelName: '$.run.modelName',
-      endpointConfigName: '$.run.endpointConfigName',
-      batchInputUri: prepared('batchInputUri'),
-    };
-    const deployed = publishOutput(
-      this,
-      { build: S.BuildDeployedOutput, notify: S.NotifySuccess, end: S.Deployed },
-      { status: ExecutionStatus.Deployed, ...jsonPaths<Omit<DeployedOutput, 'status'>>(deployedFields) },
-      props.topic,
-      subject('model deployed'),
-      failure,
-    );
+    const { rejected, deployed, busy } = buildTrainingOutcomes(this, { config, topic: props.topic, failure });
 
-    const deploy = buildDeploySteps(this, {
+    const deployRequest = new sfn.Pass(this, S.BuildDeployRequest, {
+      parameters: jsonPaths<DeployRequest>({
+        runId: '$.run.id',
+        modelName: '$.run.modelName',
+        endpointConfigName: '$.run.endpointConfigName',
+        trainingJobName: '$.run.trainingJobName',
+        modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
+        batchInputUri: prepared('batchInputUri'),
+        catalogUri: prepared('catalogUri'),
+        metricName: gateResult('metricName'),
+        value: gateResult('value'),
+        baselineValue: gateResult('baselineValue'),
+      }),
+      resultPath: '$.deployRequest',
+    });
+    const deployment = new EndpointDeployment(this, {
       config,
       image,
       sagemakerRole: props.sagemakerRole,
       deploymentParameter: props.deploymentParameter,
+      lockTable: props.lockTable,
+      lockHolderStateMachineName: names.trainingStateMachine,
       rollbackAlarms: props.rollbackAlarms,
+      artifactsBucket: props.artifactsBucket,
+      promoteFunction: props.promoteFunction,
+      pruneFunction: props.pruneFunction,
       failure,
       next: deployed,
+      busy,
     });
+    deployRequest.next(deployment.start);
 
     // Data preparation (prepare-steps.ts): the Lambda on DuckDB, or Athena for large inputs; then training.
     input.end.next(
@@ -279,7 +177,7 @@ export class TrainingPipeline extends Construct {
       .next(gate)
       .next(
         new sfn.Choice(this, S.CheckGate)
-          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deploy)
+          .when(sfn.Condition.booleanEquals(gateResult('passed'), true), deployRequest)
           .otherwise(rejected),
       );
 

@@ -14,7 +14,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createDatabase, dropDatabase } from '../lambda/prepare-data/dialect';
 import { DuckDb } from '../lambda/prepare-data/engine';
 import { joinS3 } from '../lambda/shared/s3-uri';
-import { IntegrationErrors } from '../lib/pipeline-names';
+import { IntegrationErrors } from '../lib/aws-errors';
 import { TaskError } from './errors';
 import { downloadPrefix, listKeys, putText } from './s3';
 import type { Json } from './sagemaker/context';

@@ -4,9 +4,12 @@
  * names the real integrations use, so the definition's Retry and Catch behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors, TaskResources } from '../lib/pipeline-names';
-import { TaskError, UnsupportedResourceError } from './errors';
+import { IntegrationErrors } from '../lib/aws-errors';
+import { TaskResources } from '../lib/pipeline-names';
 import type { LocalAthena } from './athena';
+import type { LocalDynamoDb } from './dynamodb';
+import { TaskError, UnsupportedResourceError } from './errors';
+import type { LocalExecutions } from './executions';
 import type { LocalLambdas } from './lambdas';
 import { CallRecorder, LocalSns, LocalSsm, recordOnly } from './recorders';
 import { JobFailedError, LocalSageMaker, SageMakerValidationError } from './sagemaker';
@@ -21,6 +24,9 @@ export interface LocalServices {
   readonly lambdas: LocalLambdas;
   readonly ssm: LocalSsm;
   readonly sns: LocalSns;
+  readonly dynamodb: LocalDynamoDb;
+  /** The environment's executions (DescribeExecution). */
+  readonly executions: LocalExecutions;
   readonly recorder: CallRecorder;
 }
 
@@ -44,14 +50,20 @@ function lambdaError(err: unknown): TaskError {
   return new TaskError(errorType, JSON.stringify({ errorType, errorMessage: e.message }));
 }
 
-/** SageMaker errors under the integration's error names. */
+/**
+ * SageMaker errors under the integration's error names, with the Cause each writes: the optimized
+ * integrations (Java SDK v1) name the error code, the AWS SDK integrations do not.
+ */
 function sageMakerError(err: unknown, sdk: boolean): unknown {
   if (err instanceof JobFailedError) return new TaskError(IntegrationErrors.TaskFailed, JSON.stringify(err.description));
   if (err instanceof SageMakerValidationError) {
-    return new TaskError(
-      sdk ? IntegrationErrors.SageMakerSdk : IntegrationErrors.SageMakerApi,
-      `${err.message} (Service: SageMaker, Status Code: 400, Request ID: ${randomUUID()})`,
-    );
+    const id = randomUUID();
+    return sdk
+      ? new TaskError(IntegrationErrors.SageMakerSdk, `${err.message} (Service: SageMaker, Status Code: 400, Request ID: ${id})`)
+      : new TaskError(
+          IntegrationErrors.SageMakerApi,
+          `${err.message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${id}; Proxy: null)`,
+        );
   }
   return err;
 }
@@ -65,6 +77,7 @@ function sageMakerImpl(s: LocalServices, action: string): Impl | undefined {
     createEndpointConfig: (i) => sm.hosting.createEndpointConfig(i),
     createEndpoint: (i) => sm.hosting.createEndpoint(i),
     updateEndpoint: (i) => sm.hosting.updateEndpoint(i),
+    deleteEndpoint: (i) => sm.hosting.deleteEndpoint(i),
     describeEndpoint: (i) => sm.hosting.describeEndpoint(i),
     'createTransformJob.sync': (i) => sm.transform.runSync(i),
   };
@@ -104,6 +117,12 @@ export function implementationFor(resource: string, s: LocalServices): Impl | un
     const athena = s.athena;
     return (i) => athena.startQueryExecutionSync(i);
   }
+  m = /^arn:aws:states:::dynamodb:(putItem|getItem|deleteItem)$/.exec(resource);
+  if (m) {
+    const action = m[1] as 'putItem' | 'getItem' | 'deleteItem';
+    return async (i) => s.dynamodb[action](i);
+  }
+  if (resource === 'arn:aws:states:::aws-sdk:sfn:describeExecution') return async (i) => s.executions.describe(i);
   m = /^arn:aws:states:::(?:aws-sdk:)?(ssm|sns|scheduler):([A-Za-z]+)$/.exec(resource);
   if (m) {
     const [, service, action] = m;

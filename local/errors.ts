@@ -42,5 +42,15 @@ export { TarFormatError } from '../lambda/shared/errors';
 /** What the local run needs from the synthesized definition is not there. */
 export class DefinitionError extends NamedError {}
 
+/** An expression (a DynamoDB condition) the local stand-in does not evaluate. */
+export class UnsupportedExpressionError extends NamedError {}
+
+/** An SDK command a local stand-in does not answer. */
+export class UnsupportedCommandError extends NamedError {
+  constructor(command: object, service: string) {
+    super(`${command.constructor.name} is not implemented by the local ${service}`);
+  }
+}
+
 /** A work directory a local run must not use: it would clear folders of someone else's. */
 export class WorkdirError extends NamedError {}

@@ -3,7 +3,8 @@
  * in a definition (by fake ARN or name) is matched to its folder under lambda/ by the CDK construct
  * path (PrepareData -> lambda/prepare-data), and its handler is called with the payload. A module
  * that exports createHandler gets it called with the local environment (the loopback S3 API, the
- * function's variables from the template): the same handler code, nothing set in process.env.
+ * function's variables from the template, the SageMaker stand-in behind the SDK client's
+ * interface): the same handler code, nothing set in process.env.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -33,13 +34,13 @@ export class LocalLambdas {
   private readonly byKey = new Map<string, { fn: LambdaFunctionInfo; folder: string }>();
 
   /**
-   * @param s3Client the client handlers use (the local S3 API's)
+   * @param clients the clients handlers use (the local S3 API's, the SageMaker stand-in's)
    * @param overrides Lambda logical id -> folder under lambda/, when construct paths do not name the folder
    */
   constructor(
     functions: readonly LambdaFunctionInfo[],
     private readonly lambdaRoot: string,
-    private readonly s3Client: HandlerEnvironment['s3Client'],
+    private readonly clients: Pick<HandlerEnvironment, 's3Client' | 'sagemakerClient'>,
     overrides: Record<string, string> = {},
   ) {
     const folders = handlerFolders(lambdaRoot);
@@ -64,7 +65,7 @@ export class LocalLambdas {
     const mod = (await import(path.join(this.lambdaRoot, folder, file))) as Record<string, unknown>;
     const factory = mod[HANDLER_FACTORY_EXPORT];
     if (typeof factory === 'function') {
-      return (factory as (env: HandlerEnvironment) => LambdaHandler)({ s3Client: this.s3Client, variables: fn.environment });
+      return (factory as (env: HandlerEnvironment) => LambdaHandler)({ ...this.clients, variables: fn.environment });
     }
     const handler = mod[exportName];
     if (typeof handler !== 'function')

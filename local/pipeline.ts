@@ -21,7 +21,9 @@ import {
   type SynthesizedApp,
 } from './cdk/synth';
 import { checkWorkdir } from './cli';
+import { LocalDynamoDb } from './dynamodb';
 import { DefinitionError } from './errors';
+import { LocalExecutions } from './executions';
 import { LocalLambdas } from './lambdas';
 import { defaultContainerCommand, stopAllProcesses, type ContainerCommand } from './processes';
 import { CallRecorder, LocalSns, LocalSsm } from './recorders';
@@ -105,20 +107,28 @@ export class LocalPipeline {
     const s3 = await startLocalS3({ buckets: app.buckets, directory: path.join(workdir, 's3') });
     log(`S3 API (s3rver) on ${s3.endpoint}, buckets: ${app.buckets.join(', ')}`);
     const recorder = new CallRecorder();
+    const sagemaker = new LocalSageMaker({
+      s3: s3.client,
+      workdir,
+      container: options.container ?? defaultContainerCommand(),
+      region: REGION,
+      account: ACCOUNT,
+      log,
+      onContainerLine: options.onContainerLine,
+    });
     const services: LocalServices = {
-      sagemaker: new LocalSageMaker({
-        s3: s3.client,
-        workdir,
-        container: options.container ?? defaultContainerCommand(),
-        region: REGION,
-        account: ACCOUNT,
-        log,
-        onContainerLine: options.onContainerLine,
-      }),
-      lambdas: new LocalLambdas(app.lambdas, path.join(PROJECT_ROOT, 'lambda'), () => s3.client, options.lambdaFolders),
+      sagemaker,
+      lambdas: new LocalLambdas(
+        app.lambdas,
+        path.join(PROJECT_ROOT, 'lambda'),
+        { s3Client: () => s3.client, sagemakerClient: () => sagemaker.client },
+        options.lambdaFolders,
+      ),
       ssm: new LocalSsm(recorder),
       sns: new LocalSns(recorder),
       athena: new LocalAthena(s3.client, workdir),
+      dynamodb: new LocalDynamoDb(app.tables),
+      executions: new LocalExecutions(),
       recorder,
     };
     return new LocalPipeline(options, app, s3, services);
@@ -145,31 +155,55 @@ export class LocalPipeline {
     return uri;
   }
 
-  private async run(which: 'training' | 'batch', input: unknown): Promise<ExecutionResult> {
+  /** The ARN the executions of a state machine get (`<state machine ARN>` with `:execution:`). */
+  stateMachineArn(which: 'training' | 'batch'): string {
+    const def = requireStateMachine(this.app, which);
+    return (
+      this.app.stateMachines.find((m) => m.definition === def)?.arn ?? `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`
+    );
+  }
+
+  /**
+   * Runs one execution. Executions may overlap (as a schedule and a console start do): each is
+   * registered RUNNING while it runs, which is what DescribeExecution answers.
+   */
+  private async run(
+    which: 'training' | 'batch',
+    input: unknown,
+    onProgress?: (e: ProgressEvent) => void,
+  ): Promise<ExecutionResult> {
     const def = requireStateMachine(this.app, which);
     const n = ++this.executions;
-    return runExecution(def, input, bindTaskStates(def, this.services), {
-      name: `local-${which}-${n}-${Date.now().toString(36)}`,
+    const stateMachineArn = this.stateMachineArn(which);
+    const name = `local-${which}-${n}-${Date.now().toString(36)}`;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    this.services.executions.started(executionArn);
+    const result = await runExecution(def, input, bindTaskStates(def, this.services), {
+      name,
       waitMs: this.options.waitMs,
-      stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${which}`,
+      stateMachineArn,
       onProgress: (e) => {
         const stats = (e.output as { prepared?: Partial<PrepareDataResult> } | undefined)?.prepared?.stats;
         if (e.type === 'exited' && stats) this.lastPreparedStats = stats;
         this.options.onProgress?.(which, e);
+        onProgress?.(e);
       },
     });
+    this.services.executions.ended(executionArn, result.status);
+    return result;
   }
 
-  runTraining(input: unknown = {}): Promise<ExecutionResult> {
-    return this.run('training', input);
+  /** One training execution; onProgress sees this execution's events only. */
+  runTraining(input: unknown = {}, onProgress?: (e: ProgressEvent) => void): Promise<ExecutionResult> {
+    return this.run('training', input, onProgress);
   }
 
   hasBatch(): boolean {
     return findStateMachine(this.app, 'batch') !== undefined;
   }
 
-  runBatch(input: unknown = {}): Promise<ExecutionResult> {
-    return this.run('batch', input);
+  runBatch(input: unknown = {}, onProgress?: (e: ProgressEvent) => void): Promise<ExecutionResult> {
+    return this.run('batch', input, onProgress);
   }
 
   /** Stops every process and the S3 server. */

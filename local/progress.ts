@@ -1,7 +1,7 @@
 /** Progress lines for the console: state name, elapsed time and the key figures a state produced. */
 import { readableCause } from '../lib/cli/cause';
 import { metricsByName } from '../lambda/evaluate-gate/decide';
-import type { FinalMetric, GateDecision, PrepareDataResult } from '../lib/contracts';
+import type { DeployedArtifacts, FinalMetric, GateDecision, PrepareDataResult, PruneResult } from '../lib/contracts';
 import type { ProgressEvent } from './stepfunctions';
 
 type Out = Record<string, unknown>;
@@ -25,10 +25,14 @@ export function describeNewFields(fields: Out): string {
   }
   const gate = fields.gate as Partial<GateDecision> | undefined;
   if (gate && 'passed' in gate) parts.push(`${gate.passed ? 'PASSED' : 'REJECTED'}: ${String(gate.reason)}`);
-  const existing = fields.existing as Out | undefined;
-  if (existing?.status)
-    parts.push(`endpoint exists (${String(existing.status)}, ${String(existing.endpointConfigName)}): update`);
-  if (fields.describeError) parts.push('no endpoint yet: create');
+  const lockHolder = fields.lockHolder as Out | undefined;
+  if (lockHolder?.status) parts.push(`deployment lock held by an execution that is ${String(lockHolder.status)}`);
+  const deployed = fields.deployed as Partial<DeployedArtifacts> | undefined;
+  if (deployed?.prefix) parts.push(`artifacts copied to ${deployed.prefix}`);
+  const endpointError = fields.endpointError as Out | undefined;
+  if (endpointError?.Cause) parts.push(`SageMaker: ${readableCause(String(endpointError.Cause)).replace(/ \(Service: .*$/, '')}`);
+  const pruned = fields.pruned as Partial<PruneResult> | undefined;
+  if (pruned?.kept) parts.push(`kept ${pruned.kept.length} run(s), deleted ${pruned.deletedModels?.length ?? 0} old model(s)`);
   const endpoint = fields.endpoint as Out | undefined;
   if (endpoint?.EndpointStatus)
     parts.push(`endpoint ${String(endpoint.EndpointStatus)} (${String(endpoint.EndpointConfigName)})`);

@@ -4,8 +4,10 @@
  * summary can show what would have been stored, notified and scheduled.
  */
 import { randomUUID } from 'node:crypto';
-import { IntegrationErrors } from '../lib/pipeline-names';
-import { TaskError } from './errors';
+import { DeleteParameterCommand, GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { NamedError } from '../container/src/errors';
+import { IntegrationErrors } from '../lib/aws-errors';
+import { TaskError, UnsupportedCommandError } from './errors';
 import type { Json } from './sagemaker/context';
 
 export interface RecordedCall {
@@ -82,10 +84,34 @@ export class LocalSsm {
     return this.params.get(name)?.Value;
   }
 
+  deleteParameter(input: Json): Json {
+    this.recorder.record('ssm', 'deleteParameter', input);
+    if (!this.params.delete(String(input.Name))) throw new ParameterNotFound(`Parameter ${String(input.Name)} not found.`);
+    return {};
+  }
+
+  /** The store behind the SSM SDK client's interface (GetParameter, DeleteParameter), with the SDK's error names. */
+  client(): SSMClient {
+    const send = async (command: { input: Json }) => {
+      if (command instanceof DeleteParameterCommand) return this.deleteParameter(command.input as Json);
+      if (command instanceof GetParameterCommand) {
+        if (!this.params.has(String(command.input.Name)))
+          throw new ParameterNotFound(`Parameter ${String(command.input.Name)} not found.`);
+        return this.getParameter(command.input as Json);
+      }
+      throw new UnsupportedCommandError(command, 'SSM');
+    };
+    // Only `send` is ever called.
+    return { send } as unknown as SSMClient;
+  }
+
   all(): Record<string, string> {
     return Object.fromEntries([...this.params.values()].map((p) => [p.Name, p.Value]));
   }
 }
+
+/** The SSM SDK's name for a missing parameter. */
+class ParameterNotFound extends NamedError {}
 
 /** SNS publish: records the message and answers with a MessageId. */
 export class LocalSns {

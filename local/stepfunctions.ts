@@ -47,6 +47,23 @@ export function withServiceTimeouts(def: Definition): Definition {
   return copy;
 }
 
+/**
+ * `"ResultPath": "$"` replaces the state's input with its result (or, in a Catch, with the error
+ * output), whatever the input was, as no ResultPath does:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html. The
+ * interpreter reads "$" as a key named "$" (and fails on an input that is not an object), so the
+ * copy it runs has no such ResultPath: the same meaning, the way it reads it.
+ */
+export function withRootResultPaths(def: Definition): Definition {
+  const copy = JSON.parse(JSON.stringify(def)) as Definition;
+  for (const [, state] of walkStates(copy)) {
+    for (const holder of [state, ...((state.Catch as Record<string, unknown>[] | undefined) ?? [])]) {
+      if (holder.ResultPath === '$') delete holder.ResultPath;
+    }
+  }
+  return copy;
+}
+
 export interface ProgressEvent {
   readonly type: 'entered' | 'exited' | 'failed' | 'retried' | 'caught';
   readonly state: string;
@@ -90,7 +107,7 @@ const machines = new WeakMap<Definition, StateMachine>();
 function machineFor(def: Definition): StateMachine {
   let machine = machines.get(def);
   if (!machine) {
-    machine = new StateMachine(withServiceTimeouts(def) as never);
+    machine = new StateMachine(withRootResultPaths(withServiceTimeouts(def)) as never);
     machines.set(def, machine);
   }
   return machine;

@@ -30,3 +30,8 @@ export function quoted(value: unknown, max = 60): string {
   text ??= String(value);
   return text.length <= max ? text : `${text.slice(0, max)}...`;
 }
+
+/** A name (a key, a hyperparameter) as an error message shows it: as it is when plain, else quoted(). */
+export function shownName(name: string): string {
+  return /^[\w.-]{1,60}$/.test(name) ? name : quoted(name);
+}

@@ -21,10 +21,20 @@ export function parseCutoff(value: string): number {
   return new Date(ms).toISOString().slice(0, 10) === value.slice(0, 10) || hasOffset ? ms : NaN;
 }
 
+/**
+ * The split options a training execution's input may carry too (lambda/validate-input checks it
+ * with these), each with what it must be, as the error messages say it.
+ */
+export const SPLIT_FIELDS = {
+  split: { schema: z.enum(SPLIT_MODES), rule: SPLIT_MODES.join(' or ') },
+  testFraction: { schema: z.number().gt(0).lt(1), rule: 'a number between 0 and 1 (exclusive)' },
+  seed: { schema: z.number().int().min(0).max(0xffffffff), rule: `an integer between 0 and ${0xffffffff}` },
+} as const;
+
 const splitOptionsShape = {
-  split: z.enum(SPLIT_MODES).default(DEFAULTS.split),
-  testFraction: z.number().gt(0).lt(1).default(DEFAULTS.testFraction),
-  seed: z.number().int().min(0).max(0xffffffff).default(DEFAULTS.seed),
+  split: SPLIT_FIELDS.split.schema.default(DEFAULTS.split),
+  testFraction: SPLIT_FIELDS.testFraction.schema.default(DEFAULTS.testFraction),
+  seed: SPLIT_FIELDS.seed.schema.default(DEFAULTS.seed),
   cutoffDate: z
     .string()
     .refine((s) => !Number.isNaN(parseCutoff(s)), 'must be an ISO date (YYYY-MM-DD) or date-time')

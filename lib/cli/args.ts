@@ -2,8 +2,9 @@
  * Pure part of `npm run pipeline -- start ...`: parses the command line and builds the execution
  * input of the training pipeline (README.md, "Execution input and output").
  */
-import { isS3Uri } from '../../lambda/shared/s3-uri';
-import type { TrainingInput } from '../contracts';
+import { InvalidExecutionInputError } from '../../lambda/validate-input/errors';
+import { checkExecutionInput } from '../../lambda/validate-input/input';
+import type { TRAINING_INPUT_KEYS, TrainingInput } from '../contracts';
 import { UsageError } from './errors';
 import { numberOption, parseCommandLine, parseHyperparameters } from './options';
 
@@ -57,29 +58,21 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
     'timeout-minutes': { type: 'string' },
   });
   const str = (k: string) => values[k] as string | undefined;
-  const input: TrainingInput = {};
-  const raw = str('input');
-  if (raw !== undefined) {
-    if (!isS3Uri(raw, 'object')) throw new UsageError(`--input must be an s3://bucket/key URI, got "${raw}"`);
-    input.rawDataUri = raw;
-  }
-  const threshold = numberOption(str('threshold'), 'threshold', { atLeast: 0, atMost: 1 });
-  if (threshold !== undefined) input.threshold = threshold;
-  if (str('hyperparameters') !== undefined) input.hyperparameters = parseHyperparameters(str('hyperparameters')!);
-  const split = str('split');
-  if (split !== undefined) {
-    if (split !== 'random' && split !== 'temporal') throw new UsageError(`--split must be random or temporal, got "${split}"`);
-    input.split = split;
-  }
-  const fraction = numberOption(str('test-fraction'), 'test-fraction', { above: 0, below: 1 });
-  if (fraction !== undefined) input.testFraction = fraction;
-  const seed = numberOption(str('seed'), 'seed', { integer: true, atLeast: 0 });
-  if (seed !== undefined) input.seed = seed;
+  // Text to JSON types here; what each value may be, the execution input's own check says.
+  const fields = {
+    rawDataUri: str('input'),
+    threshold: numberOption(str('threshold'), 'threshold'),
+    hyperparameters: str('hyperparameters') === undefined ? undefined : parseHyperparameters(str('hyperparameters')!),
+    split: str('split'),
+    testFraction: numberOption(str('test-fraction'), 'test-fraction'),
+    seed: numberOption(str('seed'), 'seed'),
+  } satisfies Record<keyof TrainingInput, unknown>;
+  const input = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   const name = str('name');
   if (name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(name))
     throw new UsageError(`--name must be 1-80 letters, digits, - or _, got "${name}"`);
   return {
-    input,
+    input: checkStartInput(input),
     wait: values.wait === true,
     stateMachineArn: str('state-machine-arn') ?? (env[STATE_MACHINE_ARN_ENV] || undefined),
     projectName: str('project')!,
@@ -88,4 +81,33 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
     pollSeconds: numberOption(str('poll-seconds'), 'poll-seconds', { above: 0, atMost: 300 }) ?? 10,
     timeoutMinutes: numberOption(str('timeout-minutes'), 'timeout-minutes', { above: 0 }) ?? 720,
   };
+}
+
+/** The option each execution input field comes from. */
+const OPTION_OF: Record<(typeof TRAINING_INPUT_KEYS)[number], string> = {
+  rawDataUri: 'input',
+  threshold: 'threshold',
+  hyperparameters: 'hyperparameters',
+  split: 'split',
+  testFraction: 'test-fraction',
+  seed: 'seed',
+};
+
+/**
+ * The pre-flight check of a training execution's input, before any AWS call: the same check as the
+ * state machine's first task (lambda/validate-input), its problems told by option name
+ * (`--threshold must be a number between 0 and 1, got 2`). Returns the input as given.
+ */
+export function checkStartInput(input: unknown): TrainingInput {
+  try {
+    checkExecutionInput('training', input);
+  } catch (err) {
+    if (!(err instanceof InvalidExecutionInputError)) throw err;
+    const told = err.problems.map(({ field, text }) => {
+      const option = OPTION_OF[field as keyof typeof OPTION_OF];
+      return option && text.startsWith(field) ? `--${option}${text.slice(field.length)}` : text;
+    });
+    throw new UsageError(told.join('; '));
+  }
+  return input as TrainingInput;
 }

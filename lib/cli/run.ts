@@ -12,13 +12,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionStatus, resourceNames } from '../pipeline-names';
-import { outputFields, TRAINING_INPUT_KEYS, unknownInputKeyMessage, unknownInputKeys, type TrainingOutput } from '../contracts';
-import { StartOptions } from './args';
+import { outputFields, type TrainingOutput } from '../contracts';
+import { checkStartInput, StartOptions } from './args';
 import { readableCause } from './cause';
-import { StateMachineNotFoundError, UsageError } from './errors';
+import { StateMachineNotFoundError } from './errors';
 
-/** Exit codes of `start --wait`. */
-export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Usage: 64 } as const;
+/** Exit codes of `start --wait` (and of the other commands: 0, 1, 64). */
+export const ExitCode = { Deployed: 0, Failed: 1, Rejected: 2, Busy: 3, Usage: 64 } as const;
 
 /** What the CLI needs from the outside world (tests inject fakes). */
 export interface CliDeps {
@@ -72,6 +72,7 @@ export function outcome(desc: Pick<DescribeExecutionCommandOutput, 'status' | 'o
     }
     if (output.status === ExecutionStatus.Rejected)
       return { code: ExitCode.Rejected, message: `REJECTED: ${output.reason ?? ''}`.trimEnd() };
+    if (output.status === ExecutionStatus.Busy) return { code: ExitCode.Busy, message: `BUSY: ${output.reason ?? ''}`.trimEnd() };
     return {
       code: ExitCode.Deployed,
       message: `${output.status ?? 'SUCCEEDED'}${output.endpointName ? ` to endpoint ${output.endpointName}` : ''}`,
@@ -121,9 +122,8 @@ export async function followExecution(
 
 /** `start`: returns the process exit code. */
 export async function runStart(opts: StartOptions, deps: CliDeps): Promise<number> {
-  // The state machine refuses an unknown key too; here it fails before any AWS call.
-  if (unknownInputKeys(opts.input, TRAINING_INPUT_KEYS).length)
-    throw new UsageError(unknownInputKeyMessage(JSON.stringify(opts.input), 'training', TRAINING_INPUT_KEYS));
+  // The state machine's first task refuses a bad input too; here it fails before any AWS call.
+  checkStartInput(opts.input);
   const stateMachineArn = opts.stateMachineArn ?? (await findStateMachineArn(deps.client, opts.projectName));
   const started = await deps.client.send(
     new StartExecutionCommand({

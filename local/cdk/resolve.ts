@@ -65,6 +65,8 @@ export class TemplateResolver {
         return this.literalName(logicalId, 'FunctionName') ?? logicalId;
       case 'AWS::SSM::Parameter':
         return this.literalName(logicalId, 'Name') ?? logicalId;
+      case 'AWS::DynamoDB::Table':
+        return this.literalName(logicalId, 'TableName') ?? logicalId;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${account}:${this.literalName(logicalId, 'TopicName') ?? logicalId}`;
       case 'AWS::StepFunctions::StateMachine':
@@ -97,6 +99,8 @@ export class TemplateResolver {
           return name;
         case 'AWS::SSM::Parameter':
           return `arn:aws:ssm:${region}:${account}:parameter/${name.replace(/^\//, '')}`;
+        case 'AWS::CloudWatch::Alarm':
+          return `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
         default:
           return `arn:aws:local:${region}:${account}:${type.split('::').slice(1).join('-').toLowerCase()}/${name}`;
       }
@@ -118,6 +122,8 @@ export class TemplateResolver {
         return 'amazonaws.com';
       case 'AWS::StackName':
         return this.stackName;
+      case 'AWS::StackId':
+        return `arn:aws:cloudformation:${this.env.region}:${this.env.account}:stack/${this.stackName}/00000000-0000-0000-0000-000000000000`;
       case 'AWS::NoValue':
         return undefined;
     }

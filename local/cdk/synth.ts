@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { StateMachineNotFoundError } from '../../lib/cli/errors';
 import { ROLE_TAG, StateMachineIds } from '../../lib/pipeline-names';
+import type { LocalTable } from '../dynamodb';
 import { TemplateResolver, type ResolveEnv, type Template } from './resolve';
 
 /** A Retry entry of a Task state. */
@@ -62,9 +63,11 @@ export interface LambdaFunctionInfo {
 
 export interface SynthesizedApp {
   readonly env: ResolveEnv;
-  readonly stateMachines: { logicalId: string; stack: string; role?: string; definition: Definition }[];
+  readonly stateMachines: { logicalId: string; stack: string; role?: string; arn: string; definition: Definition }[];
   readonly lambdas: LambdaFunctionInfo[];
   readonly buckets: string[];
+  /** DynamoDB tables and their key attributes. */
+  readonly tables: LocalTable[];
   /** Resolved values of every stack's Outputs, by output key. */
   readonly outputs: Record<string, unknown>;
 }
@@ -96,6 +99,7 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
   const stateMachines: SynthesizedApp['stateMachines'] = [];
   const lambdas: LambdaFunctionInfo[] = [];
   const buckets: string[] = [];
+  const tables: LocalTable[] = [];
   const outputs: Record<string, unknown> = {};
   for (const [stack, template] of templates) {
     const resolver = new TemplateResolver(env, stack);
@@ -105,7 +109,13 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
         let text = String(resolver.resolve(props.DefinitionString));
         const subs = resolver.resolve(props.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
         for (const [k, v] of Object.entries(subs)) text = text.split('${' + k + '}').join(String(v));
-        stateMachines.push({ logicalId, stack, role: tagValue(props, ROLE_TAG), definition: JSON.parse(text) as Definition });
+        stateMachines.push({
+          logicalId,
+          stack,
+          role: tagValue(props, ROLE_TAG),
+          arn: resolver.physicalName(logicalId),
+          definition: JSON.parse(text) as Definition,
+        });
       } else if (res.Type === 'AWS::Lambda::Function') {
         const name = resolver.physicalName(logicalId);
         lambdas.push({
@@ -122,6 +132,9 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
         });
       } else if (res.Type === 'AWS::S3::Bucket') {
         buckets.push(resolver.physicalName(logicalId));
+      } else if (res.Type === 'AWS::DynamoDB::Table') {
+        const schema = (props.KeySchema ?? []) as { AttributeName: string }[];
+        tables.push({ name: resolver.physicalName(logicalId), keys: schema.map((k) => k.AttributeName) });
       }
     }
     for (const [key, out] of Object.entries(template.Outputs ?? {})) {
@@ -132,7 +145,7 @@ export function readTemplates(templates: Map<string, Template>, region = 'us-eas
       }
     }
   }
-  return { env, stateMachines, lambdas, buckets, outputs };
+  return { env, stateMachines, lambdas, buckets, tables, outputs };
 }
 
 /** The training pipeline's or the batch state machine's definition (by tag, else by logical id prefix). */

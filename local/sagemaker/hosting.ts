@@ -1,20 +1,29 @@
 /**
  * Models, endpoint configurations and endpoints. An endpoint is a `serve` process on a loopback
- * port. CreateEndpoint and UpdateEndpoint answer at once and deploy in the background, as
- * SageMaker does, so the state machine's DescribeEndpoint polling loop sees Creating/Updating and
- * then InService. An update starts the new process and waits for its /ping before the old one
- * stops (blue/green): requests keep being served by the old model until the new one is ready.
+ * port. CreateEndpoint, UpdateEndpoint and DeleteEndpoint answer at once and work in the
+ * background, as SageMaker does, so the state machine's DescribeEndpoint loop sees Creating,
+ * Updating or Deleting first. Endpoint states follow SageMaker's
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html): a create
+ * whose container never answers /ping leaves a Failed endpoint, which refuses UpdateEndpoint
+ * ("Cannot update failed endpoint") and allows only DeleteEndpoint; an endpoint in progress refuses
+ * both ("Cannot update in-progress endpoint"). An update starts the new process and waits for its
+ * /ping before the old one stops (blue/green); a failed update leaves the old model InService with
+ * a FailureReason. Errors carry SageMaker's ValidationException messages (EndpointErrorMessages).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { BASE_DIR_ENV, PORT_ENV } from '../../container/src/paths';
+import { parseS3Uri } from '../../lambda/shared/s3-uri';
+import { endpointErrorMessage, EndpointErrorMessages as M, EndpointStatus } from '../../lib/aws-errors';
 import { startServer, type ServerProcess } from '../processes';
 import { getBuffer } from '../s3';
 import { unpackArchive } from '../tar';
 import { RESOURCE_NAME, asRecord, sageMakerArn, type Json, type SageMakerContext } from './context';
 import { SageMakerValidationError } from './errors';
+import { checkDeploymentConfig, healthCheckFailure } from './endpoint-rules';
 
-interface Model {
+export interface Model {
   readonly name: string;
   readonly arn: string;
   readonly image: string;
@@ -23,7 +32,7 @@ interface Model {
   readonly created: number;
 }
 
-interface EndpointConfig {
+export interface EndpointConfig {
   readonly name: string;
   readonly arn: string;
   readonly variants: Json[];
@@ -34,6 +43,8 @@ interface Endpoint {
   readonly name: string;
   readonly arn: string;
   status: 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting';
+  /** The last UpdateEndpoint's DeploymentConfig (DescribeEndpoint's LastDeploymentConfig). */
+  deploymentConfig?: Json;
   configName: string;
   server?: ServerProcess;
   failureReason?: string;
@@ -57,13 +68,18 @@ export class Hosting {
 
   constructor(private readonly ctx: SageMakerContext) {}
 
-  createModel(params: Json): Json {
+  /** CreateModel checks that the model data is there, as SageMaker does ("Could not find model data at ..."). */
+  async createModel(params: Json): Promise<Json> {
     const name = checkName('ModelName', params.ModelName);
     if (this.models.has(name))
       throw new SageMakerValidationError(`Cannot create already existing model "${sageMakerArn(this.ctx, 'model', name)}".`);
     const container = asRecord(params.PrimaryContainer ?? (Array.isArray(params.Containers) ? params.Containers[0] : undefined));
     if (typeof container.ModelDataUrl !== 'string')
       throw new SageMakerValidationError('PrimaryContainer.ModelDataUrl is required locally');
+    const { bucket, key } = parseS3Uri(container.ModelDataUrl);
+    await this.ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => {
+      throw new SageMakerValidationError(`Could not find model data at ${String(container.ModelDataUrl)}.`);
+    });
     const model: Model = {
       name,
       arn: sageMakerArn(this.ctx, 'model', name),
@@ -81,6 +97,30 @@ export class Hosting {
     const model = this.models.get(name);
     if (!model) throw new SageMakerValidationError(`Could not find model "${sageMakerArn(this.ctx, 'model', name)}".`);
     return model;
+  }
+
+  /** Every model, oldest first. */
+  listModels(): Model[] {
+    return [...this.models.values()];
+  }
+
+  deleteModel(name: string): void {
+    this.model(name);
+    this.models.delete(name);
+  }
+
+  /** Every endpoint configuration, oldest first. */
+  listEndpointConfigs(): EndpointConfig[] {
+    return [...this.configs.values()];
+  }
+
+  describeEndpointConfig(name: string): EndpointConfig {
+    return this.config(name);
+  }
+
+  deleteEndpointConfig(name: string): void {
+    this.config(name);
+    this.configs.delete(name);
   }
 
   createEndpointConfig(params: Json): Json {
@@ -101,7 +141,7 @@ export class Hosting {
     const config = this.configs.get(name);
     if (!config)
       throw new SageMakerValidationError(
-        `Could not find endpoint configuration "${sageMakerArn(this.ctx, 'endpoint-config', name)}".`,
+        endpointErrorMessage(M.EndpointConfigNotFound, sageMakerArn(this.ctx, 'endpoint-config', name)),
       );
     return config;
   }
@@ -131,9 +171,7 @@ export class Hosting {
   createEndpoint(params: Json): Json {
     const name = checkName('EndpointName', params.EndpointName);
     if (this.endpoints.has(name))
-      throw new SageMakerValidationError(
-        `Cannot create already existing endpoint "${sageMakerArn(this.ctx, 'endpoint', name)}".`,
-      );
+      throw new SageMakerValidationError(endpointErrorMessage(M.AlreadyExists, sageMakerArn(this.ctx, 'endpoint', name)));
     const config = this.config(String(params.EndpointConfigName));
     const now = Date.now();
     const ep: Endpoint = {
@@ -154,7 +192,7 @@ export class Hosting {
       },
       (err: Error) => {
         ep.status = 'Failed';
-        ep.failureReason = err.message;
+        ep.failureReason = healthCheckFailure(err.message);
         ep.modified = Date.now();
       },
     );
@@ -163,8 +201,11 @@ export class Hosting {
 
   updateEndpoint(params: Json): Json {
     const ep = this.endpoint(String(params.EndpointName));
-    if (ep.status !== 'InService') throw new SageMakerValidationError(`Cannot update in-progress endpoint "${ep.arn}".`);
+    if (ep.status === EndpointStatus.Failed) throw new SageMakerValidationError(endpointErrorMessage(M.Failed, ep.arn));
+    if (ep.status !== EndpointStatus.InService) throw new SageMakerValidationError(endpointErrorMessage(M.InProgress, ep.arn));
     const config = this.config(String(params.EndpointConfigName));
+    checkDeploymentConfig(params.DeploymentConfig);
+    ep.deploymentConfig = params.DeploymentConfig === undefined ? undefined : asRecord(params.DeploymentConfig);
     ep.status = 'Updating';
     ep.modified = Date.now();
     ep.failureReason = undefined;
@@ -180,16 +221,35 @@ export class Hosting {
       (err: Error) => {
         // A failed update rolls back: the old model keeps serving.
         ep.status = 'InService';
-        ep.failureReason = err.message;
+        ep.failureReason = healthCheckFailure(err.message);
         ep.modified = Date.now();
       },
     );
     return { EndpointArn: ep.arn };
   }
 
+  /** Deleting, then gone; refused while a create or update is in progress. */
+  deleteEndpoint(params: Json): Json {
+    const ep = this.endpoint(String(params.EndpointName));
+    if (ep.status !== EndpointStatus.InService && ep.status !== EndpointStatus.Failed)
+      throw new SageMakerValidationError(endpointErrorMessage(M.InProgress, ep.arn));
+    ep.status = 'Deleting';
+    ep.modified = Date.now();
+    const server = ep.server;
+    ep.server = undefined;
+    ep.deployment = (async () => {
+      await server?.stop();
+      // SageMaker keeps Deleting for a while: one more tick, so a describe right away sees it.
+      await new Promise((r) => setTimeout(r, 10));
+      this.endpoints.delete(ep.name);
+    })();
+    return {};
+  }
+
   private endpoint(name: string): Endpoint {
     const ep = this.endpoints.get(name);
-    if (!ep) throw new SageMakerValidationError(`Could not find endpoint "${name}".`);
+    if (!ep)
+      throw new SageMakerValidationError(endpointErrorMessage(M.EndpointNotFound, sageMakerArn(this.ctx, 'endpoint', name)));
     return ep;
   }
 
@@ -208,6 +268,7 @@ export class Hosting {
         DeployedImages: [{ SpecifiedImage: this.models.get(String(v.ModelName))?.image }],
       })),
       ...(ep.failureReason ? { FailureReason: ep.failureReason } : {}),
+      ...(ep.deploymentConfig ? { LastDeploymentConfig: ep.deploymentConfig } : {}),
       CreationTime: ep.created,
       LastModifiedTime: ep.modified,
     };

@@ -54,7 +54,8 @@ describe('parseHyperparameters', () => {
 
   it.each([
     [{ factors: 'abc' }, /hyperparameter factors/],
-    [{ factors: '0' }, /hyperparameter factors/],
+    [{ factors: '0' }, 'hyperparameter factors: must be between 1 and 1024 (got "0")'],
+    [{ learning_rate: '1e-7' }, 'hyperparameter learning_rate: must be between 0.000001 and 10 (got "1e-7")'],
     [{ factors: '2.5' }, /hyperparameter factors/],
     [{ learning_rate: '-1' }, /hyperparameter learning_rate/],
     [{ lr_schedule: 'step' }, /hyperparameter lr_schedule/],

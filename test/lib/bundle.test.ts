@@ -26,7 +26,7 @@ maybe('the prepare Lambda asset ships the linux-arm64 DuckDB binary and no other
   try {
     const app = new App({ outdir });
     const { pipelineStack } = createPipelineApp(app, { config: parseConfig({}), nag: false });
-    expect(pipelineStack.prepareFunction.architecture.name).toBe('arm64');
+    expect(pipelineStack.functions.prepareFunction.architecture.name).toBe('arm64');
     app.synth();
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'node_modules')));
     expect(assets).toHaveLength(1); // only the prepare Lambda carries node_modules

@@ -87,6 +87,25 @@ describe('arguments', () => {
     expect(() => parseStartArgs(['start', '--seed', '1.5'])).toThrow(UsageError);
   });
 
+  test("what each value may be is the execution input's own check (lambda/validate-input), told by option", () => {
+    const told = (...argv: string[]) => {
+      try {
+        parseStartArgs(['start', ...argv]);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(told('--input', 'raw.csv')).toBe('--input must be an s3://bucket/key URI, got "raw.csv"');
+    expect(told('--split', 'weekly')).toBe('--split must be random or temporal, got "weekly"');
+    expect(told('--seed', '4294967296', '--test-fraction', '0')).toBe(
+      '--test-fraction must be a number between 0 and 1 (exclusive), got 0; --seed must be an integer between 0 and 4294967295, got 4294967296',
+    );
+    expect(told('--threshold', '0x1')).toBe('--threshold must be a number, got "0x1"');
+    expect(told('--threshold', '1', '--seed', '4294967295')).toBe('accepted');
+  });
+
   test('hyperparameter values stay strings; the value is everything after the first "="', () => {
     expect(parseHyperparameters('lr_schedule=cosine,factors=8')).toEqual({ lr_schedule: 'cosine', factors: '8' });
     expect(() => parseHyperparameters('factors=8=9')).toThrow('--hyperparameters: hyperparameter factors: must be a number');
@@ -155,7 +174,7 @@ test('bin/pipeline.ts exits 64 on a bad command line, naming the option, before 
     },
   );
   expect(res.status).toBe(ExitCode.Usage);
-  expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got "2"');
+  expect(res.stderr).toContain('--threshold must be a number between 0 and 1, got 2');
   expect(res.stderr).toContain('usage: npm run pipeline -- start');
   expect(res.stdout).toBe('');
 });
@@ -190,9 +209,11 @@ describe('start', () => {
     const opts = { ...parseStartArgs(['start', '--state-machine-arn', SM]), input: { treshold: 0.1 } as TrainingInput };
     await expect(runStart(opts, deps())).rejects.toThrow(
       new UsageError(
-        'the execution input {"treshold":0.1} has a key the training pipeline does not take; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed (and Comment, which is ignored)',
+        'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed (and Comment, which is ignored)',
       ),
     );
+    const bad = { ...opts, input: { threshold: 2 } as TrainingInput };
+    await expect(runStart(bad, deps())).rejects.toThrow(new UsageError('--threshold must be a number between 0 and 1, got 2'));
     expect(sfn.calls()).toHaveLength(0);
   });
 

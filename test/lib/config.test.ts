@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_CONFIG, configFromContext, parseConfig } from '../../lib/config';
+import { DEFAULT_CONFIG, configFromContext, deploymentTimings, parseConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
@@ -26,6 +26,7 @@ test('command-line strings are coerced: numbers, "false", JSON objects', () => {
     batchEnabled: 'true',
     hyperparameters: '{"factors":"32"}',
     deployMaxPolls: '5',
+    deployPollIntervalSeconds: '600',
   });
   expect(c).toMatchObject({
     gateThreshold: 0.2,
@@ -33,6 +34,7 @@ test('command-line strings are coerced: numbers, "false", JSON objects', () => {
     batchEnabled: true,
     hyperparameters: { factors: '32' },
     deployMaxPolls: 5,
+    deployPollIntervalSeconds: 600,
   });
 });
 
@@ -62,6 +64,25 @@ test('spot training needs a wait at least as long as the runtime', () => {
     /maxSpotWaitSeconds/,
   );
   expect(parseConfig({ useSpotTraining: true }).useSpotTraining).toBe(true);
+});
+
+test('the polling budget must cover the blue/green maximum execution timeout plus a rollback, checked at synth', () => {
+  // Defaults: 30 s x 80 polls = 2400 s = (300 s termination wait + 1800 s) + 300 s.
+  expect(deploymentTimings(DEFAULT_CONFIG)).toEqual({ maxExecutionTimeoutSeconds: 2100, pollBudgetSeconds: 2400 });
+  expect(() => parseConfig({ deployMaxPolls: 79 })).toThrow(
+    'deployMaxPolls: deployPollIntervalSeconds x deployMaxPolls = 2370 s must cover the blue/green maximum execution timeout (2100 s) plus 300 s for a rollback: at least 80 polls of 30 s',
+  );
+  expect(() => parseConfig({ blueGreenTerminationWaitSeconds: 600 })).toThrow(/at least 90 polls of 30 s/);
+  expect(parseConfig({ blueGreenTerminationWaitSeconds: 600, deployMaxPolls: 90 }).deployMaxPolls).toBe(90);
+  // SageMaker's bounds: at least 600 s, at most 28800 s.
+  expect(deploymentTimings({ ...DEFAULT_CONFIG, blueGreenTerminationWaitSeconds: 0 }).maxExecutionTimeoutSeconds).toBe(1800);
+});
+
+test('bucketSuffix and the other optional options are absent unless set', () => {
+  expect(parseConfig({}).bucketSuffix).toBeUndefined();
+  expect(parseConfig({ bucketSuffix: 'v2' }).bucketSuffix).toBe('v2');
+  expect(() => parseConfig({ bucketSuffix: 'Has-Dash' })).toThrow(/bucketSuffix: lower-case letters and digits, at most 8/);
+  expect(configFromContext({ tryGetContext: (k) => (k === 'bucketSuffix' ? '2027' : undefined) }).bucketSuffix).toBe('2027');
 });
 
 test('numbers are read in decimal notation only: "0x1", true or [5] are refused, naming the field', () => {

@@ -1,10 +1,13 @@
 /** Storage, IAM scoping, Lambdas, schedules, notifications, alarms and cdk-nag, on one synthesis. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createPipelineApp } from '../../lib/app';
 import { parseConfig } from '../../lib/config';
-import { synth, Synthesized } from './synth-helper';
+import { policyStatements, synth, Synthesized } from './synth-helper';
 
 let s: Synthesized;
 let data: Template;
@@ -16,15 +19,7 @@ beforeAll(() => {
 });
 
 /** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> {
-  const out: Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> = [];
-  for (const [id, r] of Object.entries(pipeline.findResources('AWS::IAM::Policy'))) {
-    for (const st of r.Properties.PolicyDocument.Statement) {
-      out.push({ policy: id, Action: [st.Action].flat(), Resource: [st.Resource].flat(), Condition: st.Condition });
-    }
-  }
-  return out;
-}
+const statements = () => policyStatements(pipeline);
 const text = (v: unknown) => JSON.stringify(v);
 
 describe('data stack', () => {
@@ -57,6 +52,33 @@ describe('data stack', () => {
         ]),
       );
     }
+  });
+
+  test('nothing the endpoint or the batch pipeline uses sits under an expiring prefix', () => {
+    const artifacts = Object.values(data.findResources('AWS::S3::Bucket')).find((b) =>
+      text(b.Properties.BucketName).includes('bpr-artifacts-'),
+    )!;
+    const rules = artifacts.Properties.LifecycleConfiguration.Rules as Array<{ Prefix?: string; ExpirationInDays?: number }>;
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix ?? '');
+    expect(expiring.sort()).toEqual(['athena/', 'batch/', 'runs/']); // athena/: scratch work of the runs' queries
+    // The deployment record and the model point into deployed/ (the state machine tests check the paths).
+    for (const prefix of expiring) expect('deployed/'.startsWith(prefix)).toBe(false);
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'deployed/', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }),
+    );
+  });
+
+  test('bucketSuffix gives both stacks new bucket names (a re-deployment after cdk destroy)', () => {
+    const suffixed = synth({ bucketSuffix: 'v2' }, false);
+    const names = Object.values(suffixed.data.findResources('AWS::S3::Bucket')).map((b) =>
+      String(suffixed.resolve(b.Properties.BucketName)),
+    );
+    expect(names.sort()).toEqual([
+      'bpr-access-logs-000000000000-us-east-1-v2',
+      'bpr-artifacts-000000000000-us-east-1-v2',
+      'bpr-raw-000000000000-us-east-1-v2',
+    ]);
+    expect(text(suffixed.pipeline.toJSON())).toContain('-v2');
   });
 
   test('raw and artifacts buckets log to the access-log bucket; old runs and batch output expire', () => {
@@ -104,6 +126,8 @@ describe('IAM', () => {
       'logs:PutResourcePolicy',
       'logs:DescribeResourcePolicies',
       'logs:DescribeLogGroups',
+      'sagemaker:ListModels',
+      'sagemaker:ListEndpointConfigs',
     ]);
     for (const st of statements()) {
       for (const a of st.Action) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
@@ -114,7 +138,8 @@ describe('IAM', () => {
   });
 
   test('SageMaker actions are scoped to the pipeline name prefixes and the endpoint', () => {
-    const sm = statements().filter((st) => st.Action.some((a) => a.startsWith('sagemaker:')));
+    const listOnly = (st: { Action: string[] }) => st.Action.every((a) => /^sagemaker:List/.test(a));
+    const sm = statements().filter((st) => st.Action.some((a) => a.startsWith('sagemaker:')) && !listOnly(st));
     expect(sm.length).toBeGreaterThan(3);
     for (const st of sm) {
       for (const r of st.Resource) {
@@ -156,32 +181,16 @@ describe('IAM', () => {
     ]);
   });
 
-  test("the training state machine's Athena queries: its workgroup, the run's Glue databases, raw data read, athena/ written", () => {
-    const own = statements().filter((st) => st.policy.startsWith('TrainingPipelineStateMachineRole'));
-    const athena = own.filter((st) => st.Action.some((a) => a.startsWith('athena:')));
-    expect(athena.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => text(s.resolve(r)))])).toEqual([
-      [
-        ['athena:GetQueryExecution', 'athena:StartQueryExecution', 'athena:StopQueryExecution'],
-        [expect.stringContaining(':workgroup/bpr-prepare')],
-      ],
-      [['athena:GetDataCatalog'], [expect.stringContaining(':datacatalog/AwsDataCatalog')]],
+  test('the input-check Lambda may only write its own logs; both state machines, and only they, may invoke it', () => {
+    const own = statements().filter((st) => st.policy.startsWith('ValidateInputFunctionRole'));
+    expect(own.flatMap((st) => st.Action).every((a) => a.startsWith('logs:'))).toBe(true);
+    expect(own.flatMap((st) => st.Resource).map((r) => text(r))).toEqual([
+      expect.stringMatching(/ValidateInputFunctionLogs.*Arn/),
     ]);
-    const glue = own.filter((st) => st.Action.some((a) => a.startsWith('glue:')));
-    expect(glue).toHaveLength(1);
-    expect(glue[0].Action).not.toContain('glue:GetDatabases');
-    expect(
-      glue[0].Resource.map((r) =>
-        text(s.resolve(r))
-          .replace(/^.*:(catalog|database|table)/, '$1')
-          .replace(/"$/, ''),
-      ),
-    ).toEqual(['catalog', 'database/bpr_prep_*', 'table/bpr_prep_*/*']);
-    const s3 = own.filter((st) => st.Action.some((a) => a.startsWith('s3:')));
-    const writes = s3.filter((st) => st.Action.includes('s3:PutObject'));
-    expect(writes.map((st) => st.Resource.map((r) => s.resolve(r)))).toEqual([
-      ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/athena/*'],
-    ]);
-    for (const st of s3) expect(st.Action).not.toContain('s3:DeleteObject');
+    const invokers = statements()
+      .filter((st) => st.Action.includes('lambda:InvokeFunction') && text(st.Resource).includes('ValidateInputFunction'))
+      .map((st) => st.policy.replace(/StateMachineRole.*$/, ''));
+    expect(invokers.sort()).toEqual(['BatchRecommendations', 'TrainingPipeline']);
   });
 
   test('the report Lambda only reads output archives and only writes reports', () => {
@@ -195,20 +204,35 @@ describe('IAM', () => {
     ]);
   });
 
-  test('S3 access is limited to the raw bucket, the runs/, batch/ and athena/ prefixes and the latest report', () => {
+  test('S3 access is limited to the raw bucket, the runs/, deployed/, batch/ and athena/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/athena\/(work\/\*\/results\/)?\*|\/reports\/latest\.html)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/deployed\/\*|\/athena\/(work\/\*\/results\/)?\*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
-        expect([[['runs/*']], [['athena/*']], [['athena/work/*/results/*']]]).toContainEqual([
-          (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'],
-        ]);
+        for (const prefix of (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'])
+          expect(['runs/*', 'deployed/*', 'athena/*', 'athena/work/*/results/*']).toContain(prefix);
       }
     }
+    // Only the prune Lambda deletes under deployed/, only the prepare Lambda under runs/.
+    const deleters = statements().filter((st) => st.Action.includes('s3:DeleteObject') || st.Action.includes('s3:DeleteObjects'));
+    expect(deleters.map((st) => [st.policy.replace(/[0-9A-F]{8}$/, ''), st.Resource.map((r) => s.resolve(r))]).sort()).toEqual([
+      ['PrepareDataFunctionRoleDefaultPolicy', ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*']],
+      ['PruneDeploymentsFunctionRoleDefaultPolicy', ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/deployed/*']],
+    ]);
+  });
+
+  test('the SageMaker execution role may read the rollback alarms, and only those (deployment guardrails)', () => {
+    const alarms = statements().filter((st) => st.Action.includes('cloudwatch:DescribeAlarms'));
+    const sagemaker = alarms.filter((st) => st.policy.startsWith('SageMakerExecutionRole'));
+    expect(sagemaker).toHaveLength(1);
+    expect(sagemaker[0].Action).toEqual(['cloudwatch:DescribeAlarms']);
+    const names = (st: { Resource: unknown[] }) => st.Resource.map((r) => String(s.resolve(r)).split(':alarm:')[1]).sort();
+    expect(names(sagemaker[0])).toEqual(['bpr-endpoint-5xx', 'bpr-endpoint-latency']);
+    for (const st of alarms) expect(names(st)).toEqual(['bpr-endpoint-5xx', 'bpr-endpoint-latency']);
   });
 });
 
@@ -229,15 +253,53 @@ describe('pipeline stack resources', () => {
       MemorySize: 256,
       Timeout: 30,
     });
+    // validate-input: arm64 like the others, seconds at most.
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 10,
+    });
   });
 
-  test('state machines log every event with execution data and are traced', () => {
+  test('state machines log every event with execution data, to vended-log groups, and are traced', () => {
     const machines = pipeline.findResources('AWS::StepFunctions::StateMachine');
     expect(Object.keys(machines).sort()).toEqual(['BatchRecommendationsStateMachine', 'TrainingPipelineStateMachine']);
+    const groups = pipeline.findResources('AWS::Logs::LogGroup');
     for (const m of Object.values(machines)) {
       expect(m.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
       expect(m.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      const [target] = m.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'];
+      // Under /aws/vendedlogs/states/ (the CloudWatch Logs resource policy limit), unique per stack
+      // deployment (the groups are retained, so a re-deployment must not meet the old names).
+      expect(String(s.resolve(groups[target].Properties.LogGroupName))).toMatch(
+        /^\/aws\/vendedlogs\/states\/bpr-(training-pipeline|batch-recommendations)-00000000-0000-0000-0000-000000000000$/,
+      );
+      expect(groups[target].DeletionPolicy).toBe('Retain');
     }
+  });
+
+  test('the image asset is built into the local image store with Docker media types (SageMaker refuses OCI manifests)', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpr-assets-'));
+    try {
+      const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+      createPipelineApp(app, { config: parseConfig({}), nag: false });
+      const assembly = app.synth();
+      const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'bpr-pipeline.assets.json'), 'utf8'));
+      const images = Object.values(manifest.dockerImages) as Array<{ source: Record<string, unknown> }>;
+      expect(images).toHaveLength(1);
+      expect(images[0].source).toMatchObject({ platform: 'linux/amd64', dockerOutputs: ['type=docker,oci-mediatypes=false'] });
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('the deployment lock is an on-demand DynamoDB table keyed by id, with point-in-time recovery', () => {
+    pipeline.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 
   test('schedules start the training and batch pipelines with {} on the configured crons', () => {
@@ -252,6 +314,20 @@ describe('pipeline stack resources', () => {
       State: 'ENABLED',
       Target: Match.objectLike({ Arn: { Ref: 'BatchRecommendationsStateMachine' }, Input: '{}' }),
     });
+  });
+
+  test("the topic lets the project's own alarms publish (CloudWatch, scoped by source ARN and account)", () => {
+    const policy = Object.values(pipeline.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument;
+    const allow = policy.Statement.filter((st: { Effect: string }) => st.Effect === 'Allow');
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' });
+    expect(s.resolve(allow[0].Condition)).toEqual({
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:bpr-*' },
+      StringEquals: { 'aws:SourceAccount': '000000000000' },
+    });
+    const alarms = Object.values(pipeline.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName as string);
+    expect(alarms.length).toBeGreaterThan(3);
+    for (const name of alarms) expect(name.startsWith('bpr-')).toBe(true);
   });
 
   test('notifications go to a KMS-encrypted, SSL-only topic', () => {
@@ -282,8 +358,25 @@ describe('pipeline stack resources', () => {
     }
   });
 
-  test('the deployment record is an SSM parameter', () => {
-    pipeline.hasResourceProperties('AWS::SSM::Parameter', { Name: '/bpr/deployment', Type: 'String', Value: '{}' });
+  test('the deployment record is written by the training pipeline, not owned by the stack (an update cannot reset it)', () => {
+    expect(pipeline.findResources('AWS::SSM::Parameter')).toEqual({});
+    const put = statements().filter((st) => st.Action.includes('ssm:PutParameter'));
+    expect(put.map((st) => [st.policy.replace(/[0-9A-F]{8}$/, ''), st.Resource.map((r) => s.resolve(r))])).toEqual([
+      ['TrainingPipelineStateMachineRoleDefaultPolicy', ['arn:aws:ssm:us-east-1:000000000000:parameter/bpr/deployment']],
+    ]);
+  });
+
+  test('startTrainingOnDeploy starts one training execution when the stack is created, and passes cdk-nag', () => {
+    expect(pipeline.findResources('Custom::AWS')).toEqual({});
+    const on = synth({ startTrainingOnDeploy: true });
+    const [resource] = Object.values(on.pipeline.findResources('Custom::AWS'));
+    const create = JSON.parse(String(on.resolve(resource.Properties.Create)));
+    expect(create).toMatchObject({
+      service: 'SFN',
+      action: 'startExecution',
+      parameters: { stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:bpr-training-pipeline', input: '{}' },
+    });
+    expect(resource.Properties.Update).toBeUndefined();
   });
 
   test('alarms on endpoint 5xx, latency and failed executions notify the topic; a dashboard shows them', () => {

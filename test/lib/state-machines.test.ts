@@ -3,139 +3,67 @@
  * of the ASL, and runs in the local runner (local/stepfunctions.ts) with stub task handlers for
  * every branch.
  */
+import validateAsl from 'asl-validator';
 import { BATCH_MAX_PAYLOAD_MB, MAX_REQUEST_ITEMS, payloadItemsBound } from '../../container/src/limits';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
-import { handler as gateHandler } from '../../lambda/evaluate-gate';
-import { TRAINING_INPUT_KEYS, type GateEvent, type PrepareDataRequest } from '../../lib/contracts';
-import {
-  ATHENA_THROTTLING_ERROR,
-  BatchStates as B,
-  ENDPOINT_NOT_FOUND_ERRORS,
-  PrepareDataErrors,
-  TaskResources,
-  TrainingStates as S,
-} from '../../lib/pipeline-names';
-import { walkStates } from '../../local/bindings';
+import { BatchStates as B, PrepareDataErrors, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
+import { IntegrationErrors } from '../../lib/aws-errors';
 import type { AslState, Definition } from '../../local/cdk/synth';
-import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
+import { ACCOUNT, deployStubs, err, run, tasks } from './stub-run';
 import { localDefinitions } from './synth-helper';
 
 let training: Definition;
 let batch: Definition;
-let small: Definition; // deployMaxPolls 3, spot training, retraining disabled
-let alarmNames: string[];
+let small: Definition; // deployMaxPolls 3 (of 800 s), spot training, retraining disabled
 let smallScheduleStates: string[];
 beforeAll(() => {
   const all = localDefinitions();
   training = all.training;
   batch = all.batch;
-  alarmNames = Object.values(all.pipeline.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName);
-  const t = localDefinitions({ deployMaxPolls: 3, useSpotTraining: true, retrainingEnabled: false, gateThreshold: 0.2 });
+  const t = localDefinitions({
+    deployMaxPolls: 3,
+    deployPollIntervalSeconds: 800,
+    useSpotTraining: true,
+    retrainingEnabled: false,
+    gateThreshold: 0.2,
+  });
   small = t.training;
   smallScheduleStates = Object.values(t.pipeline.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties.State);
 });
 
-const ACCOUNT = '000000000000'; // what the local runner resolves AWS::AccountId to
-/** Every Task state, those inside a Map included. */
-const tasks = (def: Definition) => (walkStates(def) as [string, AslState][]).filter(([, st]) => st.Type === 'Task');
 /** Task states inside a Map (their Map catches for them). */
 const mapTasks = (def: Definition) =>
   Object.values(def.States).flatMap((st) => (st.Type === 'Map' ? tasks(st.ItemProcessor as Definition).map(([n]) => n) : []));
 const state = (def: Definition, name: string): AslState => def.States[name];
-const err = (name: string, message = name) => Object.assign(new Error(message), { name });
-const metrics = (p: number, b: number) => [
-  { MetricName: 'baseline_precision@10', Value: b },
-  { MetricName: 'recall@10', Value: 0.3 },
-  { MetricName: 'precision@10', Value: p },
-  { MetricName: 'p@k(10)', Value: 0.25 },
-];
 
-/** What the stubs and the assertions read from a task's input (each task sends some of these). */
-interface TaskInput {
-  readonly Payload: Partial<PrepareDataRequest> & Record<string, unknown>;
-  readonly TrainingJobName: string;
-  readonly EndpointConfigName: string;
-  readonly HyperParameters: Record<string, string>;
-  readonly OutputDataConfig: { readonly S3OutputPath: string };
-  readonly Value: string;
-  readonly Message: string;
-  readonly [field: string]: unknown;
-}
-type Stub = (input: TaskInput) => unknown;
-
-/** Runs a definition in the local runner with stub tasks (no pauses); records every call as [state, input]. */
-async function run(def: Definition, input: unknown, stubs: Record<string, Stub>) {
-  const calls: Array<[string, TaskInput]> = [];
-  const handlers: TaskHandlers = Object.fromEntries(
-    tasks(def).map(([name]) => [
-      name,
-      async (i: unknown) => {
-        calls.push([name, i as TaskInput]);
-        return stubs[name]?.(i as TaskInput) ?? {};
-      },
-    ]),
-  );
-  const result: ExecutionResult = await runExecution(def, input, handlers, {
-    name: 'exec-1',
-    waitMs: 0,
-    retryMs: 0,
-    stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:bpr`,
-  });
-  const output = (result.output ?? {}) as Record<string, unknown>;
-  return { ...result, output, calls, inputs: (name: string) => calls.filter(([n]) => n === name).map(([, i]) => i) };
-}
-
-/** Stubs of a first deployment (no endpoint yet). */
-function deployStubs(p = 0.2, b = 0.1): Record<string, Stub> {
-  let polls = 0;
-  let config = '';
-  return {
-    [S.CreateEndpoint]: (i) => {
-      config = i.EndpointConfigName;
-      return {};
-    },
-    [S.UpdateEndpoint]: (i) => {
-      config = i.EndpointConfigName;
-      return {};
-    },
-    [S.PrepareData]: (i) => ({
-      Payload: {
-        trainingUri: `${i.Payload.outputUri}training/`,
-        testingUri: `${i.Payload.outputUri}testing/`,
-        catalogUri: `${i.Payload.outputUri}catalog/`,
-        batchInputUri: `${i.Payload.outputUri}users.jsonl`,
-        statsUri: 's3://a/stats.json',
-        manifestUri: 's3://a/manifest.json',
-        engine: 'duckdb',
-        athena: null,
-        stats: { users: 3 },
-      },
-    }),
-    [S.TrainModel]: (i) => ({
-      TrainingJobName: i.TrainingJobName,
-      ModelArtifacts: { S3ModelArtifacts: 's3://a/model.tar.gz' },
-      FinalMetricDataList: metrics(p, b),
-    }),
-    [S.PublishReport]: (i) => ({
-      Payload: { reportUri: i.Payload.reportUri, latestReportUri: i.Payload.latestReportUri, reason: null },
-    }),
-    [S.EvaluateGate]: async (i) => ({ Payload: await gateHandler(i.Payload as unknown as GateEvent) }),
-    [S.DescribeEndpoint]: () => {
-      throw err(ENDPOINT_NOT_FOUND_ERRORS[0], 'Could not find endpoint "bpr-recommender".');
-    },
-    [S.CheckEndpointStatus]: () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: ++polls < 2 ? 'Creating' : 'InService',
-      EndpointConfigName: config,
-    }),
-  };
-}
+test('both definitions are valid Amazon States Language (asl-validator, paths and ARNs checked)', () => {
+  for (const def of [training, batch, small]) {
+    // The validator annotates the definition it checks: give it a copy.
+    const { isValid, errors } = validateAsl(JSON.parse(JSON.stringify(def)), { checkPaths: true, checkArn: true });
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+  }
+});
 
 describe('training state machine definition', () => {
-  test('every task retries throttling and catches everything into the failure path', () => {
-    // after Athena's statements ran, a failure drops the run's Glue database first
-    const failureOf: Record<string, string> = {
+  test('every task retries throttling and ends in a States.ALL catch; after the lock is taken, failures release it first', () => {
+    const lockHeld = new Set<string>([
+      S.PromoteArtifacts,
+      S.CreateModel,
+      S.CreateEndpointConfig,
+      S.DescribeEndpoint,
+      S.CreateEndpoint,
+      S.UpdateEndpoint,
+      S.DeleteFailedEndpoint,
+      S.RecordDeployment,
+    ]);
+    const expected: Record<string, string> = {
+      [S.ValidateInput]: S.InputCheckFailed, // input-check.test.ts
       [S.NotifyFailure]: S.PipelineFailed,
+      [S.ReleaseDeployLockOnFailure]: S.NotifyFailure,
+      [S.PruneDeployments]: S.ReleaseDeployLock, // housekeeping: its failure does not undo the deployment
+      [S.ReleaseDeployLock]: S.BuildDeployedOutput,
+      // after Athena's statements ran, a failure drops the run's Glue database first
       [S.PublishAthenaResults]: S.DropAthenaDatabaseAfterFailure,
       [S.RunAthenaQueries]: S.DropAthenaDatabaseAfterFailure,
     };
@@ -150,20 +78,14 @@ describe('training state machine definition', () => {
         expect(st.Catch).toBeUndefined(); // the Map's catch is theirs
         continue;
       }
-      const all = st.Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!;
-      expect(all.Next).toBe(failureOf[name] ?? S.NotifyFailure);
-      expect(st.Catch!.at(-1)).toBe(all);
+      const all = st.Catch!.at(-1)!;
+      expect(all.ErrorEquals).toEqual(['States.ALL']);
+      expect([name, all.Next]).toEqual([
+        name,
+        expected[name] ?? (lockHeld.has(name) ? S.ReleaseDeployLockOnFailure : S.NotifyFailure),
+      ]);
     }
     expect(state(training, S.PipelineFailed)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
-  });
-
-  test("Athena's statements run one at a time, in order, a failed one not retried", () => {
-    const map = state(training, S.RunAthenaQueries);
-    expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.prepared.athena.statements' });
-    const query = (map.ItemProcessor as Definition).States[S.RunAthenaQuery];
-    expect(query.Retry!.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
-    expect(query.Retry!.flatMap((r) => r.ErrorEquals)).toContain(ATHENA_THROTTLING_ERROR);
-    expect(query.Parameters).toMatchObject({ 'QueryString.$': '$.statement', WorkGroup: 'bpr-prepare' });
   });
 
   test('PrepareData retries a failed write, never bad input', () => {
@@ -176,18 +98,28 @@ describe('training state machine definition', () => {
   test('tasks use the native SageMaker integrations and the documented resources', () => {
     const resources = Object.fromEntries(tasks(training).map(([n, st]) => [n, st.Resource]));
     expect(resources).toEqual({
+      [S.ValidateInput]: TaskResources.lambdaInvoke,
       [S.PrepareData]: TaskResources.lambdaInvoke,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
       [S.PublishReport]: TaskResources.lambdaInvoke,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
       [S.NotifyRejected]: TaskResources.snsPublish,
+      [S.AcquireDeployLock]: TaskResources.dynamoPutItem,
+      [S.ReadDeployLock]: TaskResources.dynamoGetItem,
+      [S.CheckLockHolder]: TaskResources.describeExecution,
+      [S.TakeOverDeployLock]: TaskResources.dynamoPutItem,
+      [S.NotifyBusy]: TaskResources.snsPublish,
+      [S.PromoteArtifacts]: TaskResources.lambdaInvoke,
       [S.CreateModel]: TaskResources.createModel,
       [S.CreateEndpointConfig]: TaskResources.createEndpointConfig,
       [S.DescribeEndpoint]: TaskResources.describeEndpoint,
       [S.CreateEndpoint]: TaskResources.createEndpoint,
       [S.UpdateEndpoint]: TaskResources.updateEndpoint,
-      [S.CheckEndpointStatus]: TaskResources.describeEndpoint,
+      [S.DeleteFailedEndpoint]: TaskResources.deleteEndpoint,
       [S.RecordDeployment]: TaskResources.ssmPutParameter,
+      [S.PruneDeployments]: TaskResources.lambdaInvoke,
+      [S.ReleaseDeployLock]: TaskResources.dynamoDeleteItem,
+      [S.ReleaseDeployLockOnFailure]: TaskResources.dynamoDeleteItem,
       [S.NotifySuccess]: TaskResources.snsPublish,
       [S.NotifyFailure]: TaskResources.snsPublish,
       [S.RunAthenaQuery]: TaskResources.athenaStartQueryExecutionSync,
@@ -235,49 +167,9 @@ describe('training state machine definition', () => {
     });
     expect(state(training, S.CheckGate)).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.CreateModel }],
+      Choices: [{ Variable: '$.gate.passed', BooleanEquals: true, Next: S.BuildDeployRequest }],
       Default: S.BuildRejectedOutput,
     });
-  });
-
-  test('create-or-update: DescribeEndpoint not found -> CreateEndpoint, found -> blue/green UpdateEndpoint with alarm rollback', () => {
-    const describe = state(training, S.DescribeEndpoint);
-    expect(describe.Catch![0]).toEqual({
-      ErrorEquals: ENDPOINT_NOT_FOUND_ERRORS,
-      ResultPath: '$.describeError',
-      Next: S.CreateEndpoint,
-    });
-    expect(describe.Next).toBe(S.UpdateEndpoint);
-    expect(state(training, S.UpdateEndpoint).Parameters).toMatchObject({
-      DeploymentConfig: {
-        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'bpr-endpoint-5xx' }, { AlarmName: 'bpr-endpoint-latency' }] },
-      },
-    });
-    expect(alarmNames).toEqual(expect.arrayContaining(['bpr-endpoint-5xx', 'bpr-endpoint-latency']));
-  });
-
-  test('the input keys are checked first, before anything else', () => {
-    expect(training.StartAt).toBe(S.ReadInputKeys);
-    expect(batch.StartAt).toBe(B.ReadInputKeys);
-    expect(state(training, S.CheckInputKeys)).toMatchObject({ Type: 'Choice', Default: S.UnknownInputKey });
-  });
-
-  test('the threshold is checked right after the input is merged, before any task', () => {
-    expect(state(training, S.MergeInput).Next).toBe(S.ValidateInput);
-    expect(state(training, S.ValidateInput)).toMatchObject({
-      Type: 'Choice',
-      Default: S.InvalidInput,
-      Choices: [{ Next: S.NameRun }],
-    });
-    expect(state(training, S.InvalidInput)).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: S.NotifyFailure });
-  });
-
-  test('the InService polling loop is bounded by deployMaxPolls', () => {
-    expect(state(training, S.CountPoll).Parameters).toEqual({ 'count.$': 'States.MathAdd($.poll.count, 1)' });
-    const ready = state(small, S.EndpointReady);
-    expect(ready.Choices).toContainEqual({ Variable: '$.poll.count', NumericGreaterThanEquals: 3, Next: S.DeploymentTimedOut });
-    expect(ready.Default).toBe(S.WaitForEndpoint);
   });
 
   test('a disabled retraining schedule is synthesized DISABLED', () => {
@@ -322,8 +214,18 @@ describe('training state machine runs', () => {
       EndpointConfigName: job.TrainingJobName.replace('train', 'epc'),
     });
     expect(inputs(S.UpdateEndpoint)).toHaveLength(0);
+    // The model runs from its copy under deployed/<run id>/, which does not expire.
+    const runId = job.TrainingJobName.replace('bpr-train-', '');
+    const deployed = `s3://bpr-artifacts-${ACCOUNT}-us-east-1/deployed/${runId}/`;
+    expect(inputs(S.PromoteArtifacts)[0].Payload).toEqual({
+      modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
+      batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
+      catalogUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/catalog/`,
+      destinationUri: deployed,
+    });
+    expect(inputs(S.CreateModel)[0].PrimaryContainer.ModelDataUrl).toBe(`${deployed}model.tar.gz`);
     expect(inputs(S.PublishReport)[0].Payload).toEqual({
-      modelDataUrl: 's3://a/model.tar.gz',
+      modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
       reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
       latestReportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/reports/latest.html`,
     });
@@ -340,64 +242,22 @@ describe('training state machine runs', () => {
       metrics: { 'precision@10': 0.2, 'baseline_precision@10': 0.1, 'recall@10': 0.3, 'p@k(10)': 0.25 },
     });
     const record = JSON.parse(inputs(S.RecordDeployment)[0].Value);
-    expect(record).toMatchObject({
+    expect(record).toEqual({
       modelName: output.modelName,
-      batchInputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/users.jsonl`,
+      endpointName: 'bpr-recommender',
+      endpointConfigName: job.TrainingJobName.replace('train', 'epc'),
+      trainingJobName: job.TrainingJobName,
+      modelDataUrl: `${deployed}model.tar.gz`,
+      batchInputUri: `${deployed}users.jsonl`,
+      catalogUri: `${deployed}catalog/`,
+      metricName: 'precision@10',
+      value: 0.2,
+      baselineValue: 0.1,
+      executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:bpr:exec-1`,
+      deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+    expect(output.batchInputUri).toBe(`${deployed}users.jsonl`);
     expect(JSON.parse(inputs(S.NotifySuccess)[0].Message)).toEqual(output);
-  });
-
-  /** PrepareData answering with a plan for Athena; the publish step answering as the DuckDB path does. */
-  function athenaStubs(failAt?: number): Record<string, Stub> {
-    const stubs = deployStubs();
-    const prepared = stubs[S.PrepareData];
-    const plan = {
-      database: 'bpr_prep_x',
-      workUri: 's3://a/athena/work/exec-1/',
-      statements: ['S1', 'S2', 'S3'],
-      cleanup: 'DROP',
-    };
-    let n = 0;
-    return {
-      ...stubs,
-      [S.PrepareData]: (i) => ({
-        Payload: { ...(prepared(i) as { Payload: object }).Payload, engine: 'athena', stats: null, athena: plan },
-      }),
-      [S.RunAthenaQuery]: (i) => {
-        if (++n === failAt) throw err('States.TaskFailed', JSON.stringify({ QueryExecution: { Status: { State: 'FAILED' } } }));
-        return { QueryExecution: { Query: i.QueryString } };
-      },
-      [S.PublishAthenaResults]: prepared,
-    };
-  }
-
-  test('the Athena path: the plan runs statement by statement, the results are published, the run database dropped', async () => {
-    const { output, inputs, calls } = await run(training, {}, athenaStubs());
-    expect(inputs(S.RunAthenaQuery).map((i) => i.QueryString)).toEqual(['S1', 'S2', 'S3']);
-    expect(inputs(S.PublishAthenaResults)[0].Payload).toMatchObject({
-      publish: true,
-      outputUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/data/`,
-      athena: { database: 'bpr_prep_x', statements: ['S1', 'S2', 'S3'] },
-    });
-    expect(inputs(S.DropAthenaDatabase).map((i) => i.QueryString)).toEqual(['DROP']);
-    const names = calls.map(([n]) => n);
-    expect(names.indexOf(S.DropAthenaDatabase)).toBeLessThan(names.indexOf(S.TrainModel));
-    expect(names).not.toContain(S.DropAthenaDatabaseAfterFailure);
-    expect(inputs(S.TrainModel)[0].InputDataConfig).toBeDefined();
-    expect(output).toMatchObject({ status: 'DEPLOYED' });
-  });
-
-  test('a failed Athena statement fails the Map: the run database is dropped, nothing published, the execution fails with its error', async () => {
-    // the last statement fails (the local runner, unlike Step Functions, still starts items queued behind a failed one)
-    const { status, error, inputs, calls } = await run(training, {}, athenaStubs(3));
-    expect(status).toBe('FAILED');
-    expect(error).toBe('States.TaskFailed');
-    expect(inputs(S.RunAthenaQuery).map((i) => i.QueryString)).toEqual(['S1', 'S2', 'S3']);
-    expect(inputs(S.DropAthenaDatabaseAfterFailure).map((i) => i.QueryString)).toEqual(['DROP']);
-    const names = calls.map(([n]) => n);
-    expect(names).not.toContain(S.PublishAthenaResults);
-    expect(names).not.toContain(S.TrainModel);
-    expect(names.at(-1)).toBe(S.NotifyFailure);
   });
 
   test('execution input overrides threshold and hyperparameters; a rejected model ends in ModelRejected with its values', async () => {
@@ -464,57 +324,6 @@ describe('training state machine runs', () => {
     expect(JSON.parse(inputs(S.NotifyRejected)[0].Message)).toEqual(output);
   });
 
-  test.each([['abc'], [1.5], [-0.1], [null], ['0.1']])(
-    'threshold %j fails the execution before any work, naming the field',
-    async (threshold) => {
-      const { error, cause, calls } = await run(training, { threshold }, deployStubs());
-      expect(error).toBe('InvalidExecutionInput');
-      expect(cause).toBe(`threshold must be a number between 0 and 1, got ${JSON.stringify(threshold)}`);
-      expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
-      expect(calls[0][1].Message).toContain('InvalidExecutionInput');
-    },
-  );
-
-  test.each([
-    [{ treshold: 0.1 }],
-    [{ threshold: 0.1, hyperparameters: { epochs: '5' }, extra: { a: 'b,c' } }],
-    [{ Threshold: 0.1 }],
-  ])('an unknown input key %j fails the execution before any work, naming the key and the accepted ones', async (input) => {
-    const { error, cause, calls } = await run(training, input, deployStubs());
-    expect(error).toBe('InvalidExecutionInput');
-    expect(cause).toBe(
-      `the execution input ${JSON.stringify(input)} has a key the training pipeline does not take; its keys are ${TRAINING_INPUT_KEYS.join(', ')} (and Comment, which is ignored)`,
-    );
-    expect(calls.map(([n]) => n)).toEqual([S.NotifyFailure]);
-  });
-
-  test('known keys with commas in their values, and a console Comment, are accepted', async () => {
-    const input = {
-      Comment: 'Insert your JSON here',
-      rawDataUri: 's3://raw/exports/a,b.csv',
-      hyperparameters: { lr_schedule: 'cosine', factors: '8' },
-      split: 'random',
-      testFraction: 0.25,
-      seed: 1,
-      threshold: 0.1,
-    };
-    const { output, error, inputs } = await run(training, input, deployStubs());
-    expect(error).toBeUndefined();
-    expect(output).toMatchObject({ status: 'DEPLOYED', threshold: 0.1 });
-    expect(inputs(S.PrepareData)[0].Payload).toMatchObject({
-      rawDataUri: 's3://raw/exports/a,b.csv',
-      testFraction: 0.25,
-      seed: 1,
-    });
-    expect(inputs(S.TrainModel)[0].HyperParameters).toEqual({
-      seed: '42',
-      lr_schedule: 'cosine',
-      factors: '8',
-      eval_k: '10',
-      gate_threshold: '0.1',
-    });
-  });
-
   test('thresholds 0 and 1 are accepted', async () => {
     expect((await run(training, { threshold: 0 }, deployStubs())).output).toMatchObject({ status: 'DEPLOYED', threshold: 0 });
     expect((await run(training, { threshold: 1 }, deployStubs())).output).toMatchObject({ status: 'REJECTED', threshold: 1 });
@@ -529,7 +338,7 @@ describe('training state machine runs', () => {
     expect(error).toBe('InputValidationError');
     expect(cause).toBe('missing column(s) StockCode');
     expect(inputs(S.PrepareData)).toHaveLength(1);
-    expect(calls.map(([n]) => n)).toEqual([S.PrepareData, S.NotifyFailure]);
+    expect(calls.map(([n]) => n)).toEqual([S.ValidateInput, S.PrepareData, S.NotifyFailure]);
   });
 
   test('a failed write of the prepared data is retried once, then fails the execution', async () => {
@@ -549,34 +358,6 @@ describe('training state machine runs', () => {
     expect(failed.error).toBe('OutputWriteError');
   });
 
-  test('an existing endpoint is updated; a rollback fails the execution and notifies', async () => {
-    const stubs = deployStubs();
-    stubs[S.DescribeEndpoint] = () => ({ EndpointStatus: 'InService', EndpointConfigName: 'bpr-epc-old' });
-    stubs[S.CheckEndpointStatus] = () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: 'InService',
-      EndpointConfigName: 'bpr-epc-old',
-    });
-    const { error, cause, calls } = await run(training, {}, stubs);
-    expect(calls.map(([n]) => n)).toEqual(expect.arrayContaining([S.UpdateEndpoint, S.NotifyFailure]));
-    expect(calls.map(([n]) => n)).not.toContain(S.CreateEndpoint);
-    expect(calls.map(([n]) => n)).not.toContain(S.RecordDeployment);
-    expect(error).toBe('DeploymentRolledBack');
-    expect(cause).toContain('bpr-epc-old');
-  });
-
-  test('the polling loop gives up after deployMaxPolls', async () => {
-    const stubs = deployStubs();
-    stubs[S.CheckEndpointStatus] = () => ({
-      EndpointName: 'bpr-recommender',
-      EndpointStatus: 'Creating',
-      EndpointConfigName: 'x',
-    });
-    const { error, inputs } = await run(small, { threshold: 0.1 }, stubs);
-    expect(inputs(S.CheckEndpointStatus)).toHaveLength(3);
-    expect(error).toBe('DeploymentTimedOut');
-  });
-
   test('a failed training job fails the execution with its reason and deploys nothing', async () => {
     const stubs = deployStubs();
     stubs[S.TrainModel] = () => {
@@ -591,12 +372,18 @@ describe('training state machine runs', () => {
 });
 
 describe('batch state machine', () => {
-  test('every task retries throttling and catches everything into the failure path', () => {
-    expect(tasks(batch).length).toBe(4);
-    for (const [name, st] of tasks(batch)) {
+  test('every task retries throttling and catches everything into the failure path (ValidateInput: input-check.test.ts)', () => {
+    expect(tasks(batch).length).toBe(5);
+    for (const [name, st] of tasks(batch).filter(([n]) => n !== B.ValidateInput)) {
       expect(st.Retry![0].ErrorEquals).toEqual(expect.arrayContaining(['ThrottlingException', 'SageMaker.ThrottlingException']));
       const last = name === B.NotifyBatchFailure; // keeps the original error: its own catch discards the SNS error
+      // No record yet is not a failure: ReadDeployment routes it to NoDeployedModel first.
+      const notFound =
+        name === B.ReadDeployment
+          ? [{ ErrorEquals: [IntegrationErrors.SsmParameterNotFound], Next: B.NoDeployedModel, ResultPath: null }]
+          : [];
       expect(st.Catch).toEqual([
+        ...notFound,
         { ErrorEquals: ['States.ALL'], Next: last ? B.BatchFailed : B.NotifyBatchFailure, ResultPath: last ? null : '$.error' },
       ]);
     }
@@ -659,30 +446,18 @@ describe('batch state machine', () => {
     });
   });
 
-  test.each([[{ modelName: 'm' }], [{ Comment: 'x', date: '2026-01-01' }]])(
-    'an input key %j fails the batch run before any work, naming it',
-    async (input) => {
-      const { error, cause, calls } = await run(batch, input, {});
-      expect(error).toBe('InvalidExecutionInput');
-      expect(cause).toBe(
-        `the execution input ${JSON.stringify(input)} has a key the batch pipeline does not take; it takes no keys (but Comment, which is ignored)`,
-      );
-      expect(calls.map(([n]) => n)).toEqual([B.NotifyBatchFailure]);
-    },
-  );
-
-  test('a console Comment is no reason to fail a batch run', async () => {
-    const { calls } = await run(
-      batch,
-      { Comment: 'Insert your JSON here' },
-      { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) },
-    );
-    expect(calls.map(([n]) => n)[0]).toBe(B.ReadDeployment);
-  });
-
-  test('without a deployed model the batch run fails with NoDeployedModel', async () => {
-    const { error, calls } = await run(batch, {}, { [B.ReadDeployment]: () => ({ Parameter: { Value: '{}' } }) });
-    expect(error).toBe('NoDeployedModel');
-    expect(calls.map(([n]) => n)).toEqual([B.ReadDeployment, B.NotifyBatchFailure]);
+  test('before the first deployment (no record, or one without a model) the batch run succeeds SKIPPED and notifies nobody', async () => {
+    const missing = () => {
+      throw err(IntegrationErrors.SsmParameterNotFound, 'Parameter /bpr/deployment not found. (Service: Ssm, Status Code: 400)');
+    };
+    for (const read of [missing, () => ({ Parameter: { Value: '{}' } })]) {
+      const { status, output, names } = await run(batch, {}, { [B.ReadDeployment]: read });
+      expect(status).toBe('SUCCEEDED');
+      expect(output).toEqual({
+        status: 'SKIPPED',
+        reason: expect.stringMatching(/^No model has been deployed yet \(no record at \/bpr\/deployment\)/),
+      });
+      expect(names).toEqual([B.ValidateInput, B.ReadDeployment]);
+    }
   });
 });

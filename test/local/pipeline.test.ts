@@ -10,47 +10,27 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { SynthesizedApp } from '../../local/cdk/synth';
-import { writeGeneratedCsv } from '../../local/dataset/write';
 import { LocalPipeline, projectAppBuilder } from '../../local/pipeline';
 import { getText } from '../../local/s3';
 import { runLocal } from '../../local/run';
 import type { ProgressEvent } from '../../local/stepfunctions';
+import { DATA, e2eSetup, HP } from './e2e-setup';
 
 const execFileP = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'local.ts');
 
-// threads=1 makes training reproducible; this data size lets the model beat the popularity baseline.
-const HP = { threads: '1' };
-const DATA = { rows: 150000, customers: 1500, items: 600 };
-
-let root: string;
-let data: string;
-let app: SynthesizedApp;
-const started: LocalPipeline[] = [];
-
-beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'local-e2e-'));
-  data = await writeGeneratedCsv(path.join(root, 'raw.csv'), DATA);
-  app = LocalPipeline.synthesize({ workdir: root });
-});
-
-afterAll(async () => {
-  for (const p of started) await p.stop();
-  await fs.rm(root, { recursive: true, force: true });
-});
+const setup = e2eSetup('local-e2e-');
 
 /** A new environment of its own over the app synthesized once: nothing deployed, no parameters. */
 async function environment(onProgress?: (machine: string, e: ProgressEvent) => void): Promise<LocalPipeline> {
-  const workdir = await fs.mkdtemp(path.join(root, 'env-'));
-  const pipeline = await LocalPipeline.start({ workdir, app, waitMs: 50, onProgress });
-  started.push(pipeline);
+  const workdir = await fs.mkdtemp(path.join(setup.root, 'env-'));
+  const pipeline = await LocalPipeline.start({ workdir, app: setup.app, waitMs: 50, onProgress });
+  setup.started.push(pipeline);
   return pipeline;
 }
 
 const run = (pipeline: LocalPipeline, extra: { threshold?: number; hyperparameters?: Record<string, string> }) =>
-  runLocal({ workdir: pipeline.options.workdir, input: data, ...extra }, pipeline);
+  runLocal({ workdir: pipeline.options.workdir, input: setup.data, ...extra }, pipeline);
 
 test('threshold 0.99: the model is rejected, no endpoint is created and the summary says why', async () => {
   const pipeline = await environment();
@@ -68,13 +48,13 @@ test('threshold 0.99: the model is rejected, no endpoint is created and the summ
 
 test('--prepare-engine athena: the plan runs on the Athena stand-in, and training reads what the publish step wrote', async () => {
   const athenaApp = LocalPipeline.synthesize({
-    workdir: await fs.mkdtemp(path.join(root, 'athena-app-')),
+    workdir: await fs.mkdtemp(path.join(setup.root, 'athena-app-')),
     buildApp: projectAppBuilder({ prepareEngine: 'athena' }),
   });
-  const workdir = await fs.mkdtemp(path.join(root, 'athena-'));
+  const workdir = await fs.mkdtemp(path.join(setup.root, 'athena-'));
   const pipeline = await LocalPipeline.start({ workdir, app: athenaApp, waitMs: 50 });
-  started.push(pipeline);
-  const { summary } = await runLocal({ workdir, input: data, threshold: 0.99, hyperparameters: HP }, pipeline);
+  setup.started.push(pipeline);
+  const { summary } = await runLocal({ workdir, input: setup.data, threshold: 0.99, hyperparameters: HP }, pipeline);
   expect(summary.status).toBe('REJECTED');
   const states = summary.training.states;
   for (const s of ['RunAthenaQueries', 'PublishAthenaResults', 'DropAthenaDatabase', 'TrainModel']) expect(states).toContain(s);
@@ -87,21 +67,26 @@ test('--prepare-engine athena: the plan runs on the Athena stand-in, and trainin
   expect(statements.at(-1)).toMatch(/^DROP DATABASE IF EXISTS bpr_prep_\w+ CASCADE$/);
 });
 
-test('a bad hyperparameter fails the execution with the container reason and deploys nothing', async () => {
+test('a bad hyperparameter or an unknown input key fails at the first task (the validate-input Lambda), naming it, before any work', async () => {
   const pipeline = await environment();
   const { summary } = await run(pipeline, { hyperparameters: { ...HP, factors: '0' } });
   expect(summary.status).toBe('FAILED');
-  expect(summary.training.status).toBe('FAILED');
-  expect(summary.trainingJob).toMatchObject({ status: 'Failed' });
-  expect(summary.trainingJob?.failureReason).toMatch(/^AlgorithmError: .*factors/);
-  expect(summary.training.error).toBe('States.TaskFailed');
-  expect(summary.training.cause).toMatch(/factors/);
-  expect(summary.reason).toMatch(/factors/);
-  expect(summary.endpoint).toBeNull();
-  expect(summary.training.states).not.toContain('CreateModel');
+  expect(summary.training.error).toBe('InvalidExecutionInput');
+  expect(summary.reason).toBe(
+    'InvalidExecutionInput: hyperparameters: hyperparameter factors: must be between 1 and 1024 (got "0")',
+  );
+  expect(summary.training.states).toEqual(['ValidateInput', 'InputCheckFailed', 'NotifyFailure']);
+  expect(summary.trainingJob).toBeNull();
+  expect(summary.notifications.at(-1)?.message).toMatch(/Error: InvalidExecutionInput\. Cause: .*factors/);
+
+  // A console start with a misspelt key (the CLIs refuse it before they start anything).
+  const training = await pipeline.runTraining({ Comment: 'Insert your JSON here', treshold: 0.1 });
+  expect(training).toMatchObject({ status: 'FAILED', error: 'InvalidExecutionInput' });
+  expect(JSON.parse(training.cause!).errorMessage).toMatch(/^the training pipeline does not take a key treshold in its input; /);
+  const batch = await pipeline.runBatch({ date: '2026-01-01' });
+  expect(batch).toMatchObject({ status: 'FAILED', error: 'InvalidExecutionInput' });
+  expect(await pipeline.runBatch({ Comment: 'x' })).toMatchObject({ status: 'SUCCEEDED', output: { status: 'SKIPPED' } });
   expect(pipeline.services.sagemaker.hosting.endpointNames()).toEqual([]);
-  expect(summary.parameters).toEqual({});
-  expect(summary.notifications.at(-1)?.message).toMatch(/factors/);
 });
 
 test('success: the model is deployed, serves recommendations and the batch writes the seed CSV format', async () => {
@@ -226,7 +211,7 @@ describe('npm start (bin/local.ts) as a user runs it', () => {
     AWS_PROFILE: 'no-such-profile',
     AWS_REGION: 'eu-west-1',
   };
-  const cli = async (args: string[], input = data) => {
+  const cli = async (args: string[], input = setup.data) => {
     const wd = await fs.mkdtemp(path.join(os.tmpdir(), 'local-cli-'));
     const res = await execFileP(process.execPath, [require.resolve('tsx/cli'), BIN, '--input', input, '--workdir', wd, ...args], {
       timeout: 90000,
@@ -253,7 +238,7 @@ describe('npm start (bin/local.ts) as a user runs it', () => {
   test('a failed training job exits 1 with the container reason, no stack trace, and ends with the summary path', async () => {
     // Data preparation takes it; training refuses a set with one item (a bad hyperparameter now
     // fails on the command line, before any run).
-    const oneItem = path.join(root, 'one-item.csv');
+    const oneItem = path.join(setup.root, 'one-item.csv');
     await fs.writeFile(oneItem, `user_id,item_id\n${Array.from({ length: 20 }, (_, k) => `${k},A`).join('\n')}\n`);
     const r = await cli([], oneItem);
     expect(r.code).toBe(1);

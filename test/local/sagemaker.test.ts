@@ -8,6 +8,7 @@ import { batchLines } from '../../local/sagemaker/transform';
 import { stopAllProcesses } from '../../local/processes';
 import { packDirectory, unpackArchive } from '../../local/tar';
 import { metricDefinitions } from '../../container/src/metrics/definitions';
+import { deleteResource, describeEndpoint, listByPrefix } from '../../lambda/shared/sagemaker-resources';
 
 const FAKE = { command: process.execPath, args: [path.join(__dirname, 'fixtures', 'fake-container.js')] };
 let s3: LocalS3;
@@ -56,7 +57,7 @@ function trainingParams(name: string, hp: Record<string, unknown>) {
 async function waitInService(name: string): Promise<Record<string, unknown>> {
   for (let i = 0; i < 200; i++) {
     const d = sm.hosting.describeEndpoint({ EndpointName: name });
-    if (d.EndpointStatus !== 'Creating' && d.EndpointStatus !== 'Updating') return d;
+    if (!['Creating', 'Updating', 'Deleting'].includes(String(d.EndpointStatus))) return d;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('endpoint never settled');
@@ -116,8 +117,10 @@ test('a failing container fails the job with the reason from output/failure', as
 });
 
 test('endpoints: create, describe, blue/green update, missing endpoint', async () => {
-  expect(() => sm.hosting.describeEndpoint({ EndpointName: 'nope' })).toThrow(SageMakerValidationError);
-  sm.hosting.createModel({
+  expect(() => sm.hosting.describeEndpoint({ EndpointName: 'nope' })).toThrow(
+    'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".',
+  );
+  await sm.hosting.createModel({
     ModelName: 'm1',
     PrimaryContainer: { Image: 'local', ModelDataUrl: 's3://artifacts/models/job-ok/output/model.tar.gz' },
   });
@@ -132,7 +135,7 @@ test('endpoints: create, describe, blue/green update, missing endpoint', async (
   expect(Math.floor(await score(first))).toBe(1);
 
   await sm.training.runSync(trainingParams('job-2', { tag: '2' }));
-  sm.hosting.createModel({
+  await sm.hosting.createModel({
     ModelName: 'm2',
     PrimaryContainer: {
       ModelDataUrl: 's3://artifacts/models/job-2/output/model.tar.gz',
@@ -145,6 +148,10 @@ test('endpoints: create, describe, blue/green update, missing endpoint', async (
   });
   sm.hosting.updateEndpoint({ EndpointName: 'ep', EndpointConfigName: 'c2' });
   expect(sm.hosting.describeEndpoint({ EndpointName: 'ep' }).EndpointStatus).toBe('Updating');
+  expect(() => sm.hosting.updateEndpoint({ EndpointName: 'ep', EndpointConfigName: 'c1' })).toThrow(
+    'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep".',
+  );
+  expect(() => sm.hosting.deleteEndpoint({ EndpointName: 'ep' })).toThrow(/^Cannot update in-progress endpoint/);
   // While the new model starts, the old one keeps answering.
   expect(Math.floor(await score(first))).toBe(1);
   const done = await waitInService('ep');
@@ -153,6 +160,66 @@ test('endpoints: create, describe, blue/green update, missing endpoint', async (
   expect(second).not.toBe(first);
   expect(Math.floor(await score(second))).toBe(2);
   await expect(fetch(`${first}/ping`)).rejects.toThrow();
+});
+
+test('a failed create leaves a Failed endpoint that allows only DeleteEndpoint; models need their data', async () => {
+  await putText(s3.client, 's3://artifacts/models/broken/model.tar.gz', 'not a gzip file');
+  await expect(
+    sm.hosting.createModel({
+      ModelName: 'm-missing',
+      PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/none/model.tar.gz' },
+    }),
+  ).rejects.toThrow('Could not find model data at s3://artifacts/models/none/model.tar.gz.');
+  await sm.hosting.createModel({
+    ModelName: 'm-bad',
+    PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/broken/model.tar.gz' },
+  });
+  sm.hosting.createEndpointConfig({
+    EndpointConfigName: 'c-bad',
+    ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm-bad' }],
+  });
+  expect(() => sm.hosting.createEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c-none' })).toThrow(
+    'Could not find endpoint configuration "arn:aws:sagemaker:us-east-1:000000000000:endpoint-config/c-none".',
+  );
+  sm.hosting.createEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c-bad' });
+  expect(() => sm.hosting.createEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c-bad' })).toThrow(
+    'Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep-bad".',
+  );
+  const failed = await waitInService('ep-bad');
+  expect(failed).toMatchObject({
+    EndpointStatus: 'Failed',
+    FailureReason: expect.stringMatching(/did not pass the ping health check/),
+  });
+  expect(() => sm.hosting.updateEndpoint({ EndpointName: 'ep-bad', EndpointConfigName: 'c1' })).toThrow(
+    'Cannot update failed endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep-bad".',
+  );
+  sm.hosting.deleteEndpoint({ EndpointName: 'ep-bad' });
+  expect(sm.hosting.describeEndpoint({ EndpointName: 'ep-bad' }).EndpointStatus).toBe('Deleting');
+  await sm.hosting.settle('ep-bad');
+  expect(() => sm.hosting.describeEndpoint({ EndpointName: 'ep-bad' })).toThrow(/^Could not find endpoint "/);
+  expect(sm.hosting.endpointNames()).not.toContain('ep-bad');
+});
+
+test('UpdateEndpoint checks the blue/green bounds as SageMaker does', () => {
+  const update = (policy: Record<string, number>) => () =>
+    sm.hosting.updateEndpoint({
+      EndpointName: 'ep',
+      EndpointConfigName: 'c1',
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' }, ...policy } },
+    });
+  expect(update({ MaximumExecutionTimeoutInSeconds: 599 })).toThrow(/maximumExecutionTimeoutInSeconds.*between 600 and 28800/);
+  expect(update({ TerminationWaitInSeconds: 3601 })).toThrow(/terminationWaitInSeconds.*between 0 and 3600/);
+});
+
+test("the SDK-shaped client answers from the same resources, with SageMaker's not-found errors", async () => {
+  const models = await listByPrefix(sm.client, 'model', 'm');
+  expect(models.map((m) => m.name)).toEqual(expect.arrayContaining(['m1', 'm2', 'm-bad']));
+  expect(await describeEndpoint(sm.client, 'ep')).toEqual({ status: 'InService', configName: 'c2', modelNames: ['m2'] });
+  expect(await describeEndpoint(sm.client, 'nope')).toBeUndefined();
+  expect(await deleteResource(sm.client, 'endpointConfig', 'c-bad')).toBe(true);
+  expect(await deleteResource(sm.client, 'endpointConfig', 'c-bad')).toBe(false);
+  expect(await deleteResource(sm.client, 'model', 'm-bad')).toBe(true);
+  expect((await listByPrefix(sm.client, 'endpointConfig', 'c')).map((c) => c.name)).not.toContain('c-bad');
 });
 
 test('a transform job writes <input name>.out with one CSV line per recommendation', async () => {
@@ -198,7 +265,7 @@ test('AWS credentials in the environment stay here: the local S3 client uses fix
     const dir = path.join(workdir, 'unpacked-env');
     await unpackArchive(await getBuffer(s3.client, 's3://artifacts/models/job-env/output/model.tar.gz'), dir);
     expect(JSON.parse(await fs.readFile(path.join(dir, 'env.json'), 'utf8'))).toEqual([]);
-    sm.hosting.createModel({
+    await sm.hosting.createModel({
       ModelName: 'm-env',
       PrimaryContainer: { ModelDataUrl: 's3://artifacts/models/job-env/output/model.tar.gz' },
     });

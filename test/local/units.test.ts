@@ -9,14 +9,22 @@ import { parseHyperparameters } from '../../lib/cli/options';
 import { WORKDIR_MARKER, parseOptions } from '../../local/cli';
 import { writeGeneratedCsv } from '../../local/dataset/write';
 import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../../local/dataset/year1';
+import { LocalDynamoDb } from '../../local/dynamodb';
 import { UnsupportedResourceError } from '../../local/errors';
+import { LocalExecutions } from '../../local/executions';
 import { CallRecorder, LocalSns, LocalSsm } from '../../local/recorders';
 import { SageMakerValidationError } from '../../local/sagemaker';
 import { LocalPipeline } from '../../local/pipeline';
 import { progressPrinter } from '../../local/progress';
 import { runLocal } from '../../local/run';
 import { startLocalS3 } from '../../local/s3';
-import { ensurePromiseWithResolvers, withServiceTimeouts, type ProgressEvent } from '../../local/stepfunctions';
+import {
+  ensurePromiseWithResolvers,
+  runExecution,
+  withRootResultPaths,
+  withServiceTimeouts,
+  type ProgressEvent,
+} from '../../local/stepfunctions';
 
 const template: Template = {
   Resources: {
@@ -64,6 +72,8 @@ function services(): LocalServices {
       invoke: async () => Promise.reject(Object.assign(new Error('bad input'), { name: 'InputValidationError' })),
     } as never,
     sagemaker: { hosting: { describeEndpoint: missing, createEndpoint: missing } } as never,
+    dynamodb: new LocalDynamoDb([{ name: 'locks', keys: ['id'] }]),
+    executions: new LocalExecutions(),
   };
 }
 
@@ -83,7 +93,39 @@ test('errors carry the names the real integrations raise', async () => {
   await expect(implementationFor('arn:aws:states:::aws-sdk:ssm:getParameter', s)!({ Name: '/x' })).rejects.toMatchObject({
     name: 'Ssm.ParameterNotFoundException',
   });
-  expect(implementationFor('arn:aws:states:::dynamodb:putItem', s)).toBeUndefined();
+  const lock = {
+    TableName: 'locks',
+    Item: { id: { S: 'l' }, holder: { S: 'a' } },
+    ConditionExpression: 'attribute_not_exists(id)',
+  };
+  const put = implementationFor('arn:aws:states:::dynamodb:putItem', s)!;
+  await expect(put(lock)).resolves.toEqual({});
+  await expect(put(lock)).rejects.toMatchObject({
+    name: 'DynamoDB.ConditionalCheckFailedException',
+    message: expect.stringMatching(
+      /^The conditional request failed \(Service: AmazonDynamoDBv2; .*Error Code: ConditionalCheckFailedException/,
+    ),
+  });
+  const release = { TableName: 'locks', Key: { id: { S: 'l' } }, ConditionExpression: 'holder = :me' };
+  const remove = implementationFor('arn:aws:states:::dynamodb:deleteItem', s)!;
+  await expect(remove({ ...release, ExpressionAttributeValues: { ':me': { S: 'b' } } })).rejects.toMatchObject({
+    name: 'DynamoDB.ConditionalCheckFailedException',
+  });
+  await expect(remove({ ...release, ExpressionAttributeValues: { ':me': { S: 'a' } } })).resolves.toEqual({});
+  await expect(
+    implementationFor('arn:aws:states:::dynamodb:getItem', s)!({ TableName: 'locks', Key: { id: { S: 'l' } } }),
+  ).resolves.toEqual({});
+  await expect(put({ ...lock, TableName: 'other' })).rejects.toMatchObject({ name: 'DynamoDB.ResourceNotFoundException' });
+  await expect(
+    implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:aws:states:r:1:execution:m:x' }),
+  ).rejects.toMatchObject({ name: 'Sfn.ExecutionDoesNotExistException' });
+  s.executions.started('arn:x');
+  await expect(
+    implementationFor('arn:aws:states:::aws-sdk:sfn:describeExecution', s)!({ ExecutionArn: 'arn:x' }),
+  ).resolves.toMatchObject({
+    Status: 'RUNNING',
+  });
+  expect(implementationFor('arn:aws:states:::dynamodb:updateItem', s)).toBeUndefined();
 });
 
 test('the SSM stand-in versions parameters and SNS records messages', () => {
@@ -125,7 +167,7 @@ const nested = {
 test('Task states inside Parallel and Map are bound by Resource; unknown resources are refused', () => {
   expect(walkStates(nested).map(([n]) => n)).toEqual(['P', 'T1', 'M', 'T2']);
   expect(Object.keys(bindTaskStates(nested, services()))).toEqual(['T1', 'T2']);
-  const bad = { StartAt: 'X', States: { X: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', End: true } } };
+  const bad = { StartAt: 'X', States: { X: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } } };
   expect(() => bindTaskStates(bad, services())).toThrow(UnsupportedResourceError);
   const patched = withServiceTimeouts(nested as never);
   expect(walkStates(patched).map(([, s]) => s.TimeoutSeconds)).toEqual([undefined, 2147483, undefined, 5]);
@@ -190,27 +232,29 @@ test('progress lines: new figures per state, polling printed on change, caught e
     elapsedMs: 1000,
     ...extra,
   });
+  const missing =
+    'Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e". (Service: SageMaker, Status Code: 400, Request ID: 1)';
   p('training', at('entered', 'DescribeEndpoint'));
-  p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: 'Could not find endpoint' }));
+  p('training', at('failed', 'DescribeEndpoint', { error: 'SageMaker.SageMakerException', cause: missing }));
   p('training', at('caught', 'DescribeEndpoint'));
-  p('training', at('exited', 'DescribeEndpoint', { durationMs: 5, output: { describeError: { Error: 'x' } } }));
+  const error = { endpointError: { Error: 'SageMaker.SageMakerException', Cause: missing } };
+  p('training', at('exited', 'ClassifyEndpointError', { stateType: 'Choice', output: error }));
   for (const status of ['Creating', 'Creating', 'InService']) {
-    p('training', at('entered', 'CheckEndpointStatus'));
+    p('training', at('entered', 'DescribeEndpoint'));
     p(
       'training',
-      at('exited', 'CheckEndpointStatus', {
+      at('exited', 'DescribeEndpoint', {
         durationMs: 1,
-        output: { describeError: { Error: 'x' }, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } },
+        output: { ...error, endpoint: { EndpointStatus: status, EndpointConfigName: 'c1' } },
       }),
     );
   }
   expect(lines).toEqual([
     '[   1.0 s] training DescribeEndpoint ...',
     '[   1.0 s] training DescribeEndpoint raised SageMaker.SageMakerException (caught by the definition)',
-    '[   1.0 s] training DescribeEndpoint done in 0.0 s - no endpoint yet: create',
-    '[   1.0 s] training CheckEndpointStatus ...',
-    '[   1.0 s] training CheckEndpointStatus done in 0.0 s - endpoint Creating (c1)',
-    '[   1.0 s] training CheckEndpointStatus done in 0.0 s - endpoint InService (c1)',
+    '[   1.0 s] training ClassifyEndpointError - SageMaker: Could not find endpoint "arn:aws:sagemaker:us-east-1:0:endpoint/e".',
+    '[   1.0 s] training DescribeEndpoint done in 0.0 s - endpoint Creating (c1)',
+    '[   1.0 s] training DescribeEndpoint done in 0.0 s - endpoint InService (c1)',
   ]);
 });
 
@@ -278,4 +322,31 @@ test('npm start exits 2 with the usage on a bad option or hyperparameter, before
   expect(hp.status).toBe(2);
   expect(hp.stderr).toMatch(/--hyperparameters: (unknown hyperparameter treshold|hyperparameter factors)/);
   expect(existsSync(wd)).toBe(false);
+});
+
+// After the polyfill test above: this one runs an execution (which installs it).
+test('ResultPath "$" replaces the input with the result or the error, whatever the input, as in Step Functions', async () => {
+  const def = {
+    StartAt: 'T',
+    States: {
+      T: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        ResultPath: '$',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Caught' }],
+        End: true,
+      },
+      Caught: { Type: 'Pass', Parameters: { 'error.$': '$' }, ResultPath: '$.kept', End: true },
+    },
+  };
+  expect(walkStates(withRootResultPaths(def as never)).map(([, st]) => [st.ResultPath, st.Catch])).toEqual([
+    [undefined, [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }]],
+    ['$.kept', undefined],
+  ]);
+  const ok = await runExecution(def as never, [1], { T: async () => ({ Payload: 2 }) });
+  expect(ok.output).toEqual({ Payload: 2 });
+  const caught = await runExecution(def as never, 'not an object', {
+    T: async () => Promise.reject(Object.assign(new Error('why'), { name: 'Boom' })),
+  });
+  expect(caught.output).toEqual({ Error: 'Boom', Cause: 'why', kept: { error: { Error: 'Boom', Cause: 'why' } } });
 });

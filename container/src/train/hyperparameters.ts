@@ -9,12 +9,17 @@
 import * as os from 'node:os';
 import { z } from 'zod';
 import { decimalOrAsIs } from '../decimal';
-import { quoted } from '../errors';
+import { quoted, shownName } from '../errors';
 import { HyperparameterError } from './errors';
 
-const number = z.number({ error: 'must be a number in decimal notation' });
-const int = (min: number, max: number) => z.preprocess(decimalOrAsIs, number.int('must be an integer').min(min).max(max));
-const num = (min: number, max: number) => z.preprocess(decimalOrAsIs, number.min(min).max(max));
+// The schema-wide message is for a value that is no number at all; a number out of range says its range.
+const number = z.number({
+  error: (issue) => (issue.code === 'invalid_type' ? 'must be a number in decimal notation' : undefined),
+});
+const range = (min: number, max: number) => `must be between ${min} and ${max}`;
+const int = (min: number, max: number) =>
+  z.preprocess(decimalOrAsIs, number.int('must be an integer').min(min, range(min, max)).max(max, range(min, max)));
+const num = (min: number, max: number) => z.preprocess(decimalOrAsIs, number.min(min, range(min, max)).max(max, range(min, max)));
 const BOOLEANS: Record<string, boolean> = { true: true, True: true, '1': true, false: false, False: false, '0': false };
 const bool = z.preprocess(
   (v) => (typeof v === 'string' || typeof v === 'number' ? BOOLEANS[String(v)] : undefined),
@@ -97,8 +102,7 @@ export function hyperparameterName(name: string): HyperparameterName | undefined
 
 /** The error for a name that is neither known nor SageMaker's (shared with the command lines). */
 export function unknownHyperparameter(name: string): HyperparameterError {
-  const shown = /^[\w.-]{1,60}$/.test(name) ? name : quoted(name);
-  return new HyperparameterError(`unknown hyperparameter ${shown}; known: ${HYPERPARAMETER_NAMES.join(', ')}`);
+  return new HyperparameterError(`unknown hyperparameter ${shownName(name)}; known: ${HYPERPARAMETER_NAMES.join(', ')}`);
 }
 
 /**

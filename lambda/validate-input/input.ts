@@ -1,0 +1,101 @@
+/**
+ * The check of an execution's input: one implementation for the state machines' ValidateInput task
+ * (this Lambda) and `npm run pipeline -- start`. Known keys only (Comment, which the console puts
+ * in a new execution's input, is allowed and dropped); each value of the form the stage that uses
+ * it takes (the split options by data preparation's own schemas, hyperparameters by the training
+ * program's own rules). Returns the input as the state machine uses it.
+ */
+import { z } from 'zod';
+import { quoted, shownName } from '../../container/src/errors';
+import { parseHyperparameters } from '../../container/src/train/hyperparameters';
+import {
+  BATCH_INPUT_KEYS,
+  IGNORED_INPUT_KEY,
+  TRAINING_INPUT_KEYS,
+  type PipelineKind,
+  type ValidateInputResult,
+} from '../../lib/contracts';
+import { SPLIT_FIELDS } from '../prepare-data/options';
+import { isS3Uri } from '../shared/s3-uri';
+import { InvalidExecutionInputError, type InputProblem } from './errors';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Strings or finite numbers with known names (train/hyperparameters.ts); numbers become strings,
+ * as SageMaker's CreateTrainingJob takes hyperparameters only as a map of strings.
+ */
+const hyperparametersSchema = z
+  .custom<Record<string, unknown>>(isObject)
+  .superRefine((value, ctx) => {
+    try {
+      parseHyperparameters(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, params: { training: true } });
+    }
+  })
+  .transform((value) => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)])));
+
+/** Each field of a training input: its schema and what it must be (the words of the error). */
+const FIELDS = {
+  rawDataUri: { schema: z.string().refine((s) => isS3Uri(s, 'object')), rule: 'an s3://bucket/key URI' },
+  threshold: { schema: z.number().min(0).max(1), rule: 'a number between 0 and 1' },
+  hyperparameters: { schema: hyperparametersSchema, rule: 'an object of hyperparameter names to strings' },
+  ...SPLIT_FIELDS,
+} as const satisfies Record<(typeof TRAINING_INPUT_KEYS)[number], { schema: z.ZodType; rule: string }>;
+
+/** A training execution's input, every field optional. */
+export const TrainingInputSchema = z.strictObject({
+  rawDataUri: FIELDS.rawDataUri.schema.optional(),
+  threshold: FIELDS.threshold.schema.optional(),
+  hyperparameters: FIELDS.hyperparameters.schema.optional(),
+  split: FIELDS.split.schema.optional(),
+  testFraction: FIELDS.testFraction.schema.optional(),
+  seed: FIELDS.seed.schema.optional(),
+});
+
+const ACCEPTED: Record<PipelineKind, readonly string[]> = { training: TRAINING_INPUT_KEYS, batch: BATCH_INPUT_KEYS };
+
+/** At most this many unknown keys are named (an input may have thousands). */
+const MAX_NAMED = 10;
+
+function unknownKeysProblem(pipeline: PipelineKind, unknown: string[]): InputProblem {
+  const accepted = ACCEPTED[pipeline];
+  const named = unknown.slice(0, MAX_NAMED).map(shownName).join(', ');
+  const more = unknown.length > MAX_NAMED ? ` and ${unknown.length - MAX_NAMED} more` : '';
+  const takes = accepted.length
+    ? `its keys are ${accepted.join(', ')} (and ${IGNORED_INPUT_KEY}, which is ignored)`
+    : `it takes no keys (but ${IGNORED_INPUT_KEY}, which is ignored)`;
+  const what = unknown.length === 1 ? 'a key' : 'keys';
+  return { field: unknown[0], text: `the ${pipeline} pipeline does not take ${what} ${named}${more} in its input; ${takes}` };
+}
+
+/**
+ * Checks an execution input for `pipeline`; returns it as the state machine uses it (Comment
+ * dropped, hyperparameter values as strings, `hyperparameters` always there for training).
+ * Throws InvalidExecutionInputError naming each field that is wrong.
+ */
+export function checkExecutionInput(pipeline: PipelineKind, input: unknown): ValidateInputResult {
+  if (!isObject(input)) {
+    throw new InvalidExecutionInputError([
+      { field: '(input)', text: `the execution input must be a JSON object, got ${quoted(input)}` },
+    ]);
+  }
+  const unknown = Object.keys(input).filter((k) => k !== IGNORED_INPUT_KEY && !ACCEPTED[pipeline].includes(k));
+  if (unknown.length) throw new InvalidExecutionInputError([unknownKeysProblem(pipeline, unknown)]);
+  if (pipeline === 'batch') return { input: {} };
+  const { [IGNORED_INPUT_KEY]: _ignored, ...given } = input;
+  const parsed = TrainingInputSchema.safeParse(given);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue): InputProblem => {
+      const field = String(issue.path[0]) as keyof typeof FIELDS;
+      const text =
+        issue.code === 'custom' && issue.params?.training
+          ? `hyperparameters: ${issue.message}`
+          : `${field} must be ${FIELDS[field].rule}, got ${quoted(given[field])}`;
+      return { field, text };
+    });
+    throw new InvalidExecutionInputError(problems);
+  }
+  return { input: { ...parsed.data, hyperparameters: parsed.data.hyperparameters ?? {} } };
+}
