@@ -31,6 +31,15 @@ export const SPLIT_FIELDS = {
   seed: { schema: z.number().int().min(0).max(0xffffffff), rule: `an integer between 0 and ${0xffffffff}` },
 } as const;
 
+/**
+ * The raw input's URI, as a training execution's input (lambda/validate-input) and the Lambda's
+ * event take it: one object, or a prefix ending in / whose objects form one table.
+ */
+export const RAW_DATA_URI_FIELD = {
+  schema: z.string().refine((s) => isS3Uri(s, 'object'), 'must be an s3://bucket/key URI (an object, or a prefix ending in /)'),
+  rule: 'an s3://bucket/key URI (an object, or a prefix ending in /)',
+} as const;
+
 const splitOptionsShape = {
   split: SPLIT_FIELDS.split.schema.default(DEFAULTS.split),
   testFraction: SPLIT_FIELDS.testFraction.schema.default(DEFAULTS.testFraction),
@@ -100,8 +109,7 @@ export const AthenaSettingsSchema = z
 
 export const PrepareDataEventSchema = z
   .object({
-    /** One object, or a prefix ending in / whose objects form one table. */
-    rawDataUri: z.string().refine((s) => isS3Uri(s, 'object'), 'must be an s3://bucket/key URI'),
+    rawDataUri: RAW_DATA_URI_FIELD.schema,
     outputUri: z.string().refine((s) => isS3Uri(s), 'must be an s3://bucket/prefix/ URI'),
     engine: z.enum(PREPARE_ENGINES).default('duckdb'),
     rawTable: RawTableSchema.optional(),

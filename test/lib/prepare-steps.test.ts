@@ -46,6 +46,28 @@ test("the training state machine's Athena queries: its workgroup, the run's Glue
   for (const st of s3) expect(st.Action).not.toContain('s3:DeleteObject');
 });
 
+test('a configured rawTable adds read-only Glue access to that table alone, and passes cdk-nag', () => {
+  const rawTable = { database: 'lake', table: 'order_lines', columns: { user: 'customer_id', item: 'sku' } };
+  const withTable = synth({ rawTable }); // cdk-nag on: a finding would fail synth
+  const glue = policyStatements(withTable.pipeline)
+    .filter((st) => st.policy.startsWith('TrainingPipelineStateMachineRole') && st.Action.some((a) => a.startsWith('glue:')))
+    .map((st) => [
+      st.Action,
+      st.Resource.map((r) =>
+        text(withTable.resolve(r))
+          .replace(/^.*:(database|table)/, '$1')
+          .replace(/"$/, ''),
+      ),
+    ]);
+  expect(glue).toContainEqual([
+    ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+    ['database/lake', 'table/lake/order_lines'],
+  ]);
+  expect(glue.filter(([, resources]) => resources.some((r) => r.includes('lake')))).toHaveLength(1);
+  // the Lambda is told the table (it plans the queries over it)
+  expect(withTable.training.States[S.PrepareData].Parameters).toMatchObject({ Payload: { rawTable } });
+});
+
 test("Athena's statements run one at a time, in order, a failed one not retried", () => {
   const map = training.States[S.RunAthenaQueries];
   expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.prepared.athena.statements' });
