@@ -27,6 +27,13 @@ export const TrainingStates = {
   MergeInput: 'MergeInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
+  CheckPrepareEngine: 'CheckPrepareEngine',
+  KeepAthenaPlan: 'KeepAthenaPlan',
+  RunAthenaQueries: 'RunAthenaQueries',
+  RunAthenaQuery: 'RunAthenaQuery',
+  PublishAthenaResults: 'PublishAthenaResults',
+  DropAthenaDatabase: 'DropAthenaDatabase',
+  DropAthenaDatabaseAfterFailure: 'DropAthenaDatabaseAfterFailure',
   TrainModel: 'TrainModel',
   PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
@@ -135,6 +142,7 @@ export const TaskResources = {
   ssmGetParameter: 'arn:aws:states:::aws-sdk:ssm:getParameter',
   snsPublish: 'arn:aws:states:::sns:publish',
   createTransformJobSync: 'arn:aws:states:::sagemaker:createTransformJob.sync',
+  athenaStartQueryExecutionSync: 'arn:aws:states:::athena:startQueryExecution.sync',
 } as const;
 
 /**
@@ -201,6 +209,9 @@ export function resourceNames(projectName: string) {
     batchStateMachine: `${projectName}-batch-recommendations`,
     dataStack: `${projectName}-data`,
     pipelineStack: `${projectName}-pipeline`,
+    athenaWorkGroup: `${projectName}-prepare`,
+    /** Glue names take lower-case letters, digits and underscores only. */
+    athenaDatabasePrefix: `${projectName.replace(/-/g, '_')}_prep_`,
   };
 }
 
@@ -223,13 +234,15 @@ export function bucketNames(projectName: string, account: string, region: string
  * Prefixes of the artifacts bucket. runs/ and batch/ expire (runRetentionDays, batchRetentionDays);
  * deployed/ holds the copies the endpoint and the batch pipeline use and never expires: old copies
  * are deleted with their models (keepModels). reports/ holds the latest run's report, overwritten
- * by each run (its old versions expire like runs).
+ * by each run (its old versions expire like runs). athena/ is Athena's work area (AthenaKeys), expired
+ * after a week.
  */
 export const ArtifactPrefixes = {
   runs: 'runs/',
   batch: 'batch/',
   deployed: 'deployed/',
   reports: 'reports/',
+  athena: 'athena/',
 } as const;
 
 /**
@@ -240,6 +253,13 @@ export const ReportKeys = {
   /** Under the run's prefix `runs/<execution name>/`. */
   run: REPORT_FILE,
   latest: `${ArtifactPrefixes.reports}latest.html`,
+} as const;
+
+/** Where Athena works in the artifacts bucket (a lifecycle rule expires it): query results, and each run's scratch tables and UNLOAD output. */
+export const AthenaKeys = {
+  prefix: ArtifactPrefixes.athena,
+  results: `${ArtifactPrefixes.athena}results/`,
+  work: `${ArtifactPrefixes.athena}work/`,
 } as const;
 
 /** CloudFormation output keys of the pipeline stack (the pipeline CLI reads them). */

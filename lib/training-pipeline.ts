@@ -18,18 +18,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
-import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
+import type { DeployRequest, Fields, GateDecision, GateEvent } from './contracts';
 import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildPrepareSteps } from './prepare-steps';
 import { buildReportStep } from './report-step';
-import {
-  DataPaths,
-  gateMetricNames,
-  PREPARE_DATA_RETRY_ERRORS,
-  resourceNames,
-  StateMachineIds,
-  TrainingStates as S,
-} from './pipeline-names';
+import { DataPaths, gateMetricNames, resourceNames, StateMachineIds, TrainingStates as S } from './pipeline-names';
 import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } from './task-helpers';
 import { buildTrainingJob } from './training-job-step';
 import { buildTrainingOutcomes } from './training-outcomes';
@@ -100,33 +94,6 @@ export class TrainingPipeline extends Construct {
       failure,
     });
 
-    const prepare = guard(
-      new tasks.LambdaInvoke(this, S.PrepareData, {
-        lambdaFunction: props.prepareFunction,
-        payload: sfn.TaskInput.fromObject({
-          rawDataUri: sfn.JsonPath.stringAt('$.args.rawDataUri'),
-          outputUri: sfn.JsonPath.stringAt('$.run.dataUri'),
-          split: sfn.JsonPath.stringAt('$.args.split'),
-          testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
-          seed: sfn.JsonPath.numberAt('$.args.seed'),
-        } satisfies Fields<PrepareDataRequest, unknown>),
-        retryOnServiceExceptions: false,
-        resultSelector: payloadFields<PrepareDataResult>({
-          trainingUri: true,
-          testingUri: true,
-          catalogUri: true,
-          batchInputUri: true,
-          statsUri: true,
-          manifestUri: true,
-          stats: true,
-        }),
-        resultPath: '$.prepared',
-      }),
-      failure,
-    );
-    // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
-    prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
-
     const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
 
     const publishReport = buildReportStep(this, {
@@ -194,9 +161,18 @@ export class TrainingPipeline extends Construct {
     });
     deployRequest.next(deployment.start);
 
-    input.end
-      .next(prepare)
-      .next(train)
+    // Data preparation (prepare-steps.ts): the Lambda on DuckDB, or Athena for large inputs; then training.
+    input.end.next(
+      buildPrepareSteps(this, {
+        config,
+        prepareFunction: props.prepareFunction,
+        rawBucket: props.rawBucket,
+        artifactsBucket: props.artifactsBucket,
+        failure,
+        next: train,
+      }),
+    );
+    train
       .next(publishReport)
       .next(gate)
       .next(

@@ -10,6 +10,7 @@ import { isS3Uri } from '../lambda/shared/s3-uri';
 import { createPipelineApp } from '../lib/app';
 import type { PrepareDataResult, PrepareStats } from '../lib/contracts';
 import { PROJECT_ROOT } from '../lib/project-root';
+import { LocalAthena } from './athena';
 import { bindTaskStates, walkStates, type LocalServices } from './bindings';
 import {
   findStateMachine,
@@ -93,7 +94,7 @@ export class LocalPipeline {
     const log = options.log ?? (() => undefined);
     const workdir = path.resolve(options.workdir);
     checkWorkdir(workdir);
-    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
+    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs', 'athena']) {
       await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
     }
     const t0 = Date.now();
@@ -125,6 +126,7 @@ export class LocalPipeline {
       ),
       ssm: new LocalSsm(recorder),
       sns: new LocalSns(recorder),
+      athena: new LocalAthena(s3.client, workdir),
       dynamodb: new LocalDynamoDb(app.tables),
       executions: new LocalExecutions(),
       recorder,
@@ -207,6 +209,7 @@ export class LocalPipeline {
   /** Stops every process and the S3 server. */
   async stop(): Promise<void> {
     await this.services.sagemaker.stop().catch(() => undefined);
+    this.services.athena?.stop();
     await stopAllProcesses();
     await this.s3.stop();
   }

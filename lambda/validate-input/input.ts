@@ -15,8 +15,7 @@ import {
   type PipelineKind,
   type ValidateInputResult,
 } from '../../lib/contracts';
-import { SPLIT_FIELDS } from '../prepare-data/options';
-import { isS3Uri } from '../shared/s3-uri';
+import { RAW_DATA_URI_FIELD, SPLIT_FIELDS } from '../prepare-data/options';
 import { InvalidExecutionInputError, type InputProblem } from './errors';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -38,7 +37,7 @@ const hyperparametersSchema = z
 
 /** Each field of a training input: its schema and what it must be (the words of the error). */
 const FIELDS = {
-  rawDataUri: { schema: z.string().refine((s) => isS3Uri(s, 'object')), rule: 'an s3://bucket/key URI' },
+  rawDataUri: RAW_DATA_URI_FIELD,
   threshold: { schema: z.number().min(0).max(1), rule: 'a number between 0 and 1' },
   hyperparameters: { schema: hyperparametersSchema, rule: 'an object of hyperparameter names to strings' },
   ...SPLIT_FIELDS,

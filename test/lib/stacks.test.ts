@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createPipelineApp } from '../../lib/app';
 import { parseConfig } from '../../lib/config';
-import { synth, Synthesized } from './synth-helper';
+import { policyStatements, synth, Synthesized } from './synth-helper';
 
 let s: Synthesized;
 let data: Template;
@@ -19,15 +19,7 @@ beforeAll(() => {
 });
 
 /** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> {
-  const out: Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> = [];
-  for (const [id, r] of Object.entries(pipeline.findResources('AWS::IAM::Policy'))) {
-    for (const st of r.Properties.PolicyDocument.Statement) {
-      out.push({ policy: id, Action: [st.Action].flat(), Resource: [st.Resource].flat(), Condition: st.Condition });
-    }
-  }
-  return out;
-}
+const statements = () => policyStatements(pipeline);
 const text = (v: unknown) => JSON.stringify(v);
 
 describe('data stack', () => {
@@ -68,7 +60,7 @@ describe('data stack', () => {
     )!;
     const rules = artifacts.Properties.LifecycleConfiguration.Rules as Array<{ Prefix?: string; ExpirationInDays?: number }>;
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix ?? '');
-    expect(expiring.sort()).toEqual(['batch/', 'runs/']);
+    expect(expiring.sort()).toEqual(['athena/', 'batch/', 'runs/']); // athena/: scratch work of the runs' queries
     // The deployment record and the model point into deployed/ (the state machine tests check the paths).
     for (const prefix of expiring) expect('deployed/'.startsWith(prefix)).toBe(false);
     expect(rules).toContainEqual(
@@ -167,7 +159,7 @@ describe('IAM', () => {
     }
   });
 
-  test('the prepare Lambda reads the raw bucket and only writes and deletes under runs/ of the artifacts bucket', () => {
+  test('the prepare Lambda reads the raw bucket, writes and deletes only under runs/, and reads only Athena results', () => {
     const own = statements().filter(
       (st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
     );
@@ -178,6 +170,13 @@ describe('IAM', () => {
         ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
         ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*'],
         undefined,
+      ],
+      // the publish step of the Athena path: its run's UNLOAD output only
+      [['s3:GetObject'], ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/athena/work/*/results/*'], undefined],
+      [
+        ['s3:ListBucket'],
+        ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1'],
+        { StringLike: { 's3:prefix': ['athena/work/*/results/*'] } },
       ],
     ]);
   });
@@ -205,17 +204,17 @@ describe('IAM', () => {
     ]);
   });
 
-  test('S3 access is limited to the raw bucket, the runs/, deployed/ and batch/ prefixes and the latest report', () => {
+  test('S3 access is limited to the raw bucket, the runs/, deployed/, batch/ and athena/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/deployed\/\*|\/reports\/latest\.html)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/deployed\/\*|\/athena\/(work\/\*\/results\/)?\*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
         for (const prefix of (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'])
-          expect(['runs/*', 'deployed/*']).toContain(prefix);
+          expect(['runs/*', 'deployed/*', 'athena/*', 'athena/work/*/results/*']).toContain(prefix);
       }
     }
     // Only the prune Lambda deletes under deployed/, only the prepare Lambda under runs/.
@@ -239,12 +238,14 @@ describe('IAM', () => {
 
 describe('pipeline stack resources', () => {
   test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
+    // prepare-data: DuckDB takes 70 % of 4 GiB, the input and its spill files take ephemeral storage
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
-      MemorySize: 2048,
-      Timeout: 600,
-      EphemeralStorage: { Size: 2048 },
+      Architectures: ['arm64'],
+      MemorySize: 4096,
+      Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
     });
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',

@@ -26,6 +26,8 @@ function inTempDir<T>(fn: (dir: string) => T): T {
 export interface Synthesized extends PipelineApp {
   readonly data: Template;
   readonly pipeline: Template;
+  /** The training state machine's definition as the local runner reads it. */
+  readonly training: Definition;
   /** Resolves a CloudFormation value of the pipeline stack to local values. */
   resolve(value: unknown): unknown;
 }
@@ -45,6 +47,7 @@ export function synth(overrides: Record<string, unknown> = {}, nag = true): Synt
       ...built!,
       data: template(dataStack.stackName),
       pipeline: template(pipelineStack.stackName),
+      training: requireStateMachine(app, 'training'),
       resolve: (value) => resolver.resolve(value),
     };
   });
@@ -67,4 +70,23 @@ export function localDefinitions(context: Record<string, unknown> = {}): {
       pipeline: Template.fromJSON(pipeline),
     };
   });
+}
+
+/** One statement of an IAM policy, with the logical id of its policy. */
+export interface PolicyStatementOf {
+  readonly policy: string;
+  readonly Action: string[];
+  readonly Resource: unknown[];
+  readonly Condition?: unknown;
+}
+
+/** Every IAM statement of a template's policies. */
+export function policyStatements(template: Template): PolicyStatementOf[] {
+  const out: PolicyStatementOf[] = [];
+  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    for (const st of r.Properties.PolicyDocument.Statement) {
+      out.push({ policy: id, Action: [st.Action].flat(), Resource: [st.Resource].flat(), Condition: st.Condition });
+    }
+  }
+  return out;
 }
