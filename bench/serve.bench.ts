@@ -1,9 +1,9 @@
 /**
- * Model server benchmark (issue 3 targets):
+ * Model server benchmark, with its targets:
  *   1. in-process top-10 for one user over 5k items x 64 factors: p99 <= 1 ms (cache off);
  *   2. HTTP on loopback, autocannon, 64 connections, the seed's payload: >= 5,000 req/s, p99 <= 20 ms, 0 errors;
  *   3. batch: ~4.3k users through the JSON Lines path (Accept text/csv) in <= 2 s.
- *   4. model load (issue 2): loadModel() of a 10k users x 10k items x 128 factors model (~60 items per user,
+ *   4. model load: loadModel() of a 10k users x 10k items x 128 factors model (~60 items per user,
  *      with a catalog) in well under a second (PASS at <= 500 ms), plus building the Recommender on it.
  * The server runs as a child process (`node container/dist/main.js serve`; build the container first).
  * Run: npx tsc -p container && npx tsx bench/serve.bench.ts [seconds per HTTP run, default 10] [--only=load|inprocess]

@@ -95,3 +95,6 @@ export const THROTTLING_ERRORS = [
   'DynamoDB.ProvisionedThroughputExceededException',
   'Sfn.ThrottlingException',
 ];
+
+/** Athena's throttling error (TooManyRequestsException of its API), as the Athena integration names it. */
+export const ATHENA_THROTTLING_ERROR = 'Athena.TooManyRequestsException';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { decimalOrAsIs } from '../container/src/decimal';
 import { HyperparameterError } from '../container/src/train/errors';
 import { parseHyperparameters } from '../container/src/train/hyperparameters';
+import { PREPARE_ENGINES, RawTableSchema } from '../lambda/prepare-data/options';
 import { ConfigError } from './errors';
 
 /** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
@@ -78,7 +79,7 @@ export function deploymentTimings(
 }
 
 /** Options without a default (absent unless set). */
-export const OPTIONAL_KEYS = ['notificationEmail', 'bucketSuffix'] as const;
+export const OPTIONAL_KEYS = ['notificationEmail', 'bucketSuffix', 'rawTable'] as const;
 
 /** Every option, its type and its default (docs/deploy.md, "Configuration", lists them). */
 export const configSchema = z
@@ -91,6 +92,8 @@ export const configSchema = z
     evalK: int(1, 100),
     hyperparameters,
     split: z.enum(['random', 'temporal']),
+    prepareEngine: z.enum(PREPARE_ENGINES),
+    rawTable: json(RawTableSchema).optional(),
     testFraction: number().pipe(z.number().gt(0).lt(1)),
     splitSeed: int(0, 2 ** 31 - 1),
     trainingInstanceType: instanceType,
@@ -157,6 +160,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   evalK: 10,
   hyperparameters: { seed: '42' },
   split: 'random',
+  prepareEngine: 'auto',
   testFraction: 0.3,
   splitSeed: 42,
   trainingInstanceType: 'ml.c5.2xlarge',

@@ -6,6 +6,7 @@
  * pipeline CLI read executions' outputs through them.
  */
 import type { PrepareDataEvent } from '../lambda/prepare-data/options';
+import type { AthenaPlan } from '../lambda/prepare-data/athena';
 import type { PrepareStats } from '../lambda/prepare-data/prepare';
 import type { ExecutionStatus } from './pipeline-names';
 
@@ -74,7 +75,10 @@ export interface ValidateInputResult {
 }
 
 /** What the PrepareData task sends the prepare-data Lambda (the event schema allows more options). */
-export type PrepareDataRequest = Pick<PrepareDataEvent, 'rawDataUri' | 'outputUri' | 'split' | 'testFraction' | 'seed'>;
+export type PrepareDataRequest = Pick<
+  PrepareDataEvent,
+  'rawDataUri' | 'outputUri' | 'split' | 'testFraction' | 'seed' | 'engine' | 'athena' | 'rawTable' | 'publish'
+>;
 
 /** The prepare-data Lambda's result (kept under `$.prepared`). */
 export interface PrepareDataResult {
@@ -86,7 +90,12 @@ export interface PrepareDataResult {
   readonly batchInputUri: string;
   readonly statsUri: string;
   readonly manifestUri: string;
-  readonly stats: PrepareStats;
+  /** Null in an Athena plan (the publish step's result has them). */
+  readonly stats: PrepareStats | null;
+  /** Which engine ran (or, with `athena` set, is to run) the SQL. */
+  readonly engine: 'duckdb' | 'athena';
+  /** The statements for Athena when the state machine is to run them; null otherwise. */
+  readonly athena: AthenaPlan | null;
 }
 
 /** One entry of DescribeTrainingJob's FinalMetricDataList. */

@@ -95,6 +95,13 @@ export class DataStack extends Stack {
           prefix: ArtifactPrefixes.reports,
           noncurrentVersionExpiration: Duration.days(config.runRetentionDays),
         },
+        // Athena's query results and each run's scratch tables (the state machine drops their catalog entries).
+        {
+          id: 'expire-athena-work',
+          prefix: ArtifactPrefixes.athena,
+          expiration: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

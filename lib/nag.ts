@@ -9,7 +9,8 @@ import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 // from here too), so acknowledgements built with it match the findings exactly.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { IConstruct } from 'constructs';
-import { ArtifactPrefixes, ReportKeys, resourceNames } from './pipeline-names';
+import { ATHENA_RESULTS } from '../lambda/prepare-data/options';
+import { ArtifactPrefixes, AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
 import { PipelineStack } from './pipeline-stack';
 import { modelPackageArns, sagemakerArn, sagemakerLogGroupArn } from './task-helpers';
 import { REGISTRY_KEYS } from '../lambda/promote-artifacts/promote';
@@ -40,6 +41,10 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
   ack(stack.functions.prepareFunction.role!, [
     [id(stack.rawBucket.arnForObjects('*')), 'The execution input may name any object of the raw-data bucket; read only.'],
     [objects(runs), 'Prepared data is written under runs/<execution>/data/, known only at run time.'],
+    [
+      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.work}*/${ATHENA_RESULTS}/*`)),
+      "The publish step reads its run's Athena results under athena/work/<execution>/results/, known only at run time.",
+    ],
   ]);
   ack(stack.functions.promoteFunction.role!, [
     [objects(runs), "A run's model, batch input and catalog are read from runs/<execution>/, known only at run time."],
@@ -89,6 +94,19 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'Endpoint configuration names are unique per execution under this prefix.',
     ],
     [star, `${noResourceLevel} X-Ray tracing and CloudWatch Logs delivery of the state machine.`],
+    [
+      id(stack.formatArn({ service: 'glue', resource: 'database', resourceName: `${names.athenaDatabasePrefix}*` })),
+      "Each run's Glue database is named per execution (States.UUID) under this prefix, and dropped after the run.",
+    ],
+    [
+      id(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${names.athenaDatabasePrefix}*/*` })),
+      "The tables of each run's Glue database (created by the run's Athena statements).",
+    ],
+    [id(stack.rawBucket.arnForObjects('*')), 'Athena reads the raw object or prefix the execution input names; read only.'],
+    [
+      id(stack.artifactsBucket.arnForObjects(`${AthenaKeys.prefix}*`)),
+      "Athena writes query results and each run's scratch tables under athena/, expired by a lifecycle rule.",
+    ],
   ];
   training.push([
     id(

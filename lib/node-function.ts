@@ -6,9 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { NativeBundling } from './native-bundling';
 import { PROJECT_ROOT } from './project-root';
 
-/** A Node.js Lambda from lambda/<name>/index.ts with its own role and log group (no managed policies). */
+/**
+ * A Node.js Lambda from lambda/<name>/index.ts with its own role and log group (no managed policies);
+ * `native` keeps native modules out of the bundle and installs them for the function's platform.
+ */
 export function nodeFunction(
   scope: Construct,
   id: string,
@@ -17,6 +21,7 @@ export function nodeFunction(
   timeout: Duration,
   retention: logs.RetentionDays,
   ephemeralStorageSize?: Size,
+  native?: NativeBundling,
 ): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
   const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -25,7 +30,7 @@ export function nodeFunction(
     entry: path.join(PROJECT_ROOT, 'lambda', name, 'index.ts'),
     handler: 'handler',
     runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
+    architecture: native?.architecture ?? lambda.Architecture.ARM_64,
     memorySize,
     timeout,
     ephemeralStorageSize,
@@ -40,6 +45,7 @@ export function nodeFunction(
       keepNames: true,
       sourceMap: false,
       target: 'node24',
+      ...native?.bundling,
     },
   });
 }

@@ -7,10 +7,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ATHENA_RESULTS } from '../lambda/prepare-data/options';
 import { PipelineConfig } from './config';
+import { nativeBundling } from './native-bundling';
 import { nodeFunction } from './node-function';
 import { REGISTRY_KEYS } from '../lambda/promote-artifacts/promote';
-import { ArtifactPrefixes, ReportKeys, resourceNames } from './pipeline-names';
+import { ArtifactPrefixes, AthenaKeys, ReportKeys, resourceNames } from './pipeline-names';
 import { modelPackageArns, sagemakerArn } from './task-helpers';
 
 /** Object actions on `<bucket>/<prefix>*` for each prefix. */
@@ -34,7 +36,7 @@ export interface PipelineFunctionsProps {
   readonly config: PipelineConfig;
   /** The raw-data bucket (read by prepare-data). */
   readonly rawBucket: s3.IBucket;
-  /** The artifacts bucket (runs/, registry/, reports/). */
+  /** The artifacts bucket (runs/, registry/, reports/, Athena's results under athena/). */
   readonly artifactsBucket: s3.IBucket;
   /** Retention of each function's log group. */
   readonly logRetention: logs.RetentionDays;
@@ -76,15 +78,17 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
     logRetention,
   );
 
-  // exceljs spools xlsx worksheets that precede the shared strings to /tmp: give it room for a full export.
+  // DuckDB takes 70 % of the memory and spills to /tmp, where the input is downloaded too (AUTO_ATHENA_BYTES
+  // bounds what `auto` leaves to it); its native binary ships for the function's architecture (nativeBundling).
   const prepareFunction = nodeFunction(
     stack,
     'PrepareDataFunction',
     'prepare-data',
-    2048,
-    Duration.minutes(10),
+    4096,
+    Duration.minutes(15),
     logRetention,
-    Size.gibibytes(2),
+    Size.gibibytes(10),
+    nativeBundling(['@duckdb/node-api'], lambda.Architecture.ARM_64),
   );
   // Any raw object may be named in the execution input (ListBucket turns a missing key into
   // NoSuchKey instead of AccessDenied); outputs are only written (and removed on failure) under runs/.
@@ -93,6 +97,10 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
   prepareFunction.addToRolePolicy(
     objectStatement(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], artifactsBucket, runs),
   );
+  // The publish step reads (and lists) its run's UNLOAD results only: athena/work/<execution>/results/.
+  const athenaResults = `${AthenaKeys.work}*/${ATHENA_RESULTS}/`;
+  prepareFunction.addToRolePolicy(objectStatement(['s3:GetObject'], artifactsBucket, athenaResults));
+  prepareFunction.addToRolePolicy(listStatement(artifactsBucket, athenaResults));
   const gateFunction = nodeFunction(stack, 'EvaluateGateFunction', 'evaluate-gate', 256, Duration.seconds(30), logRetention);
 
   // Reads a run's artifacts, writes their copies under registry/.

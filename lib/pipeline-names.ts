@@ -36,6 +36,13 @@ export const TrainingStates = {
   MergeInput: 'MergeInput',
   NameRun: 'NameRun',
   PrepareData: 'PrepareData',
+  CheckPrepareEngine: 'CheckPrepareEngine',
+  KeepAthenaPlan: 'KeepAthenaPlan',
+  RunAthenaQueries: 'RunAthenaQueries',
+  RunAthenaQuery: 'RunAthenaQuery',
+  PublishAthenaResults: 'PublishAthenaResults',
+  DropAthenaDatabase: 'DropAthenaDatabase',
+  DropAthenaDatabaseAfterFailure: 'DropAthenaDatabaseAfterFailure',
   ReadLiveModel: 'ReadLiveModel',
   LiveModelRegistered: 'LiveModelRegistered',
   WithChampion: 'WithChampion',
@@ -174,6 +181,7 @@ export const TaskResources = {
   ssmGetParameter: 'arn:aws:states:::aws-sdk:ssm:getParameter',
   snsPublish: 'arn:aws:states:::sns:publish',
   createTransformJobSync: 'arn:aws:states:::sagemaker:createTransformJob.sync',
+  athenaStartQueryExecutionSync: 'arn:aws:states:::athena:startQueryExecution.sync',
 } as const;
 
 /**
@@ -281,6 +289,9 @@ export function resourceNames(projectName: string) {
     batchStateMachine: `${projectName}-batch-recommendations`,
     dataStack: `${projectName}-data`,
     pipelineStack: `${projectName}-pipeline`,
+    athenaWorkGroup: `${projectName}-prepare`,
+    /** Glue names take lower-case letters, digits and underscores only. */
+    athenaDatabasePrefix: `${projectName.replace(/-/g, '_')}_prep_`,
   };
 }
 
@@ -304,13 +315,15 @@ export function bucketNames(projectName: string, account: string, region: string
  * registry/<runId>/ holds each registered model version's copies (model, batch input, catalog,
  * report, model-quality document), which its model package names, the endpoint and the batch
  * pipeline use, and which never expire. reports/ holds the latest run's report, overwritten by
- * each run (its old versions expire like runs).
+ * each run (its old versions expire like runs). athena/ is Athena's work area (AthenaKeys), expired
+ * after a week.
  */
 export const ArtifactPrefixes = {
   runs: 'runs/',
   batch: 'batch/',
   registry: 'registry/',
   reports: 'reports/',
+  athena: 'athena/',
 } as const;
 
 /**
@@ -321,6 +334,13 @@ export const ReportKeys = {
   /** Under the run's prefix `runs/<execution name>/`. */
   run: REPORT_FILE,
   latest: `${ArtifactPrefixes.reports}latest.html`,
+} as const;
+
+/** Where Athena works in the artifacts bucket (a lifecycle rule expires it): query results, and each run's scratch tables and UNLOAD output. */
+export const AthenaKeys = {
+  prefix: ArtifactPrefixes.athena,
+  results: `${ArtifactPrefixes.athena}results/`,
+  work: `${ArtifactPrefixes.athena}work/`,
 } as const;
 
 /** CloudFormation output keys of the pipeline stack (the pipeline CLI reads them). */

@@ -15,19 +15,28 @@ import type { Fields } from './contracts';
 import { ROLE_TAG } from './pipeline-names';
 import { IntegrationErrors, THROTTLING_ERRORS } from './aws-errors';
 
+/**
+ * Retries throttling and transient errors with backoff. On its own only for a task inside a Map or
+ * Parallel, whose catch is the enclosing state's; every other task takes `guard`.
+ */
+export function retryTransient<T extends sfn.TaskStateBase>(task: T, extraRetryErrors: readonly string[] = []): T {
+  task.addRetry({
+    errors: [...THROTTLING_ERRORS, ...extraRetryErrors],
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.minutes(2),
+  });
+  return task;
+}
+
 /** Retries throttling and transient errors with backoff, then catches everything into `failure`. */
 export function guard<T extends sfn.TaskStateBase>(
   task: T,
   failure: sfn.IChainable,
   options: { readonly extraRetryErrors?: string[]; readonly catchResultPath?: string } = {},
 ): T {
-  task.addRetry({
-    errors: [...THROTTLING_ERRORS, ...(options.extraRetryErrors ?? [])],
-    interval: Duration.seconds(5),
-    maxAttempts: 6,
-    backoffRate: 2,
-    maxDelay: Duration.minutes(2),
-  });
+  retryTransient(task, options.extraRetryErrors);
   task.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: options.catchResultPath ?? '$.error' });
   return task;
 }

@@ -1,11 +1,12 @@
 /**
- * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare ->
- * the live model as champion (champion-steps.ts) -> train (training-job-step.ts) -> report
- * (report-step.ts) -> gate (threshold, baseline, champion) -> Model Registry (registry-steps.ts:
- * copies, version, approval status) -> deploy an approved version (deploy-steps.ts: lock, model
- * from the package, rollout, record) -> notify (training-outcomes.ts). A deploy-only input skips
- * to the deployment (deploy-only-steps.ts). Names of states, errors and outputs come from
- * pipeline-names.ts, the shapes of stage results from contracts.ts.
+ * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare
+ * (prepare-steps.ts: DuckDB in the Lambda, or Athena) -> the live model as champion
+ * (champion-steps.ts) -> train (training-job-step.ts) -> report (report-step.ts) -> gate (threshold,
+ * baseline, champion) -> Model Registry (registry-steps.ts: copies, version, approval status) ->
+ * deploy an approved version (deploy-steps.ts: lock, model from the package, rollout, record) ->
+ * notify (training-outcomes.ts). A deploy-only input skips to the deployment (deploy-only-steps.ts).
+ * Names of states, errors and outputs come from pipeline-names.ts, the shapes of stage results from
+ * contracts.ts.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,20 +23,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import { buildChampionSteps } from './champion-steps';
-import type { DeployRequest, Fields, GateDecision, GateEvent, PrepareDataRequest, PrepareDataResult } from './contracts';
+import type { DeployRequest, Fields, GateDecision, GateEvent } from './contracts';
 import { buildDeployOnlySteps } from './deploy-only-steps';
 import { EndpointDeployment } from './deploy-steps';
 import { buildInputSteps } from './input-steps';
+import { buildPrepareSteps } from './prepare-steps';
 import { buildRegistrySteps } from './registry-steps';
 import { buildReportStep } from './report-step';
-import {
-  DataPaths,
-  gateMetricNames,
-  PREPARE_DATA_RETRY_ERRORS,
-  resourceNames,
-  StateMachineIds,
-  TrainingStates as S,
-} from './pipeline-names';
+import { DataPaths, gateMetricNames, resourceNames, StateMachineIds, TrainingStates as S } from './pipeline-names';
 import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } from './task-helpers';
 import { buildTrainingJob } from './training-job-step';
 import { buildTrainingOutcomes } from './training-outcomes';
@@ -131,33 +126,6 @@ export class TrainingPipeline extends Construct {
       }),
     });
 
-    const prepare = guard(
-      new tasks.LambdaInvoke(this, S.PrepareData, {
-        lambdaFunction: props.prepareFunction,
-        payload: sfn.TaskInput.fromObject({
-          rawDataUri: sfn.JsonPath.stringAt('$.args.rawDataUri'),
-          outputUri: sfn.JsonPath.stringAt('$.run.dataUri'),
-          split: sfn.JsonPath.stringAt('$.args.split'),
-          testFraction: sfn.JsonPath.numberAt('$.args.testFraction'),
-          seed: sfn.JsonPath.numberAt('$.args.seed'),
-        } satisfies Fields<PrepareDataRequest, unknown>),
-        retryOnServiceExceptions: false,
-        resultSelector: payloadFields<PrepareDataResult>({
-          trainingUri: true,
-          testingUri: true,
-          catalogUri: true,
-          batchInputUri: true,
-          statsUri: true,
-          manifestUri: true,
-          stats: true,
-        }),
-        resultPath: '$.prepared',
-      }),
-      failure,
-    );
-    // A failed write leaves nothing behind: one more try. Bad input fails at once (a retry would too).
-    prepare.addRetry({ errors: [...PREPARE_DATA_RETRY_ERRORS], interval: Duration.seconds(10), maxAttempts: 1 });
-
     const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
     const champion = buildChampionSteps(this, { deploymentParameter: props.deploymentParameter, failure, next: train });
 
@@ -231,7 +199,18 @@ export class TrainingPipeline extends Construct {
       rejected: outcomes.rejected,
     });
 
-    input.end.next(prepare).next(champion);
+    // Data preparation (prepare-steps.ts): the Lambda on DuckDB, or Athena for large inputs; then
+    // the live model as champion and training.
+    input.end.next(
+      buildPrepareSteps(this, {
+        config,
+        prepareFunction: props.prepareFunction,
+        rawBucket: props.rawBucket,
+        artifactsBucket: props.artifactsBucket,
+        failure,
+        next: champion,
+      }),
+    );
     train.next(publishReport).next(gate).next(registry);
 
     this.stateMachine = pipelineStateMachine(this, {

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IntegrationErrors } from '../lib/aws-errors';
+import { TaskResources } from '../lib/pipeline-names';
+import type { LocalAthena } from './athena';
 import type { LocalDynamoDb } from './dynamodb';
 import type { LocalEventBridge } from './eventbridge';
 import { TaskError, UnsupportedResourceError } from './errors';
@@ -18,6 +20,8 @@ export type LocalHandler = (input: unknown) => Promise<unknown>;
 
 export interface LocalServices {
   readonly sagemaker: LocalSageMaker;
+  /** Athena's query integration, run on DuckDB (absent: a definition with Athena states cannot run). */
+  readonly athena?: LocalAthena;
   readonly lambdas: LocalLambdas;
   readonly ssm: LocalSsm;
   readonly sns: LocalSns;
@@ -112,6 +116,10 @@ export function implementationFor(resource: string, s: LocalServices): Impl | un
         throw sageMakerError(err, sdk);
       }
     };
+  }
+  if (resource === TaskResources.athenaStartQueryExecutionSync && s.athena) {
+    const athena = s.athena;
+    return (i) => athena.startQueryExecutionSync(i);
   }
   m = /^arn:aws:states:::dynamodb:(putItem|getItem|deleteItem)$/.exec(resource);
   if (m) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { UsageError } from '../lib/cli/errors';
 import { numberOption, parseCommandLine, parseHyperparameters } from '../lib/cli/options';
 import { WorkdirError } from './errors';
+import { PREPARE_ENGINES, type PrepareEngine } from '../lambda/prepare-data/options';
 
 export const USAGE = `usage: npm start -- [options]
   --input FILE               raw Online Retail II export (xlsx or CSV); default: the generated dataset
@@ -12,6 +13,7 @@ export const USAGE = `usage: npm start -- [options]
   --hyperparameters k=v,...  training hyperparameters (strings), e.g. epochs=20,factors=32
   --runs N                   training executions one after another (default 1): each later one measures
                              the live model as its champion, registers a new version and deploys it or not
+  --prepare-engine E         data preparation engine: auto (default), duckdb or athena (Athena's states run on DuckDB here)
   --keep-serving             leave the endpoint up after the run, print curl examples, stop on Ctrl-C
   --workdir DIR              work directory (default .local/)
   --verbose                  print every container and Lambda log line
@@ -25,6 +27,7 @@ export interface CliOptions {
   readonly hyperparameters?: Record<string, string>;
   readonly runs: number;
   readonly keepServing: boolean;
+  readonly prepareEngine?: PrepareEngine;
   readonly workdir: string;
   readonly verbose: boolean;
 }
@@ -57,6 +60,7 @@ export function parseOptions(argv: string[]): CliOptions {
     hyperparameters: { type: 'string' },
     runs: { type: 'string' },
     'keep-serving': { type: 'boolean', default: false },
+    'prepare-engine': { type: 'string' },
     workdir: { type: 'string', default: '.local' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -70,7 +74,12 @@ export function parseOptions(argv: string[]): CliOptions {
     if (!kind.isFile()) throw new UsageError(`--input: ${values.input} is not a file`);
   }
   checkWorkdir(values.workdir);
+  const engine = values['prepare-engine'];
+  if (engine !== undefined && !(PREPARE_ENGINES as readonly string[]).includes(engine)) {
+    throw new UsageError(`--prepare-engine: ${JSON.stringify(engine)} is not one of ${PREPARE_ENGINES.join(', ')}`);
+  }
   return {
+    prepareEngine: engine as PrepareEngine | undefined,
     help: values.help,
     input: values.input ? path.resolve(values.input) : undefined,
     rows,

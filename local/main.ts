@@ -8,7 +8,7 @@ import { stopAllProcesses } from './processes';
 import { progressPrinter } from './progress';
 import { runLocal } from './run';
 import { formatSummary } from './summary';
-import type { LocalPipeline } from './pipeline';
+import { projectAppBuilder, type LocalPipeline } from './pipeline';
 
 const PROGRESS_LINE = /^(epoch \d+\/\d+ |metric: (epoch|train_loss|samples_per_second)=)/;
 
@@ -33,6 +33,7 @@ async function run(opts: CliOptions, write: (line: string) => void): Promise<num
     hyperparameters: opts.hyperparameters,
     runs: opts.runs,
     keepServing: opts.keepServing,
+    ...(opts.prepareEngine ? { buildApp: projectAppBuilder({ prepareEngine: opts.prepareEngine }) } : {}),
     log: (m) => write(`  ${m}`),
     onContainerLine: (source, line) => {
       if (opts.verbose || !PROGRESS_LINE.test(line)) write(`    [${source}] ${line}`);

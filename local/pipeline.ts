@@ -10,6 +10,7 @@ import { isS3Uri } from '../lambda/shared/s3-uri';
 import { createPipelineApp } from '../lib/app';
 import type { PrepareDataResult, PrepareStats } from '../lib/contracts';
 import { PROJECT_ROOT } from '../lib/project-root';
+import { LocalAthena } from './athena';
 import { bindTaskStates, walkStates, type LocalServices } from './bindings';
 import {
   findStateMachine,
@@ -53,21 +54,25 @@ export interface LocalPipelineOptions {
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
+/** The context of the project's cdk.json (empty without one). */
+export function projectContext(): Record<string, unknown> {
+  try {
+    return (
+      (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ??
+      {}
+    );
+  } catch {
+    return {}; // no cdk.json: the defaults of lib/config.ts apply
+  }
+}
+
 /**
  * The project's own CDK app (lib/app.ts) with the context of cdk.json, when there is one. cdk-nag
  * is left out: it only validates, and the definitions are the same with or without it.
  */
 export function projectAppBuilder(context: Record<string, unknown> = {}): AppBuilder {
   return (app) => {
-    let fileContext: Record<string, unknown> = {};
-    try {
-      fileContext =
-        (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> })
-          .context ?? {};
-    } catch {
-      // no cdk.json: the defaults of lib/config.ts apply
-    }
-    for (const [k, v] of Object.entries({ ...fileContext, ...context })) {
+    for (const [k, v] of Object.entries({ ...projectContext(), ...context })) {
       if (app.node.tryGetContext(k) === undefined) app.node.setContext(k, v);
     }
     createPipelineApp(app, { nag: false });
@@ -96,7 +101,7 @@ export class LocalPipeline {
     const log = options.log ?? (() => undefined);
     const workdir = path.resolve(options.workdir);
     checkWorkdir(workdir);
-    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs']) {
+    for (const sub of ['s3', 'cdk.out', 'training-jobs', 'endpoints', 'transform-jobs', 'athena']) {
       await fs.rm(path.join(workdir, sub), { recursive: true, force: true });
     }
     const t0 = Date.now();
@@ -138,6 +143,7 @@ export class LocalPipeline {
       ),
       ssm: new LocalSsm(recorder),
       sns: new LocalSns(recorder),
+      athena: new LocalAthena(s3.client, workdir),
       dynamodb: new LocalDynamoDb(app.tables),
       executions: new LocalExecutions(),
       events,
@@ -248,6 +254,7 @@ export class LocalPipeline {
   /** Stops every process and the S3 server. */
   async stop(): Promise<void> {
     await this.services.sagemaker.stop().catch(() => undefined);
+    this.services.athena?.stop();
     await stopAllProcesses();
     await this.s3.stop();
   }

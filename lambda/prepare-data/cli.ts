@@ -3,7 +3,6 @@
  * that is replaced atomically when the run succeeds. Returns the exit code: 0, 2 for a bad command
  * line or bad input, 1 otherwise.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DEFAULT_TOP_N, MAX_TOP_N } from '../../container/src/limits';
 import { UsageError } from '../../lib/cli/errors';
@@ -14,7 +13,8 @@ import { prepareData, PrepareStats } from './prepare';
 import { LocalDirSink, outputProblem } from './sinks';
 
 export const USAGE = `usage: npm run data:prepare -- --input FILE --output DIR [options]
-  --input FILE                  raw export: Online Retail II xlsx, CSV (optionally .gz) or user_id,item_id CSV
+  --input FILE|DIR              raw export: Online Retail II xlsx, CSV (plain or gzip), Parquet, or user_id,item_id;
+                                a folder: all its files as one table
   --output DIR                  output directory: new, empty, or written by an earlier run (replaced
                                 atomically when the run succeeds; any other is refused)
   --split random|temporal       default random
@@ -23,7 +23,8 @@ export const USAGE = `usage: npm run data:prepare -- --input FILE --output DIR [
   --cutoff-date YYYY-MM-DD      temporal split cut-off (default: derived from --test-fraction)
   --min-user-interactions N     drop users with fewer distinct items (default 1)
   --min-item-interactions N     drop items with fewer distinct users (default 1)
-  --top-n N                     top_n written to users.jsonl, 1 to ${MAX_TOP_N} (default ${DEFAULT_TOP_N})`;
+  --top-n N                     top_n written to users.jsonl, 1 to ${MAX_TOP_N} (default ${DEFAULT_TOP_N})
+  --memory-limit SIZE           DuckDB's memory limit, e.g. 2GB (default: 80 % of the machine); spills to a temp folder`;
 
 /** Option fields of PrepareOptionsSchema and the flags that set them (errors name the flag). */
 const FLAGS: Record<string, string> = {
@@ -51,7 +52,7 @@ export function summary(s: PrepareStats): string {
   const f = (n: number) => n.toLocaleString('en-US');
   const d = s.rowsDropped;
   return [
-    `input: ${s.input.format}${s.input.gzip ? ' (gzip)' : ''}, ${s.input.layout} layout, ${s.input.sheets} sheet(s)`,
+    `input: ${s.input.format}${s.input.gzip ? ' (gzip)' : ''}, ${s.input.layout} layout, ${s.input.files} file(s), ${s.input.sheets} table(s); engine ${s.input.engine}`,
     `rows read ${f(s.rowsRead)}; dropped: no customer ${f(d.missingCustomer)}, cancellations ${f(d.cancellation)}, quantity <= 0 ${f(d.nonPositiveQuantity)}, no stock code ${f(d.missingItem)}, non-product ${f(d.nonProduct)}`,
     `after basic rules: ${f(s.afterBasicRules.rows)} rows, ${f(s.afterBasicRules.users)} customers, ${f(s.afterBasicRules.items)} items, ${f(s.afterBasicRules.pairs)} pairs`,
     `after non-product rule: ${f(s.afterNonProductRule.rows)} rows, ${f(s.afterNonProductRule.users)} customers, ${f(s.afterNonProductRule.items)} items, ${f(s.afterNonProductRule.pairs)} pairs`,
@@ -72,6 +73,7 @@ async function run(argv: string[]): Promise<void> {
     'min-user-interactions': { type: 'string' },
     'min-item-interactions': { type: 'string' },
     'top-n': { type: 'string' },
+    'memory-limit': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return void console.log(USAGE);
@@ -93,12 +95,16 @@ async function run(argv: string[]): Promise<void> {
   );
   const input = values.input!;
   const info = await stat(input).catch(() => undefined);
-  if (!info?.isFile()) throw new InputNotFoundError(`--input: ${input} is not a readable file`);
+  if (!info?.isFile() && !info?.isDirectory()) throw new InputNotFoundError(`--input: ${input} is not a readable file or folder`);
+  const memoryLimit = values['memory-limit'];
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw new UsageError(`--memory-limit: ${JSON.stringify(memoryLimit)} is not a size such as 2GB or 500MB`);
+  }
   // Before any work: an output that is not ours is refused, never replaced.
   const problem = await outputProblem(values.output!);
   if (problem) throw new UsageError(`--output: ${problem}`);
   const sink = new LocalDirSink(values.output!);
-  const { stats } = await prepareData(createReadStream(input, { highWaterMark: 1 << 20 }), sink, options);
+  const { stats } = await prepareData({ path: input, limits: { memoryLimit } }, sink, options);
   console.log(summary(stats));
   console.log(`wrote ${sink.target}`);
 }

@@ -1,6 +1,9 @@
-/** Renders the output objects as chunk generators (never whole files in memory). */
+/**
+ * Renders the output objects from the rows of the result queries (sql.ts resultQueries), batch by
+ * batch (never whole files in memory). Both engines' rows go through these writers, so the same
+ * rows give the same bytes.
+ */
 import { stringify } from 'csv-stringify/sync';
-import type { PairTable } from './aggregate';
 
 export const OUTPUT_KEYS = {
   training: 'training/train.csv',
@@ -17,56 +20,32 @@ export const OUTPUT_KEYS = {
  */
 export const OUTPUT_MARKER = '.prepare-data-output';
 
-const BATCH = 8192;
+/** Rows of a result, in batches, every value as text. */
+export type RowBatches = AsyncIterable<string[][]>;
+
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
-/** `user_id,item_id` rows of the pairs with assign[p] === which, in first-seen order. */
-export async function* pairsCsv(t: PairTable, assign: Uint8Array, which: number): AsyncGenerator<Buffer> {
-  let rows: string[] = [];
+/** `user_id,item_id` rows with a header. */
+export async function* pairsCsv(batches: RowBatches): AsyncGenerator<Buffer> {
   yield Buffer.from('user_id,item_id\n');
-  for (let p = 0; p < t.size; p++) {
-    if (assign[p] !== which) continue;
-    const u = t.userIds[t.pairUser[p]];
-    const i = t.itemIds[t.pairItem[p]];
+  for await (const rows of batches) {
+    const out: string[] = [];
     // ids rarely need quoting; csv-stringify handles the ones that do
-    rows.push(NEEDS_QUOTES.test(u) || NEEDS_QUOTES.test(i) ? stringify([[u, i]]) : `${u},${i}\n`);
-    if (rows.length === BATCH) {
-      yield Buffer.from(rows.join(''));
-      rows = [];
-    }
+    for (const [u, i] of rows) out.push(NEEDS_QUOTES.test(u) || NEEDS_QUOTES.test(i) ? stringify([[u, i]]) : `${u},${i}\n`);
+    if (out.length) yield Buffer.from(out.join(''));
   }
-  if (rows.length) yield Buffer.from(rows.join(''));
 }
 
-/** `item_id,description` for every item with a kept pair. */
-export async function* catalogCsv(t: PairTable, assign: Uint8Array): AsyncGenerator<Buffer> {
-  const used = new Uint8Array(t.itemIds.length);
-  for (let p = 0; p < t.size; p++) if (assign[p]) used[t.pairItem[p]] = 1;
-  let rows: string[][] = [['item_id', 'description']];
-  for (let i = 0; i < used.length; i++) {
-    if (!used[i]) continue;
-    rows.push([t.itemIds[i], t.itemDescription[i]]);
-    if (rows.length === BATCH) {
-      yield Buffer.from(stringify(rows));
-      rows = [];
-    }
-  }
-  if (rows.length) yield Buffer.from(stringify(rows));
+/** `item_id,description` for every item of a kept pair. */
+export async function* catalogCsv(batches: RowBatches): AsyncGenerator<Buffer> {
+  yield Buffer.from('item_id,description\n');
+  for await (const rows of batches) if (rows.length) yield Buffer.from(stringify(rows));
 }
 
 /** The batch-transform input: one {"user_id","top_n"} line (string values) per training user. */
-export async function* usersJsonl(t: PairTable, assign: Uint8Array, trainValue: number, topN: number): AsyncGenerator<Buffer> {
-  const seen = new Uint8Array(t.userIds.length);
-  for (let p = 0; p < t.size; p++) if (assign[p] === trainValue) seen[t.pairUser[p]] = 1;
+export async function* usersJsonl(batches: RowBatches, topN: number): AsyncGenerator<Buffer> {
   const n = String(topN);
-  let lines: string[] = [];
-  for (let u = 0; u < seen.length; u++) {
-    if (!seen[u]) continue;
-    lines.push(JSON.stringify({ user_id: t.userIds[u], top_n: n }));
-    if (lines.length === BATCH) {
-      yield Buffer.from(lines.join('\n') + '\n');
-      lines = [];
-    }
+  for await (const rows of batches) {
+    if (rows.length) yield Buffer.from(rows.map(([u]) => JSON.stringify({ user_id: u, top_n: n })).join('\n') + '\n');
   }
-  if (lines.length) yield Buffer.from(lines.join('\n') + '\n');
 }

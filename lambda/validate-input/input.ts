@@ -16,8 +16,7 @@ import {
   type PipelineKind,
   type ValidateInputResult,
 } from '../../lib/contracts';
-import { SPLIT_FIELDS } from '../prepare-data/options';
-import { isS3Uri } from '../shared/s3-uri';
+import { RAW_DATA_URI_FIELD, SPLIT_FIELDS } from '../prepare-data/options';
 import { InvalidExecutionInputError, type InputProblem } from './errors';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -46,7 +45,7 @@ export const MODEL_PACKAGE_VERSION_ARN =
 
 /** Each field of a training input: its schema and what it must be (the words of the error). */
 const FIELDS = {
-  rawDataUri: { schema: z.string().refine((s) => isS3Uri(s, 'object')), rule: 'an s3://bucket/key URI' },
+  rawDataUri: RAW_DATA_URI_FIELD,
   deployModelPackage: {
     schema: z.string().regex(MODEL_PACKAGE_VERSION_ARN),
     rule: 'a model package version ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',

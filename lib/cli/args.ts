@@ -24,7 +24,7 @@ export interface StartOptions {
 }
 
 export const USAGE = `usage: npm run pipeline -- start [options]
-  --input s3://bucket/key        raw export to prepare (default: the configured rawDataKey)
+  --input s3://bucket/key        raw export (or prefix/ of files) to prepare (default: the configured rawDataKey)
   --threshold X                  gate threshold for precision@K, 0..1 (default: configured)
   --hyperparameters k=v,...      training hyperparameters merged over the configured ones
   --split random|temporal        split mode of data preparation

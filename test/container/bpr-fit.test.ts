@@ -15,17 +15,14 @@ function dataset(seed = 1): Dataset {
   return b.build(true);
 }
 
-const SMALL = { factors: '16', epochs: '30', eval_every: '5', threads: '1', seed: '3' };
+// A few hundred users: smaller steps than the defaults, which suit thousands (larger ones overfit here within 10 epochs).
+const SMALL = { factors: '16', epochs: '30', eval_every: '5', threads: '1', seed: '3', learning_rate: '0.04' };
 
 async function train(data: Dataset, overrides: Record<string, string> = {}) {
   const hp = parseHyperparameters({ ...SMALL, ...overrides });
   const result = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp);
-  const evaluation = evaluateOnTest(
-    data,
-    { ...result, factors: hp.factors },
-    itemPopularity(data.train, data.items.size),
-    hp.eval_k,
-  )!;
+  const popularity = itemPopularity(data.train, data.items.size);
+  const evaluation = (await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads))!;
   return { result, evaluation };
 }
 
@@ -39,6 +36,13 @@ describe('BPR fit', () => {
     expect(evaluation.model.pAtK).toBeGreaterThan(2 * evaluation.baseline.pAtK);
     expect(evaluation.model.auc).toBeGreaterThan(0.9);
     expect(evaluation.model.ndcg).toBeGreaterThan(evaluation.baseline.ndcg);
+  });
+
+  it('plain SGD steps (optimizer=sgd) learn the groups too', async () => {
+    const { evaluation, result } = await train(data, { optimizer: 'sgd', learning_rate: '0.05' });
+    expect(evaluation.model.pAtK).toBeGreaterThan(0.6);
+    expect(evaluation.model.pAtK).toBeGreaterThan(2 * evaluation.baseline.pAtK);
+    expect(result.history.every((e) => Number.isFinite(e.loss))).toBe(true);
   });
 
   it('plain BPR (one uniform negative, no early stopping) also learns the groups', async () => {
@@ -90,6 +94,21 @@ describe('BPR fit', () => {
     expect(result.bestEpoch).toBeLessThanOrEqual(result.epochsRun);
     const checked = result.history.filter((e) => e.validation !== undefined).map((e) => e.validation!);
     expect(result.bestValidation).toBe(Math.max(...checked));
+  });
+
+  it('evaluates on two threads to the same hits as on one', async () => {
+    const { result } = await train(data);
+    const model = { ...result, factors: 16 };
+    const popularity = itemPopularity(data.train, data.items.size);
+    const one = (await evaluateOnTest(data, model, popularity, 10, 1))!;
+    const two = (await evaluateOnTest(data, model, popularity, 10, 2))!;
+    for (const k of ['model', 'baseline'] as const) {
+      expect(two[k].users).toBe(one[k].users);
+      expect(two[k].hits).toBe(one[k].hits);
+      expect(two[k].coverage).toBe(one[k].coverage);
+      expect(two[k].auc).toBeCloseTo(one[k].auc, 12);
+      expect(two[k].ndcg).toBeCloseTo(one[k].ndcg, 12);
+    }
   });
 
   it('trains with two threads (Hogwild workers) to a comparable model', async () => {

@@ -1,6 +1,7 @@
 import { evaluateRanking } from '../../container/src/train/evaluation';
 import { popularityScores, type ItemScores } from '../../container/src/ranking/scorer';
 import { exclude, scorer, test } from './ranking-example';
+import { buildCsr } from '../../container/src/train/data';
 
 // K = 2 on the shared example (ranking-example.ts).
 describe('evaluateRanking on a hand-computed example', () => {
@@ -52,6 +53,48 @@ describe('evaluateRanking on a hand-computed example', () => {
   it('counts ties in auc as one half', () => {
     const flat: ItemScores = { score: () => new Float32Array(6).fill(1) };
     expect(evaluateRanking({ nItems: 6, k: 2, exclude, test }, flat).auc).toBeCloseTo(0.5, 10);
+  });
+});
+
+describe('auc', () => {
+  it('equals the share of (test, other) pairs ranked correctly, ties one half, on random scores with many ties', () => {
+    const nItems = 40;
+    let seed = 7;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const users = 30;
+    const scores = Array.from({ length: users }, () => Float32Array.from({ length: nItems }, () => Math.floor(rand() * 6)));
+    const tu: number[] = [],
+      ti: number[] = [],
+      xu: number[] = [],
+      xi: number[] = [];
+    for (let u = 0; u < users; u++)
+      for (let i = 0; i < nItems; i++) {
+        const r = rand();
+        if (r < 0.15) {
+          tu.push(u);
+          ti.push(i);
+        } else if (r < 0.3) {
+          xu.push(u);
+          xi.push(i);
+        }
+      }
+    const test = buildCsr(users, tu, ti);
+    const train = buildCsr(users, xu, xi);
+    let sum = 0,
+      counted = 0;
+    for (let u = 0; u < users; u++) {
+      const pos = Array.from(test.indices.subarray(test.indptr[u], test.indptr[u + 1]));
+      const trained = new Set(train.indices.subarray(train.indptr[u], train.indptr[u + 1]));
+      const neg = Array.from({ length: nItems }, (_, i) => i).filter((i) => !trained.has(i) && !pos.includes(i));
+      if (!pos.length || !neg.length) continue;
+      let ok = 0;
+      for (const p of pos) for (const n of neg) ok += scores[u][p] > scores[u][n] ? 1 : scores[u][p] === scores[u][n] ? 0.5 : 0;
+      sum += ok / (pos.length * neg.length);
+      counted++;
+    }
+    const m = evaluateRanking({ nItems, k: 5, exclude: train, test }, { score: (u) => scores[u].slice() });
+    expect(counted).toBeGreaterThan(20);
+    expect(m.auc).toBeCloseTo(sum / counted, 12);
   });
 });
 

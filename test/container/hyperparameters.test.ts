@@ -29,6 +29,7 @@ describe('parseHyperparameters', () => {
       learning_rate: '0.01',
       verify_negatives: 'false',
       lr_schedule: 'cosine',
+      optimizer: 'sgd',
       threads: '1',
       seed: ' 7 ',
     });
@@ -37,6 +38,7 @@ describe('parseHyperparameters', () => {
       learning_rate: 0.01,
       verify_negatives: false,
       lr_schedule: 'cosine',
+      optimizer: 'sgd',
       threads: 1,
       seed: 7,
     });
@@ -62,6 +64,7 @@ describe('parseHyperparameters', () => {
     [{ verify_negatives: 'maybe' }, /hyperparameter verify_negatives/],
     [{ validation_fraction: '0.9' }, /hyperparameter validation_fraction/],
     [{ negative_sampling: 'hard' }, /hyperparameter negative_sampling/],
+    [{ optimizer: 'adam' }, /hyperparameter optimizer/],
     [{ regularization: '' }, /hyperparameter regularization: empty value/],
     [{ seed: '  ' }, /hyperparameter seed: empty value/],
   ])('rejects a bad value %j naming the field', (raw, message) => {

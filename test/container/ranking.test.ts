@@ -43,7 +43,9 @@ describe('ItemScorer', () => {
   it("scores training's current factors (SGD memory) exactly as the server scores the saved arrays", () => {
     for (const F of [7, 64]) {
       const m = randomModel(20, 300, F, 100 + F);
-      const mem = new KernelMemory(kernelLayout({ nUsers: 20, nItems: 300, factors: F, nPairs: 1, threads: 1, bitset: false }));
+      const mem = new KernelMemory(
+        kernelLayout({ nUsers: 20, nItems: 300, factors: F, nPairs: 1, threads: 1, bitset: false, adagrad: false }),
+      );
       mem.userFactors.set(m.userFactors);
       mem.itemFactors.set(m.itemFactors);
       mem.itemBias.set(m.itemBias);

@@ -35,6 +35,10 @@ test('an accepted training input comes back as the state machine uses it: Commen
     },
   });
   expect(checkExecutionInput('batch', { Comment: 'x' })).toEqual({ input: {} });
+  // a prefix of many files, as data preparation reads it
+  expect(checkExecutionInput('training', { rawDataUri: 's3://lake/orders/2026/' })).toEqual({
+    input: { rawDataUri: 's3://lake/orders/2026/', hyperparameters: {} },
+  });
 });
 
 test('unknown keys are named (plainly, or quoted when not plain), at most ten, with the accepted ones', () => {
@@ -66,7 +70,7 @@ test('each wrong value is named with what it must be; all of them at once', () =
   );
   expect(refusal('training', { hyperparameters: { epochs: '5', iterations: '6' } }).message).toMatch(/given twice/);
   expect(refusal('training', { rawDataUri: 's3://bucket/' }).message).toBe(
-    'rawDataUri must be an s3://bucket/key URI, got "s3://bucket/"',
+    'rawDataUri must be an s3://bucket/key URI (an object, or a prefix ending in /), got "s3://bucket/"',
   );
   expect(refusal('training', null).message).toBe('the execution input must be a JSON object, got null');
 });

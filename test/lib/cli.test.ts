@@ -97,7 +97,9 @@ describe('arguments', () => {
       }
       return 'accepted';
     };
-    expect(told('--input', 'raw.csv')).toBe('--input must be an s3://bucket/key URI, got "raw.csv"');
+    expect(told('--input', 'raw.csv')).toBe(
+      '--input must be an s3://bucket/key URI (an object, or a prefix ending in /), got "raw.csv"',
+    );
     expect(told('--split', 'weekly')).toBe('--split must be random or temporal, got "weekly"');
     expect(told('--seed', '4294967296', '--test-fraction', '0')).toBe(
       '--test-fraction must be a number between 0 and 1 (exclusive), got 0; --seed must be an integer between 0 and 4294967295, got 4294967296',

@@ -134,3 +134,15 @@ test('cdk synth with bad context (bin/app.ts) prints the configuration errors on
     '  gateThreshold: Too big: expected number to be <=1',
   ]);
 });
+
+test('prepareEngine and rawTable: a Glue table from -c JSON, each bad field named', () => {
+  const rawTable = { database: 'lake', table: 'order_lines', columns: { user: 'customer_id', item: 'sku' } };
+  expect(parseConfig({ prepareEngine: 'athena', rawTable: JSON.stringify(rawTable) })).toMatchObject({
+    prepareEngine: 'athena',
+    rawTable,
+  });
+  expect(parseConfig({}).rawTable).toBeUndefined();
+  expect(() => parseConfig({ prepareEngine: 'spark' })).toThrow(/prepareEngine/);
+  expect(() => parseConfig({ rawTable: { ...rawTable, table: 'Order-Lines' } })).toThrow(/rawTable\.table: a Glue name/);
+  expect(() => parseConfig({ rawTable: { ...rawTable, columns: { user: 'customer_id' } } })).toThrow(/rawTable\.columns\.item/);
+});

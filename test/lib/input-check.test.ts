@@ -81,7 +81,10 @@ describe('training runs', () => {
     [{ split: 'weekly' }, 'split must be random or temporal, got "weekly"'],
     [{ testFraction: 1 }, 'testFraction must be a number between 0 and 1 (exclusive), got 1'],
     [{ seed: 1.5 }, 'seed must be an integer between 0 and 4294967295, got 1.5'],
-    [{ rawDataUri: 'raw/export.csv' }, 'rawDataUri must be an s3://bucket/key URI, got "raw/export.csv"'],
+    [
+      { rawDataUri: 'raw/export.csv' },
+      'rawDataUri must be an s3://bucket/key URI (an object, or a prefix ending in /), got "raw/export.csv"',
+    ],
     [{ hyperparameters: 'factors=8' }, 'hyperparameters must be an object of hyperparameter names to strings, got "factors=8"'],
     [
       { hyperparameters: { factors: true } },

@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createPipelineApp } from '../../lib/app';
 import { parseConfig } from '../../lib/config';
-import { synth, Synthesized } from './synth-helper';
+import { grants, policyStatements, synth, Synthesized } from './synth-helper';
 
 let s: Synthesized;
 let data: Template;
@@ -19,15 +19,7 @@ beforeAll(() => {
 });
 
 /** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-function statements(): Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> {
-  const out: Array<{ policy: string; Action: string[]; Resource: unknown[]; Condition?: unknown }> = [];
-  for (const [id, r] of Object.entries(pipeline.findResources('AWS::IAM::Policy'))) {
-    for (const st of r.Properties.PolicyDocument.Statement) {
-      out.push({ policy: id, Action: [st.Action].flat(), Resource: [st.Resource].flat(), Condition: st.Condition });
-    }
-  }
-  return out;
-}
+const statements = () => policyStatements(pipeline);
 const text = (v: unknown) => JSON.stringify(v);
 
 describe('data stack', () => {
@@ -68,7 +60,7 @@ describe('data stack', () => {
     )!;
     const rules = artifacts.Properties.LifecycleConfiguration.Rules as Array<{ Prefix?: string; ExpirationInDays?: number }>;
     const expiring = rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix ?? '');
-    expect(expiring.sort()).toEqual(['batch/', 'runs/']);
+    expect(expiring.sort()).toEqual(['athena/', 'batch/', 'runs/']); // athena/: scratch work of the runs' queries
     // The model packages, the deployment record and the model point into registry/ (the state machine tests check the paths).
     for (const prefix of expiring) expect('registry/'.startsWith(prefix)).toBe(false);
     expect(rules).toContainEqual(
@@ -116,6 +108,9 @@ describe('IAM', () => {
       expect(text(role.Properties.ManagedPolicyArns ?? [])).not.toMatch(/SageMakerFullAccess/);
     }
     expect(text(pipeline.toJSON())).not.toMatch(/AmazonSageMakerFullAccess/);
+    // Nor CDK overflow policies (a role's statements past IAM's inline size limit): a state machine
+    // depends on its role's inline policy only, and its creation checks the log delivery permissions.
+    expect(pipeline.findResources('AWS::IAM::ManagedPolicy')).toEqual({});
   });
 
   test('no service-wide wildcard actions, and "*" resources only for actions without resource-level permissions', () => {
@@ -167,19 +162,22 @@ describe('IAM', () => {
     }
   });
 
-  test('the prepare Lambda reads the raw bucket and only writes and deletes under runs/ of the artifacts bucket', () => {
+  test('the prepare Lambda reads the raw bucket, writes and deletes only under runs/, and reads only Athena results', () => {
     const own = statements().filter(
       (st) => st.policy.startsWith('PrepareDataFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
     );
-    expect(own.map((st) => [st.Action.slice().sort(), st.Resource.map((r) => s.resolve(r)), st.Condition])).toEqual([
-      [['s3:GetObject'], ['arn:aws:s3:::bpr-raw-000000000000-us-east-1/*'], undefined],
-      [['s3:ListBucket'], ['arn:aws:s3:::bpr-raw-000000000000-us-east-1'], undefined],
+    const raw = 'arn:aws:s3:::bpr-raw-000000000000-us-east-1';
+    const artifacts = 'arn:aws:s3:::bpr-artifacts-000000000000-us-east-1';
+    expect(grants(own, s.resolve)).toEqual(
       [
-        ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
-        ['arn:aws:s3:::bpr-artifacts-000000000000-us-east-1/runs/*'],
-        undefined,
-      ],
-    ]);
+        `s3:GetObject ${raw}/*`,
+        `s3:ListBucket ${raw}`,
+        ...['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'].map((a) => `${a} ${artifacts}/runs/*`),
+        // the publish step of the Athena path: its run's UNLOAD output only
+        `s3:GetObject ${artifacts}/athena/work/*/results/*`,
+        `s3:ListBucket ${artifacts} {"StringLike":{"s3:prefix":["athena/work/*/results/*"]}}`,
+      ].sort(),
+    );
   });
 
   test('the input-check Lambda may only write its own logs; both state machines, and only they, may invoke it', () => {
@@ -199,23 +197,24 @@ describe('IAM', () => {
       (st) => st.policy.startsWith('PublishReportFunctionRole') && st.Action.some((a) => a.startsWith('s3:')),
     );
     const artifacts = 'arn:aws:s3:::bpr-artifacts-000000000000-us-east-1';
-    expect(own.map((st) => [st.Action, st.Resource.map((r) => s.resolve(r))])).toEqual([
-      [['s3:GetObject'], [`${artifacts}/runs/*/output/output.tar.gz`]],
-      [['s3:PutObject'], [`${artifacts}/runs/*/report.html`, `${artifacts}/reports/latest.html`]],
+    expect(grants(own, s.resolve)).toEqual([
+      `s3:GetObject ${artifacts}/runs/*/output/output.tar.gz`,
+      `s3:PutObject ${artifacts}/reports/latest.html`,
+      `s3:PutObject ${artifacts}/runs/*/report.html`,
     ]);
   });
 
-  test('S3 access is limited to the raw bucket, the runs/, registry/ and batch/ prefixes and the latest report', () => {
+  test('S3 access is limited to the raw bucket, the runs/, registry/, batch/ and athena/ prefixes and the latest report', () => {
     const s3 = statements().filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     for (const st of s3) {
       for (const r of st.Resource) {
         expect(s.resolve(r)).toMatch(
-          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/registry\/\*.*|\/reports\/latest\.html)?)$/,
+          /^arn:aws:s3:::bpr-(raw-000000000000-us-east-1(\/\*)?|artifacts-000000000000-us-east-1(\/runs\/\*.*|\/batch\/\*|\/registry\/\*.*|\/athena\/(work\/\*\/results\/)?\*|\/reports\/latest\.html)?)$/,
         );
       }
       if (st.Action.includes('s3:ListBucket') && text(st.Resource).includes('bpr-artifacts-')) {
         for (const prefix of (st.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'])
-          expect(['runs/*', 'registry/*']).toContain(prefix);
+          expect(['runs/*', 'registry/*', 'athena/*', 'athena/work/*/results/*']).toContain(prefix);
       }
     }
     // Only the prepare Lambda deletes, under runs/: nothing deletes what registry/ holds.
@@ -238,12 +237,14 @@ describe('IAM', () => {
 
 describe('pipeline stack resources', () => {
   test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
+    // prepare-data: DuckDB takes 70 % of 4 GiB, the input and its spill files take ephemeral storage
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
-      MemorySize: 2048,
-      Timeout: 600,
-      EphemeralStorage: { Size: 2048 },
+      Architectures: ['arm64'],
+      MemorySize: 4096,
+      Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
     });
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
@@ -349,10 +350,9 @@ describe('pipeline stack resources', () => {
       expect(own.find((st) => st.Action.includes('sns:Publish'))!.Resource).toEqual([
         { Ref: expect.stringMatching(/^Notifications/) },
       ]);
-      expect(own.find((st) => st.Action.includes('kms:GenerateDataKey'))).toMatchObject({
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^NotificationKey/), 'Arn'] }],
-      });
+      const kms = own.find((st) => st.Action.includes('kms:GenerateDataKey'))!;
+      expect(kms.Action.slice().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(kms.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^NotificationKey/), 'Arn'] }]);
     }
   });
 

@@ -9,7 +9,7 @@ import { metricDefinitions } from '../../container/src/metrics/definitions';
 import { BatchStates as B, PrepareDataErrors, TaskResources, TrainingStates as S } from '../../lib/pipeline-names';
 import { IntegrationErrors } from '../../lib/aws-errors';
 import type { AslState, Definition } from '../../local/cdk/synth';
-import { ACCOUNT, deployStubs, err, packageArn, run } from './stub-run';
+import { ACCOUNT, deployStubs, err, packageArn, run, tasks } from './stub-run';
 import { localDefinitions } from './synth-helper';
 
 let training: Definition;
@@ -31,7 +31,9 @@ beforeAll(() => {
   smallScheduleStates = Object.values(t.pipeline.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties.State);
 });
 
-const tasks = (def: Definition) => Object.entries(def.States).filter(([, st]) => st.Type === 'Task');
+/** Task states inside a Map (their Map catches for them). */
+const mapTasks = (def: Definition) =>
+  Object.values(def.States).flatMap((st) => (st.Type === 'Map' ? tasks(st.ItemProcessor as Definition).map(([n]) => n) : []));
 const state = (def: Definition, name: string): AslState => def.States[name];
 
 test('both definitions are valid Amazon States Language (asl-validator, paths and ARNs checked)', () => {
@@ -62,11 +64,21 @@ describe('training state machine definition', () => {
       [S.PruneDeployments]: S.ReleaseDeployLock, // housekeeping: its failure does not undo the deployment
       [S.ReleaseDeployLock]: S.DeployedOutcome,
       [S.ReleaseDeployLockUnchanged]: S.BuildUnchangedOutput,
+      // after Athena's statements ran, a failure drops the run's Glue database first
+      [S.PublishAthenaResults]: S.DropAthenaDatabaseAfterFailure,
+      [S.RunAthenaQueries]: S.DropAthenaDatabaseAfterFailure,
     };
-    for (const [name, st] of tasks(training)) {
-      expect(st.Retry![0].ErrorEquals).toEqual(
-        expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
-      );
+    expect(mapTasks(training)).toEqual([S.RunAthenaQuery]);
+    for (const [name, st] of [...tasks(training), [S.RunAthenaQueries, state(training, S.RunAthenaQueries)] as const]) {
+      if (st.Type === 'Task') {
+        expect(st.Retry![0].ErrorEquals).toEqual(
+          expect.arrayContaining(['ThrottlingException', 'Lambda.TooManyRequestsException']),
+        );
+      }
+      if (mapTasks(training).includes(name)) {
+        expect(st.Catch).toBeUndefined(); // the Map's catch is theirs
+        continue;
+      }
       const all = st.Catch!.at(-1)!;
       expect(all.ErrorEquals).toEqual(['States.ALL']);
       expect([name, all.Next]).toEqual([
@@ -120,6 +132,10 @@ describe('training state machine definition', () => {
       [S.NotifySuccess]: TaskResources.snsPublish,
       [S.NotifyVersionDeployed]: TaskResources.snsPublish,
       [S.NotifyFailure]: TaskResources.snsPublish,
+      [S.RunAthenaQuery]: TaskResources.athenaStartQueryExecutionSync,
+      [S.PublishAthenaResults]: TaskResources.lambdaInvoke,
+      [S.DropAthenaDatabase]: TaskResources.athenaStartQueryExecutionSync,
+      [S.DropAthenaDatabaseAfterFailure]: TaskResources.athenaStartQueryExecutionSync,
     });
   });
 
@@ -229,6 +245,11 @@ describe('training state machine runs', () => {
       split: 'random',
       testFraction: 0.3,
       seed: 42,
+      engine: 'auto',
+      athena: {
+        database: expect.stringMatching(/^bpr_prep_[0-9a-f-]{36}$/),
+        workUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/athena/work/exec-1/`,
+      },
     });
     const job = inputs(S.TrainModel)[0];
     expect(job.TrainingJobName).toMatch(/^bpr-train-[0-9a-f-]{36}$/);

@@ -20,7 +20,8 @@ import type {
 } from '../../lib/contracts';
 import { InputStates, TrainingStates as S } from '../../lib/pipeline-names';
 import { EndpointErrorMessages as M, endpointErrorMessage, IntegrationErrors as E } from '../../lib/aws-errors';
-import type { Definition } from '../../local/cdk/synth';
+import { walkStates } from '../../local/bindings';
+import type { AslState, Definition } from '../../local/cdk/synth';
 import { runExecution, type ExecutionResult, type TaskHandlers } from '../../local/stepfunctions';
 
 export const ACCOUNT = '000000000000'; // what the local runner resolves AWS::AccountId to
@@ -89,20 +90,21 @@ export const validateStub: Stub = async (i) => {
   }
 };
 
+/** Every Task state, those inside a Map included. */
+export const tasks = (def: Definition) => (walkStates(def) as [string, AslState][]).filter(([, st]) => st.Type === 'Task');
+
 /** Runs def with input (the real input check first); every call recorded as [state, input]. */
 export async function run(def: Definition, input: unknown, given: Record<string, Stub>) {
   const stubs: Record<string, Stub> = { [InputStates.ValidateInput]: validateStub, ...given };
   const calls: Array<[string, TaskInput]> = [];
   const handlers: TaskHandlers = Object.fromEntries(
-    Object.entries(def.States)
-      .filter(([, st]) => st.Type === 'Task')
-      .map(([name]) => [
-        name,
-        async (i: unknown) => {
-          calls.push([name, i as TaskInput]);
-          return stubs[name]?.(i as TaskInput) ?? {};
-        },
-      ]),
+    tasks(def).map(([name]) => [
+      name,
+      async (i: unknown) => {
+        calls.push([name, i as TaskInput]);
+        return stubs[name]?.(i as TaskInput) ?? {};
+      },
+    ]),
   );
   const result: ExecutionResult = await runExecution(def, input, handlers, {
     name: 'exec-1',
@@ -184,6 +186,8 @@ export function deployStubs(p = 0.2, b = 0.1, endpoint = endpointSim(undefined),
         batchInputUri: `${i.Payload.outputUri}users.jsonl`,
         statsUri: 's3://a/stats.json',
         manifestUri: 's3://a/manifest.json',
+        engine: 'duckdb',
+        athena: null,
         stats: { users: 3 },
       },
     }),

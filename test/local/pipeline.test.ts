@@ -10,11 +10,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { LocalPipeline } from '../../local/pipeline';
+import { LocalPipeline, projectAppBuilder } from '../../local/pipeline';
 import { getText } from '../../local/s3';
 import { runLocal } from '../../local/run';
 import type { ProgressEvent } from '../../local/stepfunctions';
-import { e2eSetup, HP } from './e2e-setup';
+import { DATA, e2eSetup, HP } from './e2e-setup';
 
 const execFileP = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'local.ts');
@@ -44,6 +44,27 @@ test('threshold 0.99: the model is rejected, no endpoint is created and the summ
   expect(summary.training.states).not.toContain('CreateModel');
   expect(summary.notifications.map((n) => n.subject).join()).toMatch(/rejected/);
   expect(JSON.parse(await fs.readFile(summaryPath, 'utf8')).status).toBe('REJECTED');
+});
+
+test('--prepare-engine athena: the plan runs on the Athena stand-in, and training reads what the publish step wrote', async () => {
+  const athenaApp = LocalPipeline.synthesize({
+    workdir: await fs.mkdtemp(path.join(setup.root, 'athena-app-')),
+    buildApp: projectAppBuilder({ prepareEngine: 'athena' }),
+  });
+  const workdir = await fs.mkdtemp(path.join(setup.root, 'athena-'));
+  const pipeline = await LocalPipeline.start({ workdir, app: athenaApp, waitMs: 50 });
+  setup.started.push(pipeline);
+  const { summary } = await runLocal({ workdir, input: setup.data, threshold: 0.99, hyperparameters: HP }, pipeline);
+  expect(summary.status).toBe('REJECTED');
+  const states = summary.training.states;
+  for (const s of ['RunAthenaQueries', 'PublishAthenaResults', 'DropAthenaDatabase', 'TrainModel']) expect(states).toContain(s);
+  expect(states).not.toContain('DropAthenaDatabaseAfterFailure');
+  expect(summary.data).toMatchObject({ rowsRead: DATA.rows, input: { engine: 'athena' } });
+  // every statement of the plan ran, the last one dropping the run's database
+  const statements = pipeline.services.athena!.statements;
+  expect(statements[0]).toMatch(/^CREATE DATABASE IF NOT EXISTS bpr_prep_/);
+  expect(statements.filter((q) => q.startsWith('UNLOAD'))).toHaveLength(7);
+  expect(statements.at(-1)).toMatch(/^DROP DATABASE IF EXISTS bpr_prep_\w+ CASCADE$/);
 });
 
 test('a bad hyperparameter or an unknown input key fails at the first task (the validate-input Lambda), naming it, before any work', async () => {

@@ -1,6 +1,6 @@
 /**
  * Ranking scores, score(u, i) = dot(userFactors[u], itemFactors[i]) + itemBias[i] for every item,
- * computed by the WebAssembly module's scoreItems (container/assembly/bpr.ts): the one scoring code
+ * computed by the WebAssembly module's scoreItems (container/assembly/score.ts): the one scoring code
  * of the model server, of training's validation checks and of the test evaluation that the gate reads.
  */
 import { instantiate, layoutRegions, sharedMemory, type KernelExports, type WasmMemory } from '../wasm/module';

@@ -5,11 +5,13 @@
  */
 import { buildCsr } from './data';
 import type { Csr } from '../ranking/rank';
-import { evaluateRanking } from './evaluation';
 import type { Hyperparameters } from './hyperparameters';
 import { KernelMemory, bitsetFits, kernelLayout } from './kernel';
 import { Rng } from './rng';
 import { SgdRunner } from './sgd';
+
+/** Adagrad's sums of squared gradients start here (as in LightFM): early steps are close to plain SGD's. */
+const ADAGRAD_START = 1;
 
 export interface FitInput {
   readonly nUsers: number;
@@ -92,15 +94,16 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       nPairs: sgd.indices.length,
       threads: hp.threads,
       bitset: bitsetFits(nUsers, nItems),
+      adagrad: hp.optimizer === 'adagrad',
     }),
   );
   const { userFactors, itemFactors, itemBias } = mem;
   for (let x = 0; x < userFactors.length; x++) userFactors[x] = (rng.next() - 0.5) / F;
   for (let x = 0; x < itemFactors.length; x++) itemFactors[x] = (rng.next() - 0.5) / F;
+  for (const g of mem.grad2) g.fill(ADAGRAD_START);
   mem.setPositives(sgd);
-  const valUsers = validation ? sampleUsers(validation, hp.validation_users, rng) : null;
-  const runner = new SgdRunner(mem, hp.seed);
-  const threadsUsed = runner.threads;
+  const valSet = validation ? { test: validation, users: sampleUsers(validation, hp.validation_users, rng), k: hp.eval_k } : null;
+  const runner = new SgdRunner(mem, hp.seed, valSet);
   const history: EpochLog[] = [];
   const start = performance.now();
   let best: { epoch: number; value: number; u: Float32Array; i: Float32Array; b: Float32Array } | null = null;
@@ -126,9 +129,8 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       samples += stats.used + stats.skipped;
       let value: number | undefined;
       const last = epoch === hp.epochs - 1;
-      if (validation && valUsers && ((epoch + 1) % hp.eval_every === 0 || last)) {
-        const input = { nItems, k: hp.eval_k, exclude: sgd, test: validation, users: valUsers, auc: false };
-        value = evaluateRanking(input, runner.scorer).pAtK;
+      if (valSet && ((epoch + 1) % hp.eval_every === 0 || last)) {
+        value = (await runner.validate()).pAtK;
         if (!best || value > best.value) {
           best = { epoch: epoch + 1, value, u: userFactors.slice(), i: itemFactors.slice(), b: itemBias.slice() };
           sinceBest = 0;
@@ -136,7 +138,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       }
       const entry: EpochLog = {
         epoch: epoch + 1,
-        loss: stats.used ? stats.lossSum / lossSamples(stats.used, threadsUsed) : NaN,
+        loss: stats.lossSamples ? stats.lossSum / stats.lossSamples : NaN,
         pairsCorrect: stats.used ? stats.correct / stats.used : NaN,
         samplesPerSecond: (stats.used + stats.skipped) / seconds,
         learningRate: lr,
@@ -178,9 +180,4 @@ function sampleUsers(validation: Csr, max: number, rng: Rng): Int32Array {
   for (let u = 0; u + 1 < validation.indptr.length; u++) if (validation.indptr[u + 1] > validation.indptr[u]) users.push(u);
   rng.shuffle(users);
   return Int32Array.from(users.slice(0, max)).sort();
-}
-
-/** Samples whose loss the kernel summed (every 8th per thread); approximate when split across threads. */
-function lossSamples(used: number, threads: number): number {
-  return threads === 1 ? Math.ceil(used / 8) : Math.max(1, Math.round(used / 8));
 }

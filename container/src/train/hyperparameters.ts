@@ -28,6 +28,7 @@ const bool = z.preprocess(
 
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const NEGATIVE_SAMPLING = ['uniform', 'popularity'] as const;
+export const OPTIMIZERS = ['adagrad', 'sgd'] as const;
 
 /** Cores available to this process: the default for `threads`. */
 export function defaultThreads(): number {
@@ -36,7 +37,8 @@ export function defaultThreads(): number {
 
 export const HYPERPARAMETER_DOCS = {
   factors: 'latent factors per user and item',
-  learning_rate: 'SGD step size at the first epoch',
+  learning_rate: 'step size at the first epoch (with `optimizer=sgd`, 0.05 suits the other defaults)',
+  optimizer: "adagrad (row-wise: each user's and item's step shrinks with the squared gradients it has had) or sgd (plain steps)",
   lr_schedule: 'learning-rate schedule over `epochs`: constant, linear (to 10 %) or cosine (to 10 %)',
   regularization: 'L2 penalty on user and item factors, applied at every update',
   bias_regularization: 'L2 penalty on the item bias',
@@ -60,11 +62,12 @@ export const HYPERPARAMETER_DOCS = {
 export const hyperparameterSchema = z
   .object({
     factors: int(1, 1024).default(128),
-    learning_rate: num(1e-6, 10).default(0.05),
+    learning_rate: num(1e-6, 10).default(0.12),
+    optimizer: z.enum(OPTIMIZERS).default('adagrad'),
     lr_schedule: z.enum(LR_SCHEDULES).default('linear'),
     regularization: num(0, 10).default(0.03),
     bias_regularization: num(0, 10).default(0.03),
-    epochs: int(1, 10000).default(60),
+    epochs: int(1, 10000).default(25),
     negative_samples: int(1, 100).default(10),
     negative_sampling: z.enum(NEGATIVE_SAMPLING).default('uniform'),
     verify_negatives: bool.default(true),

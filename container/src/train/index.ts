@@ -107,7 +107,7 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
 
   const popularity = itemPopularity(data.train, nItems);
   const evaluationStart = performance.now();
-  const evaluation = evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k);
+  const evaluation = await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads);
   const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
   const metrics: Record<string, number> = {};
   if (evaluation) {

@@ -1,11 +1,13 @@
 /**
  * Evaluates a fitted model and the popularity baseline on the test data, keyed by metric name. The
- * model is scored as the model server scores it: an ItemScorer built from the same arrays.
+ * model is scored as the model server scores it: an ItemScorer built from the same arrays, on
+ * every thread (test-evaluation.ts).
  */
 import { BASELINE_PREFIX, metricName } from '../metrics/definitions';
 import type { Dataset } from './dataset';
-import { ItemScorer, popularityScores, type FactorModel } from '../ranking/scorer';
-import { evaluateRanking, type RankingMetrics } from './evaluation';
+import type { FactorModel } from '../ranking/scorer';
+import type { RankingMetrics } from './evaluation';
+import { evaluateSources } from './test-evaluation';
 
 /** Metric name to value for one evaluation, named as definitions.ts names them. */
 export function namedMetrics(m: RankingMetrics, k: number, prefix = ''): Record<string, number> {
@@ -27,12 +29,14 @@ export interface TestEvaluation {
   readonly metrics: Record<string, number>;
 }
 
-export function evaluateOnTest(
+/** Evaluates on `threads` threads; with one thread the metrics are reproducible bit for bit. */
+export async function evaluateOnTest(
   data: Dataset,
   model: FactorModel,
   popularity: ArrayLike<number>,
   k: number,
-): TestEvaluation | null {
+  threads = 1,
+): Promise<TestEvaluation | null> {
   if (!data.test) return null;
   const input = {
     nItems: data.items.size,
@@ -41,7 +45,14 @@ export function evaluateOnTest(
     test: data.test.csr,
     unknownTestItems: data.test.unknownItems,
   };
-  const m = evaluateRanking(input, ItemScorer.forModel(model));
-  const b = evaluateRanking(input, popularityScores(popularity));
+  const { userFactors, itemFactors, itemBias, factors } = model;
+  const [m, b] = await evaluateSources(
+    input,
+    [
+      { kind: 'model', model: { userFactors, itemFactors, itemBias, factors } },
+      { kind: 'popularity', popularity },
+    ],
+    threads,
+  );
   return { model: m, baseline: b, metrics: { ...namedMetrics(m, k), ...namedMetrics(b, k, BASELINE_PREFIX) } };
 }

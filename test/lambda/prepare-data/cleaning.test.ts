@@ -1,14 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import {
-  isNonProduct,
-  mapColumns,
-  normaliseStockCode,
-  normaliseUserId,
-  parseInvoiceDate,
-} from '../../../lambda/prepare-data/clean';
-import { aggregate } from '../../../lambda/prepare-data/aggregate';
-import { openInput } from '../../../lambda/prepare-data/input';
-import { chunks, cleanup, HEADER, line, run } from './helpers';
+import { mapColumns } from '../../../lambda/prepare-data/columns';
+import { cleanup, HEADER, line, run } from './helpers';
 
 const D = '2010-01-04 10:00:00';
 const roots: string[] = [];
@@ -57,14 +49,11 @@ describe('duplicate lines and repeat purchases', () => {
   ].join('\n');
 
   it('merge into one pair with its purchase count and first and last purchase time', async () => {
-    const table = await aggregate((await openInput(chunks(csv))).batches, true);
-    expect(table.size).toBe(1);
-    expect([table.userIds[table.pairUser[0]], table.itemIds[table.pairItem[0]], table.pairCount[0]]).toEqual([
-      '13085',
-      '85123A',
-      4,
-    ]);
-    expect([table.pairFirst[0], table.pairLast[0]]).toEqual([Date.UTC(2010, 0, 4, 10), Date.UTC(2010, 2, 2, 12, 30)]);
+    // the first purchase decides the temporal side: a cut-off between the two purchases keeps the pair in training
+    const r = await run(csv, { split: 'temporal', cutoffDate: '2010-02-01' });
+    roots.push(r.root);
+    expect(r.stats.afterBasicRules).toEqual({ rows: 4, users: 1, items: 1, pairs: 1 });
+    expect(await r.file('training/train.csv')).toBe('user_id,item_id\n13085,85123A\n');
   });
 
   it('appear once in the outputs, while the stats count every row', async () => {
@@ -77,16 +66,8 @@ describe('duplicate lines and repeat purchases', () => {
 });
 
 describe('normalisation and columns', () => {
-  it('normalises float and padded customer ids and stock codes', () => {
-    expect(normaliseUserId(' 13085.0 ')).toBe('13085');
-    expect(normaliseUserId('13085.00')).toBe('13085');
-    expect(normaliseUserId('13085.5')).toBe('13085.5');
-    expect(normaliseUserId('C-7')).toBe('C-7');
-    expect(normaliseStockCode(' 85123a ')).toBe('85123A');
-  });
-
-  it('recognises the documented non-product codes and families', () => {
-    for (const c of [
+  it('normalises float and padded customer ids and stock codes, and drops the documented non-product codes', async () => {
+    const codes = [
       'POST',
       'DOT',
       'M',
@@ -99,14 +80,37 @@ describe('normalisation and columns', () => {
       'CRUK',
       'PADS',
       'TEST001',
-      'TEST002',
-      'ADJUST',
       'ADJUST2',
-      'GIFT_0001_30',
-    ]) {
-      expect(isNonProduct(c)).toBe(true);
-    }
-    for (const c of ['85123A', '22041', 'DCGS0058', 'SP1002', 'MUG']) expect(isNonProduct(c)).toBe(false);
+      'gift_0001_30',
+    ];
+    const products = ['85123a', '22041', 'DCGS0058', 'SP1002', 'MUG'];
+    const rows = [
+      HEADER,
+      ...[...codes, ...products].map((c, k) => line(String(k), ` ${c} `, 1, D, k % 2 ? ' 13085.0 ' : '13085.00')),
+    ];
+    const r = await run(rows.join('\n'), { testFraction: 0.01 });
+    roots.push(r.root);
+    expect(r.stats.rowsDropped.nonProduct).toBe(codes.length);
+    expect((await r.rows('training/train.csv')).map((p) => p.join(' '))).toEqual(
+      ['22041', '85123A', 'DCGS0058', 'MUG', 'SP1002'].map((i) => `13085 ${i}`),
+    );
+  });
+
+  it('reads the date formats found in exports, as UTC, and counts the unreadable ones', async () => {
+    const dates = ['2009-12-01 07:45:00', '2009-12-01T07:45:00.000Z', '12/1/2009 7:45', '40148.3229166667', '2009-12-01 07:45'];
+    const bad = ['2009-02-30 10:00', 'yesterday', '2009-13-01'];
+    const rows = [HEADER, ...[...dates, ...bad].map((d, k) => line(String(k), `2200${k}`, 1, d, '1'))];
+    const r = await run(rows.join('\n'));
+    roots.push(r.root);
+    expect(r.stats.rowsWithUnreadableDate).toBe(bad.length);
+    // every readable date is the same instant: a cut-off a minute later puts them all in training
+    const t = await run(rows.slice(0, 1 + dates.length).join('\n'), { split: 'temporal', cutoffDate: '2009-12-01T07:46:00Z' });
+    roots.push(t.root);
+    expect(t.stats.split).toMatchObject({ trainPairs: dates.length, testPairs: 0 });
+    // and a cut-off at that instant puts them all in test, leaving nothing to train on
+    await expect(
+      run(rows.slice(0, 1 + dates.length).join('\n'), { split: 'temporal', cutoffDate: '2009-12-01T07:45:00Z' }),
+    ).rejects.toThrow(/no training pairs/);
   });
 
   it('accepts Customer ID, CustomerID and customer_id headers and names found columns when some are missing', () => {
@@ -116,14 +120,6 @@ describe('normalisation and columns', () => {
     expect(() => mapColumns(['Invoice', 'Stock', 'Qty'], false)).toThrow(
       /missing column\(s\) StockCode, Quantity, Customer ID.*found columns: "Invoice", "Stock", "Qty"/,
     );
-  });
-
-  it('parses the date formats found in exports, as UTC', () => {
-    expect(parseInvoiceDate('2009-12-01 07:45:00')).toBe(Date.UTC(2009, 11, 1, 7, 45));
-    expect(parseInvoiceDate('2009-12-01T07:45:00.000Z')).toBe(Date.UTC(2009, 11, 1, 7, 45));
-    expect(parseInvoiceDate('12/1/2009 7:45')).toBe(Date.UTC(2009, 11, 1, 7, 45));
-    expect(parseInvoiceDate('40148.3229166667')).toBe(Date.UTC(2009, 11, 1, 7, 45));
-    for (const bad of ['2009-02-30 10:00', 'yesterday', '', '2009-13-01']) expect(parseInvoiceDate(bad)).toBeNaN();
   });
 });
 
@@ -135,9 +131,9 @@ describe('CSV variants', () => {
   ].join('\r\n');
 
   it.each([
-    ['plain', HEADER + '\n' + body],
+    ['plain', HEADER + '\n' + body.replace(/\r\n/g, '\n')],
     ['BOM and CRLF', '\uFEFF' + HEADER + '\r\n' + body + '\r\n'],
-    ['CustomerID header', HEADER.replace('Customer ID', 'CustomerID') + '\n' + body],
+    ['CustomerID header', HEADER.replace('Customer ID', 'CustomerID') + '\r\n' + body],
   ])('reads %s', async (_name, text) => {
     const r = await run(text);
     roots.push(r.root);
@@ -146,20 +142,21 @@ describe('CSV variants', () => {
   });
 
   it('reads gzip-compressed CSV', async () => {
-    const r = await run(gzipSync(HEADER + '\n' + body));
+    const r = await run(gzipSync(HEADER + '\r\n' + body));
     roots.push(r.root);
     expect(r.stats.input).toMatchObject({ format: 'csv', gzip: true });
     expect(r.stats.pairs).toBe(3);
   });
 
   it('reads an already clean user_id,item_id CSV without applying retail rules', async () => {
-    // testFraction 0.01 of 5 pairs rounds to an empty test set: everything lands in training
+    // with testFraction 0.01 none of these 5 pairs hashes below 1 % of 2^32: everything lands in training
     const r = await run('user_id,item_id\nu1,a\nu1,b\nu2,a\nu2,a\nu3,"x,y"\nu3,a\n', { testFraction: 0.01 });
     roots.push(r.root);
     expect(r.stats.input.layout).toBe('clean');
     expect(r.stats.rowsRead).toBe(6);
     expect(r.stats.pairs).toBe(5);
-    expect(await r.file('training/train.csv')).toBe('user_id,item_id\nu1,a\nu1,b\nu2,a\nu3,"x,y"\nu3,a\n');
+    // sorted by user, then item (code point order)
+    expect(await r.file('training/train.csv')).toBe('user_id,item_id\nu1,a\nu1,b\nu2,a\nu3,a\nu3,"x,y"\n');
     expect(await r.file('testing/test.csv')).toBe('user_id,item_id\n');
   });
 
@@ -172,7 +169,7 @@ describe('CSV variants', () => {
       line('4', '85123A', 1, D, '1', 'HEART'),
       line('4', '85123A', 1, D, '3', 'HEART'),
     ].join('\n');
-    const r = await run(csv);
+    const r = await run(csv, { testFraction: 0.01 });
     roots.push(r.root);
     const catalog = await r.file('catalog/catalog.csv');
     expect(catalog).toBe('item_id,description\n22041,"RECORD FRAME 7"" SINGLE, SIZE"\n85123A,HEART\n');

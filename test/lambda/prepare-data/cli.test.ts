@@ -36,7 +36,7 @@ test('prepares a file: exit 0, the stats summary, a complete output folder', asy
   expect(res.stderr).toBe('');
   expect(res.status).toBe(0);
   expect(res.stdout).toContain('rows read 24;');
-  expect(res.stdout).toMatch(/split random: train 18, test /);
+  expect(res.stdout).toMatch(/split random: train 16, test /);
   expect((await readdir(join(root, 'out'), { recursive: true })).sort()).toEqual([
     '.prepare-data-output',
     'catalog',

@@ -58,11 +58,11 @@ describe('prepare-data handler on s3rver', () => {
         (k) => `runs/r1/${k}`,
       ),
     );
-    expect(result.stats.rowsDropped).toMatchObject({ cancellation: 1, nonProduct: 1 });
-    expect(result.stats.pairs).toBe(180);
+    expect(result.stats!.rowsDropped).toMatchObject({ cancellation: 1, nonProduct: 1 });
+    expect(result.stats!.pairs).toBe(180);
     const train = (await text('runs/r1/training/train.csv')).trim().split('\n');
     expect(train[0]).toBe('user_id,item_id');
-    expect(train.length - 1).toBe(result.stats.split.trainPairs);
+    expect(train.length - 1).toBe(result.stats!.split.trainPairs);
     expect(await text('runs/r1/catalog/catalog.csv')).toContain('22000,"ITEM 0, ""BOXED"""\n');
     expect(JSON.parse(await text('runs/r1/stats.json'))).toEqual(result.stats);
     const manifest = JSON.parse(await text('runs/r1/manifest.json'));

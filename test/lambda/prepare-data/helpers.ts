@@ -1,5 +1,5 @@
 /** Shared fixtures for the prepare-data tests: tiny CSVs, a temp-dir run, output readers. */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrepareOptionsInput, PrepareOptionsSchema } from '../../../lambda/prepare-data/options';
@@ -29,11 +29,18 @@ export async function tempRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'prep-test-'));
 }
 
-/** Runs the whole step into <root>/out through the local sink (small chunks to cross boundaries). */
-export async function run(data: Buffer | string, options: PrepareOptionsInput = {}, root?: string, chunkSize = 64): Promise<Run> {
+/** Writes the input to a file of its own (outside `root`) and runs the whole step into <root>/out through the local sink. */
+export async function run(data: Buffer | string, options: PrepareOptionsInput = {}, root?: string): Promise<Run> {
   const dir = root ?? (await tempRoot());
   const out = join(dir, 'out');
-  const outcome = await prepareData(chunks(data, chunkSize), new LocalDirSink(out), PrepareOptionsSchema.parse(options));
+  const inputDir = await tempRoot();
+  const input = join(inputDir, 'export.csv');
+  await writeFile(input, data);
+  const outcome = await prepareData(
+    { path: input, name: 'export.csv' },
+    new LocalDirSink(out),
+    PrepareOptionsSchema.parse(options),
+  ).finally(() => rm(inputDir, { recursive: true, force: true }));
   const file = (name: string) => readFile(join(out, name), 'utf8');
   const rows = async (name: string) =>
     (await file(name))

@@ -81,7 +81,7 @@ describe('xlsx input', () => {
   it('reads both sheets as one table, with numeric ids and date cells', async () => {
     const r = await run(await workbook(), { testFraction: 0.01 });
     roots.push(r.root);
-    expect(r.stats.input).toEqual({ format: 'xlsx', gzip: false, layout: 'retail', sheets: 2 });
+    expect(r.stats.input).toEqual({ format: 'xlsx', gzip: false, layout: 'retail', sheets: 2, files: 1, engine: 'duckdb' });
     expect(r.stats.rowsRead).toBe(7);
     expect(r.stats.rowsDropped).toMatchObject({ missingCustomer: 1, cancellation: 1, nonProduct: 1 });
     expect(r.stats.afterBasicRules).toEqual({ rows: 5, users: 2, items: 3, pairs: 4 });

@@ -84,7 +84,7 @@ describe('synthetic Online Retail II generator', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gen-test-'));
     try {
       const { stats } = await prepareData(
-        generateRetailCsv(OPTIONS),
+        { path: await writeGeneratedCsv(join(dir, 'raw.csv'), OPTIONS) },
         new LocalDirSink(join(dir, 'out')),
         PrepareOptionsSchema.parse({}),
       );
