@@ -5,8 +5,8 @@
  * baseline, champion) -> Model Registry (registry-steps.ts: copies, version, approval status) ->
  * deploy an approved version (deploy-steps.ts: lock, model from the package, rollout, record) ->
  * notify (training-outcomes.ts). A deploy-only input skips to the deployment (deploy-only-steps.ts).
- * Names of states, errors and outputs come from pipeline-names.ts, the shapes of stage results from
- * contracts.ts.
+ * Names of states, errors and outputs come from pipeline-names/, the shapes of stage results from
+ * contracts/.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

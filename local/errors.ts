@@ -1,7 +1,7 @@
 /**
  * Named errors of the local pipeline. A Task handler's error `name` becomes the Step Functions
  * error name (what Retry/Catch match) and its `message` the Cause; the names the stand-ins raise
- * are those of the real integrations (IntegrationErrors in lib/pipeline-names.ts).
+ * are those of the real integrations (IntegrationErrors in lib/aws-errors.ts).
  */
 import { NamedError } from '../container/src/errors';
 

@@ -1,6 +1,6 @@
 /**
  * Named errors of the data-preparation step. Step Functions sees `name` as the error type: the
- * names are those of PrepareDataErrors (lib/pipeline-names.ts), by which the state machine retries
+ * names are those of PrepareDataErrors (lib/pipeline-names/execution.ts), by which the state machine retries
  * a failed write and fails at once on bad input.
  */
 import { NamedError } from '../../container/src/errors';
