@@ -7,6 +7,8 @@ import { decimalOrAsIs } from '../container/src/decimal';
 import { HyperparameterError } from '../container/src/train/errors';
 import { parseHyperparameters } from '../container/src/train/hyperparameters';
 import { PREPARE_ENGINES, RawTableSchema } from '../lambda/prepare-data/options';
+import { resolveTuning, TuningSettingsSchema } from '../lambda/validate-input/tuning';
+import type { TuningSettings } from './contracts';
 import { ConfigError } from './errors';
 
 /** `-c flag=false` arrives as the string "false": z.coerce.boolean would read it as true. */
@@ -79,7 +81,7 @@ export function deploymentTimings(
 }
 
 /** Options without a default (absent unless set). */
-export const OPTIONAL_KEYS = ['notificationEmail', 'bucketSuffix', 'rawTable'] as const;
+export const OPTIONAL_KEYS = ['notificationEmail', 'bucketSuffix', 'rawTable', 'tuning'] as const;
 
 /** Every option, its type and its default (docs/deploy.md, "Configuration", lists them). */
 export const configSchema = z
@@ -94,6 +96,10 @@ export const configSchema = z
     split: z.enum(['random', 'temporal']),
     prepareEngine: z.enum(PREPARE_ENGINES),
     rawTable: json(RawTableSchema).optional(),
+    /** Every run tunes unless its input says `"tuning": null` (absent: runs train one job unless asked). */
+    tuning: json(TuningSettingsSchema)
+      .transform((t) => t as TuningSettings)
+      .optional(),
     testFraction: number().pipe(z.number().gt(0).lt(1)),
     splitSeed: int(0, 2 ** 31 - 1),
     trainingInstanceType: instanceType,
@@ -132,6 +138,14 @@ export const configSchema = z
       .optional(),
   })
   .superRefine((c, ctx) => {
+    // The configured tuning is resolved as every run's would be: its ranges by the training program's rules.
+    if (c.tuning) {
+      try {
+        resolveTuning(c.tuning, c.hyperparameters, {});
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['tuning'], message: (err as Error).message });
+      }
+    }
     if (c.useSpotTraining && c.maxSpotWaitSeconds < c.maxTrainingRuntimeSeconds) {
       ctx.addIssue({ code: 'custom', path: ['maxSpotWaitSeconds'], message: 'must be at least maxTrainingRuntimeSeconds' });
     }

@@ -12,7 +12,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PipelineConfig } from './config';
 import type { HyperparameterName } from '../container/src/train/hyperparameters';
-import type { Fields, PipelineKind, TrainingInput, ValidateInputEvent, ValidateInputResult } from './contracts';
+import type {
+  ConfiguredTraining,
+  Fields,
+  PipelineKind,
+  TrainingInput,
+  ValidateInputEvent,
+  ValidateInputResult,
+} from './contracts';
 import { InputStates, ReportKeys, resourceNames, TrainingStates as S } from './pipeline-names';
 import { guard, payloadFields } from './task-helpers';
 
@@ -24,6 +31,8 @@ export interface InputCheckProps {
   readonly pipeline: PipelineKind;
   /** Where a refused input goes (with `$.error` set). */
   readonly failure: sfn.IChainable;
+  /** What the configuration fixes for training runs (the training pipeline's check resolves the input with it). */
+  readonly configured?: ConfiguredTraining;
 }
 
 /**
@@ -42,6 +51,7 @@ export function buildInputCheck(scope: Construct, props: InputCheckProps): tasks
     payload: sfn.TaskInput.fromObject({
       pipeline: props.pipeline,
       input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+      configured: props.configured,
     } satisfies Fields<ValidateInputEvent, unknown>),
     retryOnServiceExceptions: false,
     resultSelector: training ? payloadFields<ValidateInputResult>({ input: true }) : undefined,
@@ -74,6 +84,10 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
     validateFunction: props.validateFunction,
     pipeline: 'training',
     failure: props.failure,
+    configured: {
+      hyperparameters: config.hyperparameters,
+      ...(config.tuning ? { tuning: config.tuning } : {}),
+    },
   });
   const applyDefaults = new sfn.Pass(scope, S.ApplyDefaults, {
     parameters: {
@@ -83,19 +97,17 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         split: config.split,
         testFraction: config.testFraction,
         seed: config.splitSeed,
-      } satisfies Required<Omit<TrainingInput, 'hyperparameters' | 'deployModelPackage'>>,
-      // Kept apart from `defaults`: each JsonMerge below gets its own objects (the local
-      // interpreter's JsonMerge mutates its first argument).
-      hyperparameters: config.hyperparameters,
+      } satisfies Required<Omit<TrainingInput, 'hyperparameters' | 'tuning' | 'deployModelPackage'>>,
       fixed: { eval_k: String(config.evalK) },
-      // The checked input (ValidateInput): always an object with `hyperparameters`.
+      // The checked input (ValidateInput): the static hyperparameters (the configured ones merged
+      // under the input's, the searched ones left out) and the tuning plan (or null).
       'input.$': '$.input',
     },
   });
   const mergeInput = new sfn.Pass(scope, S.MergeInput, {
     parameters: {
       'args.$': 'States.JsonMerge($.defaults, $.input, false)',
-      'hyperparameters.$': 'States.JsonMerge($.hyperparameters, $.input.hyperparameters, false)',
+      'hyperparameters.$': '$.input.hyperparameters',
       'fixed.$': '$.fixed',
       'runId.$': 'States.UUID()',
     },
@@ -111,6 +123,8 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         'trainingJobName.$': `States.Format('${names.trainingJobPrefix}{}', $.runId)`,
         'modelName.$': `States.Format('${names.modelPrefix}{}', $.runId)`,
         'endpointConfigName.$': `States.Format('${names.endpointConfigPrefix}{}', $.runId)`,
+        // Tuning job names take at most 32 characters: the prefix and the UUID's first 12 digits.
+        'tuningJobName.$': `States.Format('${names.tuningJobPrefix}{}{}', States.ArrayGetItem(States.StringSplit($.runId, '-'), 0), States.ArrayGetItem(States.StringSplit($.runId, '-'), 1))`,
         endpointName: config.endpointName,
         'dataUri.$': `States.Format('${runPrefix}data/', $$.Execution.Name)`,
         'modelOutputUri.$': `States.Format('${runPrefix}model/', $$.Execution.Name)`,
@@ -118,6 +132,8 @@ export function buildInputSteps(scope: Construct, props: InputStepsProps): { sta
         // Merged into the training job's hyperparameters: the report shows the gate's threshold.
         hyperparameters: { [`${'gate_threshold' satisfies HyperparameterName}.$`]: "States.Format('{}', $.args.threshold)" },
       },
+      // A tuned run's summary replaces it (tuning-job-step.ts); a literal null would be dropped.
+      'tuning.$': "States.StringToJson('null')",
     },
   });
   check.next(

@@ -172,7 +172,18 @@ export function buildPipelineFunctions(stack: Stack, props: PipelineFunctionsPro
   );
 
   // Reads only the training jobs' output archives; writes only the reports.
-  const reportFunction = nodeFunction(stack, 'PublishReportFunction', 'publish-report', 512, Duration.seconds(60), logRetention);
+  // A tuned run's report gets a chart drawn with Vega (ES modules loaded with import()): they ship
+  // in the asset's node_modules instead of the bundle.
+  const reportFunction = nodeFunction(
+    stack,
+    'PublishReportFunction',
+    'publish-report',
+    1024,
+    Duration.seconds(60),
+    logRetention,
+    undefined,
+    { architecture: lambda.Architecture.ARM_64, bundling: { nodeModules: ['vega', 'vega-lite'] } },
+  );
   reportFunction.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:GetObject'],

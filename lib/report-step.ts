@@ -23,7 +23,7 @@ export interface ReportStepProps {
   readonly failure: sfn.IChainable;
 }
 
-/** The PublishReport task (reads `$.training` and `$.run.reportUri`, writes `$.report`). */
+/** The PublishReport task (reads `$.training`, `$.tuning` and `$.run.reportUri`, writes `$.report`). */
 export function buildReportStep(scope: Construct, props: ReportStepProps): tasks.LambdaInvoke {
   return guard(
     new tasks.LambdaInvoke(scope, S.PublishReport, {
@@ -32,6 +32,7 @@ export function buildReportStep(scope: Construct, props: ReportStepProps): tasks
         modelDataUrl: sfn.JsonPath.stringAt('$.training.ModelArtifacts.S3ModelArtifacts'),
         reportUri: sfn.JsonPath.stringAt('$.run.reportUri'),
         latestReportUri: latestReportUri(props.artifactsBucket),
+        tuning: sfn.JsonPath.objectAt('$.tuning'),
       } satisfies Fields<PublishReportEvent, unknown>),
       retryOnServiceExceptions: false,
       resultSelector: payloadFields<PublishReportResult>({ reportUri: true, latestReportUri: true, reason: true }),

@@ -54,7 +54,9 @@ export function buildTrainingOutcomes(scope: Construct, props: TrainingOutcomesP
     championVersion: gate('championVersion'),
     championTolerance: gate('championTolerance'),
     metrics: gate('metrics'),
-    trainingJobName: '$.run.trainingJobName',
+    // The run's model: its training job, or a tuned run's best trial.
+    trainingJobName: '$.training.TrainingJobName',
+    tuning: '$.tuning',
     modelDataUrl: '$.training.ModelArtifacts.S3ModelArtifacts',
     reportUri: report('reportUri'),
     endpointName: '$.run.endpointName',

@@ -1,7 +1,8 @@
 /**
  * The training pipeline state machine: input check and defaults (input-steps.ts) -> prepare
  * (prepare-steps.ts: DuckDB in the Lambda, or Athena) -> the live model as champion
- * (champion-steps.ts) -> train (training-job-step.ts) -> report (report-step.ts) -> gate (threshold,
+ * (champion-steps.ts) -> train (training-job-step.ts), or tune (tuning-job-step.ts: a tuning job,
+ * its best trial as the run's training job) when the input's `tuning` is set -> report (report-step.ts) -> gate (threshold,
  * baseline, champion) -> Model Registry (registry-steps.ts: copies, version, approval status) ->
  * deploy an approved version (deploy-steps.ts: lock, model from the package, rollout, record) ->
  * notify (training-outcomes.ts). A deploy-only input skips to the deployment (deploy-only-steps.ts).
@@ -34,6 +35,7 @@ import { DataPaths, gateMetricNames, resourceNames, StateMachineIds, TrainingSta
 import { failurePath, guard, jsonPaths, payloadFields, pipelineStateMachine } from './task-helpers';
 import { buildTrainingJob } from './training-job-step';
 import { buildTrainingOutcomes } from './training-outcomes';
+import { buildTuningSteps } from './tuning-job-step';
 
 const { gate: gateResult, artifacts, registered, jobInput } = DataPaths;
 
@@ -126,13 +128,29 @@ export class TrainingPipeline extends Construct {
       }),
     });
 
-    const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
-    const champion = buildChampionSteps(this, { deploymentParameter: props.deploymentParameter, failure, next: train });
-
     const publishReport = buildReportStep(this, {
       reportFunction: props.reportFunction,
       artifactsBucket: props.artifactsBucket,
       failure,
+    });
+
+    const train = buildTrainingJob(this, { config, image, sagemakerRole: props.sagemakerRole, failure });
+    const tune = buildTuningSteps(this, {
+      config,
+      image: props.image,
+      sagemakerRole: props.sagemakerRole,
+      failure,
+      next: publishReport,
+    });
+    // Not(IsNull), which the local interpreter reads as AWS does (it mistakes IsNull: false).
+    const tuned = sfn.Condition.and(
+      sfn.Condition.isPresent('$.args.tuning'),
+      sfn.Condition.not(sfn.Condition.isNull('$.args.tuning')),
+    );
+    const champion = buildChampionSteps(this, {
+      deploymentParameter: props.deploymentParameter,
+      failure,
+      next: new sfn.Choice(this, S.TuneOrTrain).when(tuned, tune).otherwise(train),
     });
 
     const gate = guard(
@@ -174,7 +192,7 @@ export class TrainingPipeline extends Construct {
         endpointConfigName: '$.run.endpointConfigName',
         modelPackageArn: registered('modelPackageArn'),
         modelPackageVersion: registered('modelPackageVersion'),
-        trainingJobName: '$.run.trainingJobName',
+        trainingJobName: '$.training.TrainingJobName',
         modelDataUrl: artifacts('modelDataUrl'),
         batchInputUri: artifacts('batchInputUri'),
         catalogUri: artifacts('catalogUri'),

@@ -76,6 +76,9 @@ function sageMakerImpl(s: LocalServices, action: string): Impl | undefined {
   const table: Record<string, Impl> = {
     'createTrainingJob.sync': (i) => sm.training.runSync(i),
     describeTrainingJob: (i) => sm.training.describe(String(i.TrainingJobName)),
+    'createHyperParameterTuningJob.sync': (i) => sm.tuning.runSync(i),
+    describeHyperParameterTuningJob: (i) => sm.tuning.describe(i),
+    listTrainingJobsForHyperParameterTuningJob: (i) => sm.tuning.listTrainingJobs(i),
     createModel: (i) => sm.hosting.createModel(i),
     createEndpointConfig: (i) => sm.hosting.createEndpointConfig(i),
     createEndpoint: (i) => sm.hosting.createEndpoint(i),

@@ -2,7 +2,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../lib/cli/errors';
-import { numberOption, parseCommandLine, parseHyperparameters } from '../lib/cli/options';
+import { numberOption, parseCommandLine, parseHyperparameters, tuningOption } from '../lib/cli/options';
+import type { TuningSettings } from '../lib/contracts';
 import { WorkdirError } from './errors';
 import { PREPARE_ENGINES, type PrepareEngine } from '../lambda/prepare-data/options';
 
@@ -13,6 +14,11 @@ export const USAGE = `usage: npm start -- [options]
   --hyperparameters k=v,...  training hyperparameters (strings), e.g. epochs=20,factors=32
   --runs N                   training executions one after another (default 1): each later one measures
                              the live model as its champion, registers a new version and deploys it or not
+  --tune N                   a hyperparameter tuning job of N trials instead of one training job (each trial a
+                             real train process; the best on the validation slice of the training pairs goes on)
+  --tune-parallel P          trials at a time (default 2; the cores are shared out between them)
+  --tune-strategy S          Bayesian (default) or Random (both a seeded stratified random search locally)
+  --tune-ranges JSON         ranges merged over the default ones, e.g. '{"factors":{"min":64,"max":256,"scale":"log"}}'
   --prepare-engine E         data preparation engine: auto (default), duckdb or athena (Athena's states run on DuckDB here)
   --keep-serving             leave the endpoint up after the run, print curl examples, stop on Ctrl-C
   --workdir DIR              work directory (default .local/)
@@ -26,6 +32,8 @@ export interface CliOptions {
   readonly threshold?: number;
   readonly hyperparameters?: Record<string, string>;
   readonly runs: number;
+  /** The execution input's `tuning` (--tune N and its companions). */
+  readonly tuning?: TuningSettings;
   readonly keepServing: boolean;
   readonly prepareEngine?: PrepareEngine;
   readonly workdir: string;
@@ -59,6 +67,10 @@ export function parseOptions(argv: string[]): CliOptions {
     threshold: { type: 'string' },
     hyperparameters: { type: 'string' },
     runs: { type: 'string' },
+    tune: { type: 'string' },
+    'tune-parallel': { type: 'string' },
+    'tune-strategy': { type: 'string' },
+    'tune-ranges': { type: 'string' },
     'keep-serving': { type: 'boolean', default: false },
     'prepare-engine': { type: 'string' },
     workdir: { type: 'string', default: '.local' },
@@ -86,6 +98,7 @@ export function parseOptions(argv: string[]): CliOptions {
     threshold,
     hyperparameters: values.hyperparameters ? parseHyperparameters(values.hyperparameters) : undefined,
     runs,
+    tuning: tuningOption(values.tune, values['tune-parallel'], values['tune-strategy'], values['tune-ranges']),
     keepServing: values['keep-serving'],
     workdir: path.resolve(values.workdir),
     verbose: values.verbose,

@@ -31,6 +31,7 @@ async function run(opts: CliOptions, write: (line: string) => void): Promise<num
     generate: opts.rows ? { rows: opts.rows } : undefined,
     threshold: opts.threshold,
     hyperparameters: opts.hyperparameters,
+    tuning: opts.tuning,
     runs: opts.runs,
     keepServing: opts.keepServing,
     ...(opts.prepareEngine ? { buildApp: projectAppBuilder({ prepareEngine: opts.prepareEngine }) } : {}),

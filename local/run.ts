@@ -37,6 +37,8 @@ export interface LocalRunOptions extends LocalPipelineOptions {
   /** Execution input overrides. */
   readonly threshold?: number;
   readonly hyperparameters?: Record<string, string>;
+  /** A tuning job instead of one training job. */
+  readonly tuning?: TrainingInput['tuning'];
   /** Leave the pipeline (S3, endpoint) running; the caller stops it. */
   readonly keepServing?: boolean;
   /** Customers to show recommendations for (default 2) and how many items each (default 5). */
@@ -53,9 +55,10 @@ export interface LocalRunResult {
   readonly pipeline: LocalPipeline;
 }
 
-/** The execution input: `{}` unless the caller overrides the threshold or hyperparameters. */
-export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters'>): TrainingInput {
+/** The execution input: `{}` unless the caller overrides the threshold, hyperparameters or tuning. */
+export function executionInput(options: Pick<LocalRunOptions, 'threshold' | 'hyperparameters' | 'tuning'>): TrainingInput {
   return {
+    ...(options.tuning !== undefined ? { tuning: options.tuning } : {}),
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     ...(options.hyperparameters && Object.keys(options.hyperparameters).length
       ? { hyperparameters: options.hyperparameters }

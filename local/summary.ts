@@ -8,7 +8,9 @@ import {
   type GateDecision,
   type PrepareStats,
   type TrainingOutputFields,
+  type TuningSummary,
 } from '../lib/contracts';
+import { trialObjective } from '../container/src/report/tuning';
 import { ExecutionStatus } from '../lib/pipeline-names';
 import type { LocalPipeline } from './pipeline';
 import type { RecordedCall } from './recorders';
@@ -56,6 +58,8 @@ export interface RunSummary {
   /** Data preparation statistics (null when preparation did not finish). */
   readonly data: PrepareStats | null;
   readonly trainingJob: { name: string; status: string; failureReason?: string; modelDataUrl?: string; seconds?: number } | null;
+  /** A tuned run's tuning job, trials and best trial (null: one training job). */
+  readonly tuning: TuningSummary | null;
   /** Every metric of the training job (model and baseline_ ones). */
   readonly metrics: Record<string, number>;
   /** The last run's gate decision (its reason is `reason` above). */
@@ -132,7 +136,9 @@ export function buildSummary(args: {
   const runs = args.trainings.map(trainingRunSummary);
   const last = runs.at(-1)!;
   const out = outputFields<TrainingOutputFields>(training.output);
-  const job = pipeline.services.sagemaker.training.list().at(-1);
+  // The run's model's job (a tuned run's best trial), else the last one started.
+  const jobs = pipeline.services.sagemaker.training.list();
+  const job = jobs.find((j) => j.TrainingJobName === out.trainingJobName) ?? jobs.at(-1);
   const endpointName =
     typeof out.endpointName === 'string' ? out.endpointName : pipeline.services.sagemaker.hosting.endpointNames()[0];
   const ep = endpointName ? pipeline.services.sagemaker.hosting.endpointInfo(endpointName) : undefined;
@@ -157,6 +163,7 @@ export function buildSummary(args: {
           seconds: job.TrainingTimeInSeconds as number | undefined,
         }
       : null,
+    tuning: out.tuning ?? null,
     metrics: metricsByName(job?.FinalMetricDataList as FinalMetric[] | undefined),
     gate: last.gate,
     report: args.report,
@@ -183,6 +190,26 @@ export function formatRun(n: number, r: TrainingRunSummary): string {
   return `${head}; gate: ${g.metricName} ${fmt(g.value)} vs threshold ${fmt(g.threshold)}, baseline ${fmt(g.baselineValue)}, ${live} -> ${g.passed ? 'pass' : 'reject'}`;
 }
 
+/** A tuned run: the tuning job, every trial (its tuned hyperparameters and objective) and the winner. */
+export function formatTuning(t: TuningSummary): string[] {
+  const c = t.trainingJobStatusCounters;
+  const lines = [
+    `tuning job: ${t.tuningJobName} ${t.status}, ${t.trialCount} trials (${c.Completed ?? 0} completed, ${(c.NonRetryableError ?? 0) + (c.RetryableError ?? 0)} failed, ${c.Stopped ?? 0} stopped), ${t.strategy} search, objective ${t.objectiveMetricName} (validation slice of the training pairs)`,
+  ];
+  for (const [i, trial] of t.trials.entries()) {
+    const hp = Object.entries(trial.TunedHyperParameters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const objective = trialObjective(trial);
+    const mark = trial.TrainingJobName === t.best.trainingJobName ? ' <- best' : '';
+    lines.push(
+      `  trial ${String(i + 1).padStart(2)} ${objective === undefined ? `${trial.TrainingJobStatus}`.padEnd(8) : fmt(objective).padEnd(8)} ${hp}${mark}`,
+    );
+  }
+  lines.push(`winner: ${t.best.trainingJobName}, ${t.objectiveMetricName} ${fmt(t.best.objective)}; its test metrics follow`);
+  return lines;
+}
+
 /** Human-readable summary lines. */
 export function formatSummary(s: RunSummary): string[] {
   const lines: string[] = ['', `=== ${s.status} ===`, `reason: ${s.reason}`];
@@ -203,8 +230,9 @@ export function formatSummary(s: RunSummary): string[] {
       `training job: ${s.trainingJob.name} ${s.trainingJob.status}${s.trainingJob.seconds !== undefined ? ` in ${s.trainingJob.seconds} s` : ''}${s.trainingJob.failureReason ? ` (${s.trainingJob.failureReason})` : ''}`,
     );
   }
+  if (s.tuning) lines.push(...formatTuning(s.tuning));
   const model = Object.entries(s.metrics).filter(
-    ([k]) => !/^(baseline|champion)_/.test(k) && !['epoch', 'train_loss', 'samples_per_second'].includes(k),
+    ([k]) => !/^(baseline|champion|validation)_/.test(k) && !['epoch', 'train_loss', 'samples_per_second'].includes(k),
   );
   if (model.length) {
     const live = model.some(([k]) => s.metrics[`champion_${k}`] !== undefined);

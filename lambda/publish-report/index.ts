@@ -42,6 +42,14 @@ function validate(event: PublishReportEvent): PublishReportEvent {
     }
   }
   outputArchiveUri(event.modelDataUrl); // throws unless it ends with /model.tar.gz
+  const t = event.tuning;
+  if (
+    t !== undefined &&
+    t !== null &&
+    (typeof t !== 'object' || !Array.isArray(t.trials) || typeof t.tuningJobName !== 'string')
+  ) {
+    throw new PublishReportInputError('tuning must be null or the tuning summary (tuningJobName, trials, ...)');
+  }
   return event;
 }
 
@@ -56,7 +64,7 @@ export function createHandler(env: HandlerEnvironment = LAMBDA_ENVIRONMENT) {
       throw withoutStack(err as Error);
     }
     try {
-      const result = await publishReport(s3Store(env), valid);
+      const result = await publishReport(s3Store(env), valid, (message) => logger.warn(message));
       if (result.reportUri) logger.info('report published', { ...result });
       else logger.warn('no report to publish', { reason: result.reason });
       return result;

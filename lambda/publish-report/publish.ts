@@ -6,7 +6,8 @@
  * (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-output.html).
  */
 import { REPORT_FILE } from '../../container/src/paths';
-import type { PublishReportResult } from '../../lib/contracts';
+import type { PublishReportResult, TuningSummary } from '../../lib/contracts';
+import { withTuningSection } from '../../container/src/report/tuning';
 import { readArchiveFile } from '../../container/src/model/archive';
 import { PublishReportInputError } from './errors';
 
@@ -31,16 +32,26 @@ export function outputArchiveUri(modelDataUrl: string): string {
 
 const none = (reason: string): PublishReportResult => ({ reportUri: null, latestReportUri: null, reason });
 
-/** Copies the report out of the archive to both locations; a run without a report gets a reason instead. */
+/**
+ * Copies the report out of the archive to both locations, a tuned run's with the tuning section
+ * added (container/src/report/tuning.ts); a run without a report gets a reason instead. `warn`
+ * hears why a tuning chart could not be drawn (the section then says so).
+ */
 export async function publishReport(
   store: ReportStore,
-  event: { modelDataUrl: string; reportUri: string; latestReportUri: string },
+  event: { modelDataUrl: string; reportUri: string; latestReportUri: string; tuning?: TuningSummary | null },
+  warn: (message: string) => void = () => undefined,
 ): Promise<PublishReportResult> {
   const archiveUri = outputArchiveUri(event.modelDataUrl);
   const archive = await store.get(archiveUri, MAX_ARCHIVE_BYTES);
   if (!archive) return none(`the training job left no ${archiveUri}`);
-  const report = await readArchiveFile(archive, REPORT_FILE);
+  let report = await readArchiveFile(archive, REPORT_FILE);
   if (!report) return none(`the training job wrote no ${REPORT_FILE} (its log says why)`);
+  if (event.tuning) {
+    const added = await withTuningSection(report.toString('utf8'), event.tuning);
+    if (added.chartError) warn(`the tuning chart was not drawn: ${added.chartError}`);
+    report = Buffer.from(added.html, 'utf8');
+  }
   const type = 'text/html; charset=utf-8';
   await store.put(event.reportUri, report, type);
   await store.put(event.latestReportUri, report, type);

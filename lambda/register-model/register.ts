@@ -4,7 +4,7 @@
  * inference specification (the serving image, the model artifact, the content types `serve` reads
  * and answers, the instance types), ModelMetrics pointing at a model-quality document (JSON: every
  * metric and the gate's decision), the gate's reason as the description, the headline figures,
- * the training job and the data as customer metadata, and the approval status the gate decided:
+ * the training job (a tuned run's best trial, with its tuning job) and the data as customer metadata, and the approval status the gate decided:
  * Approved when it passed (PendingManualApproval with approvalMode manual), Rejected when not.
  * The run id is the ClientToken, so a retried task registers one version.
  */
@@ -44,6 +44,22 @@ export function qualityDocument(req: RegisterModelRequest, status: ModelApproval
     executionArn: req.executionArn,
     data: { rawDataUri: req.rawDataUri, dataUri: req.dataUri, stats: req.stats },
     reportUri: req.artifacts.reportUri,
+    // A tuned run: the tuning job, every trial and the best one (whose training job is this model).
+    tuning: req.tuning ?? null,
+  };
+}
+
+/** A tuned run's metadata: the tuning job, its trial count, the best trial's objective and hyperparameters. */
+function tuningMetadata(req: RegisterModelRequest): Record<string, string> {
+  const t = req.tuning;
+  if (!t) return {};
+  return {
+    [K.tuningJobName]: t.tuningJobName,
+    [K.tuningTrials]: String(t.trialCount),
+    [K.tuningObjective]: `${metricKey(t.objectiveMetricName)}=${t.best.objective}`,
+    [K.tuningBestHyperparameters]: Object.entries(t.best.hyperparameters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
   };
 }
 
@@ -71,6 +87,7 @@ export function metadataProperties(req: RegisterModelRequest, qualityUri: string
     [K.championValue]: json(g.championValue),
     [K.championVersion]: json(g.championVersion),
     [K.gateDecision]: g.passed ? 'passed' : 'rejected',
+    ...tuningMetadata(req),
     threshold: json(g.threshold),
     championTolerance: json(g.championTolerance),
     executionArn: req.executionArn,

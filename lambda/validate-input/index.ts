@@ -5,10 +5,21 @@
  * work is done.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { ValidateInputEvent, ValidateInputResult } from '../../lib/contracts';
+import type { ConfiguredTraining, ValidateInputEvent, ValidateInputResult } from '../../lib/contracts';
 import { withoutStack } from '../shared/errors';
 import { InvalidExecutionInputError, ValidateInputEventError } from './errors';
-import { checkExecutionInput } from './input';
+import { checkExecutionInput, NOTHING_CONFIGURED } from './input';
+
+/** The configured defaults the state machine sends (a malformed one is the state machine's bug). */
+function configuredOf(event: ValidateInputEvent): ConfiguredTraining {
+  const c = event.configured;
+  if (c === undefined) return NOTHING_CONFIGURED;
+  const hp = c?.hyperparameters;
+  if (!hp || typeof hp !== 'object' || Object.values(hp).some((v) => typeof v !== 'string')) {
+    throw withoutStack(new ValidateInputEventError('configured.hyperparameters must be an object of strings'));
+  }
+  return c;
+}
 
 const logger = new Logger({ serviceName: 'validate-input' });
 
@@ -16,8 +27,9 @@ export async function handler(event: ValidateInputEvent): Promise<ValidateInputR
   if (event?.pipeline !== 'training' && event?.pipeline !== 'batch') {
     throw withoutStack(new ValidateInputEventError(`pipeline must be training or batch, got ${JSON.stringify(event?.pipeline)}`));
   }
+  const configured = configuredOf(event);
   try {
-    const result = checkExecutionInput(event.pipeline, event.input);
+    const result = checkExecutionInput(event.pipeline, event.input, configured);
     logger.info('execution input accepted', { pipeline: event.pipeline, keys: Object.keys(result.input) });
     return result;
   } catch (err) {

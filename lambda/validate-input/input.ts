@@ -13,11 +13,13 @@ import {
   BATCH_INPUT_KEYS,
   IGNORED_INPUT_KEY,
   TRAINING_INPUT_KEYS,
+  type ConfiguredTraining,
   type PipelineKind,
   type ValidateInputResult,
 } from '../../lib/contracts';
 import { RAW_DATA_URI_FIELD, SPLIT_FIELDS } from '../prepare-data/options';
 import { InvalidExecutionInputError, type InputProblem } from './errors';
+import { checkTuningSettings, resolveTuning } from './tuning';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -36,6 +38,19 @@ const hyperparametersSchema = z
   })
   .transform((value) => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)])));
 
+/** null (no tuning) or the tuning settings, checked by their own rules (tuning.ts). */
+const tuningSchema = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null) return;
+    try {
+      checkTuningSettings(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, params: { own: true } });
+    }
+  })
+  .transform((value) => value as ConfiguredTraining['tuning']);
+
 /**
  * A versioned model package's ARN (`.../model-package/<group>/<version>`):
  * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html
@@ -52,6 +67,7 @@ const FIELDS = {
   },
   threshold: { schema: z.number().min(0).max(1), rule: 'a number between 0 and 1' },
   hyperparameters: { schema: hyperparametersSchema, rule: 'an object of hyperparameter names to strings' },
+  tuning: { schema: tuningSchema, rule: 'null or an object of tuning settings' },
   ...SPLIT_FIELDS,
 } as const satisfies Record<(typeof TRAINING_INPUT_KEYS)[number], { schema: z.ZodType; rule: string }>;
 
@@ -63,6 +79,7 @@ export const TrainingInputSchema = z.strictObject({
   split: FIELDS.split.schema.optional(),
   testFraction: FIELDS.testFraction.schema.optional(),
   seed: FIELDS.seed.schema.optional(),
+  tuning: FIELDS.tuning.schema.optional(),
   deployModelPackage: FIELDS.deployModelPackage.schema.optional(),
 });
 
@@ -82,12 +99,20 @@ function unknownKeysProblem(pipeline: PipelineKind, unknown: string[]): InputPro
   return { field: unknown[0], text: `the ${pipeline} pipeline does not take ${what} ${named}${more} in its input; ${takes}` };
 }
 
+/** No configured defaults (the pipeline CLI's check, which does not know the deployed configuration). */
+export const NOTHING_CONFIGURED: ConfiguredTraining = { hyperparameters: {} };
+
 /**
  * Checks an execution input for `pipeline`; returns it as the state machine uses it (Comment
- * dropped, hyperparameter values as strings, `hyperparameters` always there for training).
+ * dropped; for training, the static hyperparameters as strings, the configured ones merged under
+ * the input's, and the tuning plan or null: the input's `tuning`, else the configured one).
  * Throws InvalidExecutionInputError naming each field that is wrong.
  */
-export function checkExecutionInput(pipeline: PipelineKind, input: unknown): ValidateInputResult {
+export function checkExecutionInput(
+  pipeline: PipelineKind,
+  input: unknown,
+  configured: ConfiguredTraining = NOTHING_CONFIGURED,
+): ValidateInputResult {
   if (!isObject(input)) {
     throw new InvalidExecutionInputError([
       { field: '(input)', text: `the execution input must be a JSON object, got ${quoted(input)}` },
@@ -113,12 +138,26 @@ export function checkExecutionInput(pipeline: PipelineKind, input: unknown): Val
       const text =
         issue.code === 'custom' && issue.params?.training
           ? `hyperparameters: ${issue.message}`
-          : `${field} must be ${FIELDS[field].rule}, got ${quoted(given[field])}`;
+          : issue.code === 'custom' && issue.params?.own
+            ? issue.message
+            : `${field} must be ${FIELDS[field].rule}, got ${quoted(given[field])}`;
       return { field, text };
     });
     throw new InvalidExecutionInputError(problems);
   }
-  const { deployModelPackage, ...training } = parsed.data;
+  const { deployModelPackage, tuning, hyperparameters, ...training } = parsed.data;
   if (deployModelPackage !== undefined) return { input: { deployModelPackage } };
-  return { input: { ...training, hyperparameters: training.hyperparameters ?? {} } };
+  try {
+    const resolved = resolveTuning(
+      tuning === undefined ? (configured.tuning ?? null) : tuning,
+      configured.hyperparameters,
+      hyperparameters ?? {},
+    );
+    return { input: { ...training, hyperparameters: resolved.hyperparameters, tuning: resolved.plan } };
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new InvalidExecutionInputError([
+      { field: 'tuning', text: message.startsWith('tuning') ? message : `tuning: ${message}` },
+    ]);
+  }
 }

@@ -4,9 +4,9 @@
  */
 import { InvalidExecutionInputError } from '../../lambda/validate-input/errors';
 import { checkExecutionInput } from '../../lambda/validate-input/input';
-import type { TRAINING_INPUT_KEYS, TrainingInput } from '../contracts';
+import type { TRAINING_INPUT_KEYS, TrainingInput, TuningSettings } from '../contracts';
 import { UsageError } from './errors';
-import { numberOption, parseCommandLine, parseHyperparameters } from './options';
+import { numberOption, parseCommandLine, parseHyperparameters, tuningOption } from './options';
 
 /** Environment variable naming the state machine ARN (overridden by --state-machine-arn). */
 export const STATE_MACHINE_ARN_ENV = 'BPR_STATE_MACHINE_ARN';
@@ -30,6 +30,12 @@ export const USAGE = `usage: npm run pipeline -- start [options]
   --split random|temporal        split mode of data preparation
   --test-fraction F              test share, 0 < F < 1
   --seed N                       split seed
+  --tune N                       run a hyperparameter tuning job of N trials (1-100) instead of one training job;
+                                 the best trial on the validation slice of the training pairs goes on to the gate
+  --tune-parallel P              trials at a time (default 2, at most N)
+  --tune-strategy S              Bayesian (default) or Random
+  --tune-ranges JSON             ranges merged over the default ones, e.g. '{"factors":{"min":64,"max":256,"scale":"log"}}'
+                                 (null leaves a default range out)
   --wait                         follow the execution; exit 0 when deployed, 2 when rejected, 3 when busy,
                                  4 when the model awaits approval (approvalMode manual), 1 on failure
   --state-machine-arn ARN        (or env ${STATE_MACHINE_ARN_ENV}); default: find "<project>-training-pipeline"
@@ -50,6 +56,10 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
     split: { type: 'string' },
     'test-fraction': { type: 'string' },
     seed: { type: 'string' },
+    tune: { type: 'string' },
+    'tune-parallel': { type: 'string' },
+    'tune-strategy': { type: 'string' },
+    'tune-ranges': { type: 'string' },
     wait: { type: 'boolean', default: false },
     'state-machine-arn': { type: 'string' },
     project: { type: 'string', default: 'bpr' },
@@ -67,6 +77,7 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Sta
     split: str('split'),
     testFraction: numberOption(str('test-fraction'), 'test-fraction'),
     seed: numberOption(str('seed'), 'seed'),
+    tuning: tuningOption(str('tune'), str('tune-parallel'), str('tune-strategy'), str('tune-ranges')),
   } satisfies Record<Exclude<keyof TrainingInput, 'deployModelPackage'>, unknown>;
   const input = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   const name = str('name');
@@ -92,6 +103,16 @@ const OPTION_OF: Record<Exclude<(typeof TRAINING_INPUT_KEYS)[number], 'deployMod
   split: 'split',
   testFraction: 'test-fraction',
   seed: 'seed',
+  tuning: 'tune',
+};
+
+/** The option each tuning setting comes from. */
+const TUNING_OPTION: Record<keyof TuningSettings, string> = {
+  maxJobs: 'tune',
+  maxParallelJobs: 'tune-parallel',
+  strategy: 'tune-strategy',
+  ranges: 'tune-ranges',
+  seed: 'tune',
 };
 
 /**
@@ -105,6 +126,8 @@ export function checkStartInput(input: unknown): TrainingInput {
   } catch (err) {
     if (!(err instanceof InvalidExecutionInputError)) throw err;
     const told = err.problems.map(({ field, text }) => {
+      const setting = /^tuning\.(\w+)/.exec(text)?.[1] as keyof TuningSettings | undefined;
+      if (setting && TUNING_OPTION[setting]) return `--${TUNING_OPTION[setting]}: ${text}`;
       const option = OPTION_OF[field as keyof typeof OPTION_OF];
       return option && text.startsWith(field) ? `--${option}${text.slice(field.length)}` : text;
     });

@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDecimal } from '../../container/src/decimal';
 import { HyperparameterError } from '../../container/src/train/errors';
 import { parseHyperparameters as checkHyperparameters } from '../../container/src/train/hyperparameters';
+import type { TuningSettings } from '../contracts';
 import { UsageError } from './errors';
 
 /** Bounds of a numeric option; the error message is written from them. */
@@ -103,4 +104,34 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options'
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** `tuning` from --tune N and its companions (which need --tune); undefined without --tune. */
+export function tuningOption(
+  jobs: string | undefined,
+  parallel: string | undefined,
+  strategy: string | undefined,
+  ranges: string | undefined,
+): TuningSettings | undefined {
+  if (jobs === undefined) {
+    const stray = [parallel && '--tune-parallel', strategy && '--tune-strategy', ranges && '--tune-ranges'].filter(Boolean);
+    if (stray.length) throw new UsageError(`${stray.join(', ')} need --tune N`);
+    return undefined;
+  }
+  let parsedRanges: unknown;
+  if (ranges !== undefined) {
+    try {
+      parsedRanges = JSON.parse(ranges);
+    } catch (err) {
+      throw new UsageError(`--tune-ranges must be a JSON object, got ${JSON.stringify(ranges)} (${(err as Error).message})`);
+    }
+  }
+  return {
+    maxJobs: numberOption(jobs, 'tune', { integer: true, atLeast: 1 }),
+    ...(parallel !== undefined
+      ? { maxParallelJobs: numberOption(parallel, 'tune-parallel', { integer: true, atLeast: 1 }) }
+      : {}),
+    ...(strategy !== undefined ? { strategy: strategy as TuningSettings['strategy'] } : {}),
+    ...(ranges !== undefined ? { ranges: parsedRanges as TuningSettings['ranges'] } : {}),
+  };
 }

@@ -9,6 +9,7 @@
 export * from './input';
 export * from './prepare';
 export * from './training';
+export * from './tuning';
 export * from './registry';
 export * from './deployment';
 export * from './outputs';

@@ -3,10 +3,14 @@ import type { ExecutionStatus } from '../pipeline-names';
 import type { PrepareStats } from './prepare';
 import type { ModelApprovalStatus } from './registry';
 import type { GateDecision } from './training';
+import type { TuningSummary } from './tuning';
 
 /** What every outcome of a training run outputs: the gate's decision, the run, its data and its registry entry. */
 export interface TrainingOutcome extends Omit<GateDecision, 'passed'> {
+  /** The training job of the run's model (a tuned run's best trial). */
   readonly trainingJobName: string;
+  /** The tuning job, its trials and the best one (null: the run trained one job). */
+  readonly tuning: TuningSummary | null;
   readonly modelDataUrl: string;
   /** The run's model report (PublishReportResult.reportUri): for people, notifications and the model registry. */
   readonly reportUri: string | null;

@@ -1,6 +1,7 @@
 /** The Model Registry: a run's copies under registry/, its registration and the approval status it gets. */
 import type { PrepareStats } from './prepare';
 import type { GateDecision } from './training';
+import type { TuningSummary } from './tuning';
 
 /** SageMaker's ModelApprovalStatus values: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html */
 export type ModelApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
@@ -38,6 +39,8 @@ export interface RegisterModelRequest {
   readonly runId: string;
   readonly executionArn: string;
   readonly trainingJobName: string;
+  /** The tuning job the model won (null: one training job). */
+  readonly tuning: TuningSummary | null;
   /** The serving image (the inference specification's container). */
   readonly image: string;
   readonly artifacts: RegistryArtifacts;

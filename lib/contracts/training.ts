@@ -3,6 +3,8 @@
  * the job measures as champion, and what the gate is given and decides.
  */
 
+import type { TuningSummary } from './tuning';
+
 /** One entry of DescribeTrainingJob's FinalMetricDataList. */
 export interface FinalMetric {
   readonly MetricName?: string;
@@ -11,6 +13,8 @@ export interface FinalMetric {
 
 /** What the PublishReport task sends the publish-report Lambda. */
 export interface PublishReportEvent {
+  /** A tuned run's tuning job and trials: the report gets a section on them (null: one training job). */
+  readonly tuning: TuningSummary | null;
   /** The training job's model artifact (…/output/model.tar.gz); the job's output.tar.gz is beside it. */
   readonly modelDataUrl: string;
   /** Where the run's report goes: s3://<artifacts>/runs/<execution name>/report.html. */

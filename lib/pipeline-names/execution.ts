@@ -38,6 +38,9 @@ export const DataPaths = {
 export const TaskResources = {
   lambdaInvoke: 'arn:aws:states:::lambda:invoke',
   createTrainingJobSync: 'arn:aws:states:::sagemaker:createTrainingJob.sync',
+  createHyperParameterTuningJobSync: 'arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync',
+  describeTrainingJob: 'arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob',
+  listTrainingJobsForHyperParameterTuningJob: 'arn:aws:states:::aws-sdk:sagemaker:listTrainingJobsForHyperParameterTuningJob',
   createModel: 'arn:aws:states:::sagemaker:createModel',
   createEndpointConfig: 'arn:aws:states:::sagemaker:createEndpointConfig',
   createEndpoint: 'arn:aws:states:::sagemaker:createEndpoint',

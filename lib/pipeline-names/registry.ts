@@ -31,6 +31,11 @@ export const PackageMetadata = {
   championValue: 'championValue',
   championVersion: 'championVersion',
   gateDecision: 'gateDecision',
+  /** A tuned run's tuning job, trial count, best objective (`name=value`) and best hyperparameters (`k=v k=v`). */
+  tuningJobName: 'tuningJobName',
+  tuningTrials: 'tuningTrials',
+  tuningObjective: 'tuningObjective',
+  tuningBestHyperparameters: 'tuningBestHyperparameters',
 } as const;
 
 /**

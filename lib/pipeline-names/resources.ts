@@ -8,6 +8,8 @@ import { REPORT_FILE } from '../../container/src/paths';
 export function resourceNames(projectName: string) {
   return {
     trainingJobPrefix: `${projectName}-train-`,
+    /** Tuning jobs (at most 32 characters: projectName has at most 12); their trials' names start with the tuning job's. */
+    tuningJobPrefix: `${projectName}-tune-`,
     modelPrefix: `${projectName}-model-`,
     endpointConfigPrefix: `${projectName}-epc-`,
     transformJobPrefix: `${projectName}-batch-`,

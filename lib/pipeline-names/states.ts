@@ -36,7 +36,13 @@ export const TrainingStates = {
   LiveModelRegistered: 'LiveModelRegistered',
   WithChampion: 'WithChampion',
   WithoutChampion: 'WithoutChampion',
+  TuneOrTrain: 'TuneOrTrain',
   TrainModel: 'TrainModel',
+  // A tuned run (tuning-job-step.ts)
+  TuneModel: 'TuneModel',
+  DescribeBestTrainingJob: 'DescribeBestTrainingJob',
+  ListTuningTrials: 'ListTuningTrials',
+  SummarizeTuning: 'SummarizeTuning',
   PublishReport: 'PublishReport',
   EvaluateGate: 'EvaluateGate',
   // The registry (registry-steps.ts)

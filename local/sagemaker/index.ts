@@ -1,4 +1,4 @@
-/** The local stand-in for SageMaker: training jobs, the Model Registry, models, endpoint configs, endpoints, transform jobs. */
+/** The local stand-in for SageMaker: training jobs, hyperparameter tuning jobs, the Model Registry, models, endpoint configs, endpoints, transform jobs. */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Hosting } from './hosting';
 import type { SageMakerContext } from './context';
@@ -6,12 +6,14 @@ import { ModelRegistry } from './registry';
 import { localSageMakerClient } from './sdk-client';
 import { TrainingJobs } from './training';
 import { TransformJobs } from './transform';
+import { TuningJobs } from './tuning';
 
 export { JobFailedError, SageMakerValidationError } from './errors';
 export type { SageMakerContext } from './context';
 
 export class LocalSageMaker {
   readonly training: TrainingJobs;
+  readonly tuning: TuningJobs;
   readonly registry: ModelRegistry;
   readonly hosting: Hosting;
   readonly transform: TransformJobs;
@@ -24,6 +26,7 @@ export class LocalSageMaker {
     modelPackageGroups: readonly string[] = [],
   ) {
     this.training = new TrainingJobs(ctx);
+    this.tuning = new TuningJobs(ctx, this.training);
     this.registry = new ModelRegistry(ctx, modelPackageGroups);
     this.hosting = new Hosting(ctx, this.registry);
     this.transform = new TransformJobs(ctx, this.hosting);

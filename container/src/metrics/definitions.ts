@@ -23,6 +23,16 @@ export const CHAMPION_PREFIX = 'champion_';
 /** The ranking metric the deployment gate compares with its threshold and the baseline (at K). */
 export const GATE_METRIC: (typeof RANKING_METRICS)[number] = 'precision';
 
+/**
+ * Prefix of the kept model's ranking metrics on the validation slice cut from the training pairs
+ * (printed once, at the end of training): what hyperparameter tuning maximizes. The testing channel
+ * takes no part in them.
+ */
+export const VALIDATION_PREFIX = 'validation_';
+
+/** The ranking metric hyperparameter tuning maximizes on the validation slice (the one early stopping keeps the best epoch by). */
+export const TUNING_METRIC: (typeof RANKING_METRICS)[number] = 'p@k';
+
 /** Training progress metrics printed once per epoch. */
 export const PROGRESS_METRICS = ['train_loss', 'samples_per_second', 'epoch'] as const;
 
@@ -65,12 +75,27 @@ export function championMetricNames(k = 10): string[] {
     .map((n) => CHAMPION_PREFIX + n);
 }
 
-/** MetricDefinitions for every metric the container prints at K (SageMaker allows 40). */
+/** The kept model's validation metric names at K (`validation_p@k(10)`, ...). */
+export function validationMetricNames(k = 10): string[] {
+  return RANKING_METRICS.map((m) => VALIDATION_PREFIX + metricName(m, k));
+}
+
+/** The objective metric of a tuning job at K: `validation_p@k(10)`, to be maximized. */
+export function tuningObjectiveMetric(k = 10): string {
+  return VALIDATION_PREFIX + metricName(TUNING_METRIC, k);
+}
+
+/** SageMaker accepts at most 40 MetricDefinitions in a training job's AlgorithmSpecification. */
+export const MAX_METRIC_DEFINITIONS = 40;
+
+/** MetricDefinitions for every metric the container prints at K (at most MAX_METRIC_DEFINITIONS). */
 export function metricDefinitions(k = 10): MetricDefinition[] {
-  return [...evaluationMetricNames(k), ...championMetricNames(k), ...PROGRESS_METRICS].map((name) => ({
-    Name: name,
-    Regex: metricRegex(name),
-  }));
+  return [...evaluationMetricNames(k), ...championMetricNames(k), ...validationMetricNames(k), ...PROGRESS_METRICS].map(
+    (name) => ({
+      Name: name,
+      Regex: metricRegex(name),
+    }),
+  );
 }
 
 /** Reads the last value of every defined metric from log text, as SageMaker's FinalMetricDataList does. */

@@ -5,6 +5,7 @@
  */
 import { buildCsr } from './data';
 import type { Csr } from '../ranking/rank';
+import type { RankingMetrics } from './evaluation';
 import type { Hyperparameters } from './hyperparameters';
 import { KernelMemory, bitsetFits, kernelLayout } from './kernel';
 import { Rng } from './rng';
@@ -40,6 +41,8 @@ export interface FitResult {
   /** Epoch whose model was kept (the last one without early stopping). */
   readonly bestEpoch: number;
   readonly bestValidation: number | null;
+  /** Every ranking metric (no AUC) of the kept model on the validation slice; null without one. */
+  readonly bestValidationMetrics: RankingMetrics | null;
   readonly history: EpochLog[];
   readonly seconds: number;
   readonly samples: number;
@@ -106,7 +109,14 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
   const runner = new SgdRunner(mem, hp.seed, valSet);
   const history: EpochLog[] = [];
   const start = performance.now();
-  let best: { epoch: number; value: number; u: Float32Array; i: Float32Array; b: Float32Array } | null = null;
+  let best: {
+    epoch: number;
+    value: number;
+    metrics: RankingMetrics;
+    u: Float32Array;
+    i: Float32Array;
+    b: Float32Array;
+  } | null = null;
   let sinceBest = 0;
   let samples = 0;
   let epoch = 0;
@@ -130,9 +140,10 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
       let value: number | undefined;
       const last = epoch === hp.epochs - 1;
       if (valSet && ((epoch + 1) % hp.eval_every === 0 || last)) {
-        value = (await runner.validate()).pAtK;
+        const metrics = await runner.validate();
+        value = metrics.pAtK;
         if (!best || value > best.value) {
-          best = { epoch: epoch + 1, value, u: userFactors.slice(), i: itemFactors.slice(), b: itemBias.slice() };
+          best = { epoch: epoch + 1, value, metrics, u: userFactors.slice(), i: itemFactors.slice(), b: itemBias.slice() };
           sinceBest = 0;
         } else sinceBest++;
       }
@@ -168,6 +179,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
     epochsRun: epoch,
     bestEpoch: keep ? keep.epoch : epoch,
     bestValidation: best ? best.value : null,
+    bestValidationMetrics: best ? best.metrics : null,
     history,
     seconds: (performance.now() - start) / 1000,
     samples,

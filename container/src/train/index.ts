@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { FAILURE_REASON_CHARS } from '../limits';
 import { containerPaths, TRAINING_JOB_NAME_ENV, type ContainerPaths } from '../paths';
 import { printable } from '../text';
-import { formatMetricLine } from '../metrics/definitions';
+import { formatMetricLine, metricName, RANKING_METRICS, VALIDATION_PREFIX } from '../metrics/definitions';
+import type { RankingMetrics } from './evaluation';
 import { saveModel } from '../model/store';
 import { itemPopularity } from './data';
 import { DatasetBuilder } from './dataset';
@@ -105,11 +106,14 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
       (result.bestValidation === null ? '' : ` (validation p@k(${hp.eval_k})=${result.bestValidation.toFixed(4)})`),
   );
 
+  // The kept model on the validation slice of the training pairs: what a tuning job maximizes.
+  const metrics: Record<string, number> = validationMetrics(result.bestValidationMetrics, hp.eval_k);
+  for (const [name, value] of Object.entries(metrics)) log(formatMetricLine(name, value));
+
   const popularity = itemPopularity(data.train, nItems);
   const evaluationStart = performance.now();
   const evaluation = await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads);
   const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
-  const metrics: Record<string, number> = {};
   if (evaluation) {
     log(
       `evaluation: ${evaluation.model.users} users, k=${hp.eval_k}; precision@K = hits/(K x users), p@k(K) = hits / sum of min(K, |test items|)`,
@@ -164,6 +168,21 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
       createdAt,
     },
     log,
+  );
+}
+
+/** `validation_<metric>` of every ranking metric (finite ones) of the kept model; none without a validation slice. */
+export function validationMetrics(m: RankingMetrics | null, k: number): Record<string, number> {
+  if (!m) return {};
+  const byMetric: Record<(typeof RANKING_METRICS)[number], number> = {
+    precision: m.precision,
+    'p@k': m.pAtK,
+    recall: m.recall,
+    ndcg: m.ndcg,
+    map: m.map,
+  };
+  return Object.fromEntries(
+    RANKING_METRICS.filter((r) => Number.isFinite(byMetric[r])).map((r) => [VALIDATION_PREFIX + metricName(r, k), byMetric[r]]),
   );
 }
 
