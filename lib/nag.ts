@@ -86,6 +86,14 @@ export function acknowledgeFindings(stack: PipelineStack, projectName: string): 
       'Training job names are unique per execution (States.UUID) under this prefix.',
     ],
     [
+      id(sagemakerArn(stack, 'hyper-parameter-tuning-job', `${names.tuningJobPrefix}*`)),
+      'Tuning job names are unique per execution (the first 12 digits of its States.UUID) under this prefix.',
+    ],
+    [
+      id(sagemakerArn(stack, 'training-job', `${names.tuningJobPrefix}*`)),
+      "A tuning job's trials are named after it by SageMaker; only the best one is described.",
+    ],
+    [
       id(sagemakerArn(stack, 'model', `${names.modelPrefix}*`)),
       'Model names are unique per execution (States.UUID) under this prefix.',
     ],

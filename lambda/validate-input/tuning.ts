@@ -69,6 +69,16 @@ export function checkTuningSettings(raw: unknown): TuningSettings {
   );
 }
 
+/** One range of the input, its error naming the setting (`tuning.ranges.factorz: unknown hyperparameter ...`). */
+function inputRange(name: string, range: unknown): SageMakerRange {
+  try {
+    return sageMakerRange(name, range);
+  } catch (err) {
+    if (!(err instanceof HyperparameterError)) throw err;
+    throw new TuningSettingsError(`tuning.ranges.${shownName(name)}: ${err.message}`);
+  }
+}
+
 /** Canonical names of a hyperparameters object's known keys (aliases resolved). */
 function namesOf(hyperparameters: Record<string, string>): Set<string> {
   return new Set(Object.keys(hyperparameters).map((k) => hyperparameterName(k) ?? k));
@@ -104,7 +114,7 @@ export function resolveTuning(
       ranges.delete(known);
       continue;
     }
-    const checked = sageMakerRange(name, range);
+    const checked = inputRange(name, range);
     if (fixedByInput.has(checked.range.Name)) {
       throw new TuningSettingsError(
         `tuning.ranges.${shownName(name)}: ${checked.range.Name} is also given in hyperparameters; a hyperparameter is either fixed or searched`,

@@ -74,7 +74,7 @@ export class TuningJobs {
   /** Runs the tuning job to its end; resolves with its description when Completed, throws JobFailedError when Failed. */
   async runSync(params: Json): Promise<Json> {
     const name = params.HyperParameterTuningJobName;
-    if (typeof name !== 'string' || !TUNING_JOB_NAME.test(name))
+    if (typeof name !== 'string' || name.length > 32 || !TUNING_JOB_NAME.test(name))
       throw new SageMakerValidationError(
         `invalid HyperParameterTuningJobName ${JSON.stringify(name)} (at most 32 letters, digits and dashes)`,
       );

@@ -15,6 +15,7 @@ const EVENT = {
   modelDataUrl: `${JOB}/model.tar.gz`,
   reportUri: `s3://${BUCKET}/runs/exec-1/report.html`,
   latestReportUri: `s3://${BUCKET}/reports/latest.html`,
+  tuning: null,
 };
 const REPORT = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Model report ✓</title></head></html>\n';
 
@@ -71,6 +72,42 @@ describe('publish-report handler on s3rver', () => {
       reportUri: null,
       reason: expect.stringMatching(/TarFormatError: not a gzip'd archive/),
     });
+  });
+
+  it("a tuned run's report gets the tuning section before its footer, every trial in it (a chart or a note)", async () => {
+    const page = '<!DOCTYPE html>\n<html><body><main><section id="metrics"></section><footer>f</footer></main></body></html>\n';
+    await putOutput({ 'report.html': page });
+    const trial = (n: number, value: number | null) => ({
+      TrainingJobName: `bpr-tune-0123456789ab-00${n}-abcdef0${n}`,
+      TrainingJobStatus: value === null ? 'Failed' : 'Completed',
+      TunedHyperParameters: { factors: String(16 * n) },
+      ObjectiveStatus: value === null ? 'Failed' : 'Succeeded',
+      ...(value === null
+        ? { FailureReason: 'AlgorithmError: <boom>' }
+        : { FinalHyperParameterTuningJobObjectiveMetric: { Value: value } }),
+    });
+    const tuning = {
+      tuningJobName: 'bpr-tune-0123456789ab',
+      status: 'Completed',
+      strategy: 'Bayesian' as const,
+      objectiveMetricName: 'validation_p@k(10)',
+      trialCount: 3,
+      trainingJobStatusCounters: { Completed: 2, NonRetryableError: 1 },
+      objectiveStatusCounters: { Succeeded: 2, Failed: 1 },
+      best: { trainingJobName: trial(2, 0.2).TrainingJobName, hyperparameters: { factors: '32' }, objective: 0.2 },
+      trials: [trial(1, 0.1), trial(2, 0.2), trial(3, null)],
+    };
+    expect((await handler({ ...EVENT, tuning })).reportUri).toBe(EVENT.reportUri);
+    const html = await getText(local.client, EVENT.reportUri);
+    expect(html.indexOf('<section id="tuning">')).toBeGreaterThan(html.indexOf('<section id="metrics">'));
+    expect(html.indexOf('<section id="tuning">')).toBeLessThan(html.indexOf('<footer>'));
+    expect(html).toContain('best of 3 trials of tuning job <code>bpr-tune-0123456789ab</code>');
+    for (const t of tuning.trials) expect(html).toContain(t.TrainingJobName);
+    expect(html).toContain('<strong>2 (best)</strong>');
+    expect(html).toContain('AlgorithmError: &lt;boom&gt;'); // escaped
+    // the chart is drawn where Vega loads (the Lambda, npm start); under jest's module system a note stands in
+    expect(html).toMatch(/data-chart="tuning-trials">(<svg|<p class="note">chart not available)/);
+    expect(await getText(local.client, EVENT.latestReportUri)).toBe(html);
   });
 
   it('rejects an event the state machine would never send, naming the field', async () => {

@@ -38,6 +38,7 @@ const request = (over: Partial<RegisterModelRequest> = {}): RegisterModelRequest
   runId: '6b0f8c5e-8f0e-4b5e-9a51-4d1e7a2c9e10',
   executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:bpr-training-pipeline:run-7',
   trainingJobName: 'bpr-train-6b0f8c5e-8f0e-4b5e-9a51-4d1e7a2c9e10',
+  tuning: null,
   image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag',
   artifacts: {
     prefix: PREFIX,

@@ -16,9 +16,9 @@ const refusal = (pipeline: 'training' | 'batch', input: unknown): InvalidExecuti
 };
 
 test('an accepted training input comes back as the state machine uses it: Comment dropped, hyperparameters strings and always there', () => {
-  expect(checkExecutionInput('training', {})).toEqual({ input: { hyperparameters: {} } });
+  expect(checkExecutionInput('training', {})).toEqual({ input: { hyperparameters: {}, tuning: null } });
   expect(checkExecutionInput('training', { Comment: 'Insert your JSON here', threshold: 0 })).toEqual({
-    input: { threshold: 0, hyperparameters: {} },
+    input: { threshold: 0, hyperparameters: {}, tuning: null },
   });
   const full = {
     rawDataUri: 's3://raw-bucket/exports/2024,Q1.xlsx',
@@ -32,18 +32,19 @@ test('an accepted training input comes back as the state machine uses it: Commen
     input: {
       ...full,
       hyperparameters: { factors: '8', learning_rate: '0.0001', lr_schedule: 'cosine', iterations: '5', sagemaker_region: 'x' },
+      tuning: null,
     },
   });
   expect(checkExecutionInput('batch', { Comment: 'x' })).toEqual({ input: {} });
   // a prefix of many files, as data preparation reads it
   expect(checkExecutionInput('training', { rawDataUri: 's3://lake/orders/2026/' })).toEqual({
-    input: { rawDataUri: 's3://lake/orders/2026/', hyperparameters: {} },
+    input: { rawDataUri: 's3://lake/orders/2026/', hyperparameters: {}, tuning: null },
   });
 });
 
 test('unknown keys are named (plainly, or quoted when not plain), at most ten, with the accepted ones', () => {
   expect(refusal('training', { treshold: 0.1 }).message).toBe(
-    'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed, deployModelPackage (and Comment, which is ignored)',
+    'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed, tuning, deployModelPackage (and Comment, which is ignored)',
   );
   expect(refusal('training', JSON.parse('{"__proto__": 1, "a b": 2}')).message).toMatch(
     /^the training pipeline does not take keys __proto__, "a b" in its input; /,

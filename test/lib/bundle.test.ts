@@ -28,8 +28,14 @@ maybe('the prepare Lambda asset ships the linux-arm64 DuckDB binary and no other
     const { pipelineStack } = createPipelineApp(app, { config: parseConfig({}), nag: false });
     expect(pipelineStack.functions.prepareFunction.architecture.name).toBe('arm64');
     app.synth();
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'node_modules')));
-    expect(assets).toHaveLength(1); // only the prepare Lambda carries node_modules
+    const withModules = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'node_modules')));
+    // the prepare Lambda (DuckDB) and the publish-report Lambda (Vega, for a tuned run's chart)
+    expect(withModules).toHaveLength(2);
+    const assets = withModules.filter((d) => existsSync(join(outdir, d, 'node_modules', '@duckdb')));
+    expect(assets).toHaveLength(1);
+    const report = withModules.find((d) => d !== assets[0])!;
+    expect(existsSync(join(outdir, report, 'node_modules', 'vega', 'package.json'))).toBe(true);
+    expect(existsSync(join(outdir, report, 'node_modules', 'vega-lite', 'package.json'))).toBe(true);
     const modules = join(outdir, assets[0], 'node_modules', '@duckdb');
     expect(readdirSync(modules).sort()).toEqual(['node-api', 'node-bindings', 'node-bindings-linux-arm64']);
     expect(elfMachine(join(modules, 'node-bindings-linux-arm64', 'duckdb.node'))).toBe(183);

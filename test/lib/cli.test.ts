@@ -211,7 +211,7 @@ describe('start', () => {
     const opts = { ...parseStartArgs(['start', '--state-machine-arn', SM]), input: { treshold: 0.1 } as TrainingInput };
     await expect(runStart(opts, deps())).rejects.toThrow(
       new UsageError(
-        'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed, deployModelPackage (and Comment, which is ignored)',
+        'the training pipeline does not take a key treshold in its input; its keys are rawDataUri, threshold, hyperparameters, split, testFraction, seed, tuning, deployModelPackage (and Comment, which is ignored)',
       ),
     );
     const bad = { ...opts, input: { threshold: 2 } as TrainingInput };

@@ -60,7 +60,7 @@ test("SageMaker actions are scoped to the pipeline name prefixes, the endpoint a
   for (const st of sm) {
     for (const r of st.Resource) {
       expect(text(r)).toMatch(
-        /:(training-job\/bpr-train-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender|model-package-group\/bpr-models|model-package\/bpr-models\/\*)"/,
+        /:(training-job\/bpr-train-\*|training-job\/bpr-tune-\*|hyper-parameter-tuning-job\/bpr-tune-\*|model\/bpr-model-\*|endpoint-config\/bpr-epc-\*|transform-job\/bpr-batch-\*|endpoint\/bpr-recommender|model-package-group\/bpr-models|model-package\/bpr-models\/\*)"/,
       );
     }
   }

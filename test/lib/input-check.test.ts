@@ -127,7 +127,11 @@ describe('training runs', () => {
     const { output, error, inputs } = await run(training, input, deployStubs());
     expect(error).toBeUndefined();
     expect(output).toMatchObject({ status: 'DEPLOYED', threshold: 0.1 });
-    expect(inputs(S.ValidateInput)[0].Payload).toEqual({ pipeline: 'training', input });
+    expect(inputs(S.ValidateInput)[0].Payload).toEqual({
+      pipeline: 'training',
+      input,
+      configured: { hyperparameters: { seed: '42' } },
+    });
     expect(inputs(S.PrepareData)[0].Payload).toMatchObject({
       rawDataUri: 's3://raw/exports/a,b.csv',
       split: 'temporal',

@@ -87,6 +87,36 @@ describe('training state machine definition', () => {
     expect(state(training, S.PipelineFailed)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
+  test('a tuned run: a tuning job on the validation objective, its best trial described as the run training job', () => {
+    type Definition = Record<string, unknown> & { AlgorithmSpecification: { MetricDefinitions: { Name: string }[] } };
+    const tune = state(training, S.TuneModel) as unknown as {
+      Parameters: { HyperParameterTuningJobConfig: unknown; TrainingJobDefinition: Definition };
+      Next: string;
+    };
+    const config = tune.Parameters.HyperParameterTuningJobConfig;
+    expect(config).toMatchObject({
+      'Strategy.$': '$.args.tuning.strategy',
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation_p@k(10)' },
+      ResourceLimits: {
+        'MaxNumberOfTrainingJobs.$': '$.args.tuning.maxJobs',
+        'MaxParallelTrainingJobs.$': '$.args.tuning.maxParallelJobs',
+      },
+      'ParameterRanges.$': '$.args.tuning.parameterRanges',
+      TrainingJobEarlyStoppingType: 'Off',
+    });
+    const definition = tune.Parameters.TrainingJobDefinition;
+    expect(definition['StaticHyperParameters.$']).toBe('States.JsonMerge($.hyperparameters, $.run.hyperparameters, false)');
+    expect(definition['InputDataConfig.$']).toBe('$.jobInput.channels');
+    expect(definition.EnableNetworkIsolation).toBe(true);
+    expect(definition.AlgorithmSpecification.MetricDefinitions.map((d: { Name: string }) => d.Name)).toContain(
+      'validation_p@k(10)',
+    );
+    expect(tune.Next).toBe(S.DescribeBestTrainingJob);
+    expect((state(training, S.DescribeBestTrainingJob) as unknown as { Parameters: unknown }).Parameters).toEqual({
+      'TrainingJobName.$': '$.tuningJob.BestTrainingJob.TrainingJobName',
+    });
+  });
+
   test('PrepareData retries a failed write, never bad input', () => {
     const retried = state(training, S.PrepareData).Retry!.flatMap((r) => r.ErrorEquals);
     expect(retried).toContain(PrepareDataErrors.OutputWrite);
@@ -102,6 +132,9 @@ describe('training state machine definition', () => {
       [S.PrepareData]: TaskResources.lambdaInvoke,
       [S.ReadLiveModel]: TaskResources.ssmGetParameter,
       [S.TrainModel]: TaskResources.createTrainingJobSync,
+      [S.TuneModel]: TaskResources.createHyperParameterTuningJobSync,
+      [S.DescribeBestTrainingJob]: TaskResources.describeTrainingJob,
+      [S.ListTuningTrials]: TaskResources.listTrainingJobsForHyperParameterTuningJob,
       [S.PublishReport]: TaskResources.lambdaInvoke,
       [S.EvaluateGate]: TaskResources.lambdaInvoke,
       [S.PromoteArtifacts]: TaskResources.lambdaInvoke,

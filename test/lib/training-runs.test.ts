@@ -81,6 +81,7 @@ describe('training state machine runs', () => {
       modelDataUrl: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/model/${job.TrainingJobName}/output/model.tar.gz`,
       reportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/runs/exec-1/report.html`,
       latestReportUri: `s3://bpr-artifacts-${ACCOUNT}-us-east-1/reports/latest.html`,
+      tuning: null,
     });
     expect(output).toMatchObject({
       status: 'DEPLOYED',
