@@ -106,14 +106,17 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
       (result.bestValidation === null ? '' : ` (validation p@k(${hp.eval_k})=${result.bestValidation.toFixed(4)})`),
   );
 
-  // The kept model on the validation slice of the training pairs: what a tuning job maximizes.
-  const metrics: Record<string, number> = validationMetrics(result.bestValidationMetrics, hp.eval_k);
-  for (const [name, value] of Object.entries(metrics)) log(formatMetricLine(name, value));
+  // The kept model on the validation slice of the training pairs: what a tuning job maximizes
+  // (SageMaker reads the lines; the metrics files keep the test evaluation's).
+  for (const [name, value] of Object.entries(validationMetrics(result.bestValidationMetrics, hp.eval_k))) {
+    log(formatMetricLine(name, value));
+  }
 
   const popularity = itemPopularity(data.train, nItems);
   const evaluationStart = performance.now();
   const evaluation = await evaluateOnTest(data, { ...result, factors: hp.factors }, popularity, hp.eval_k, hp.threads);
   const evaluationSeconds = (performance.now() - evaluationStart) / 1000;
+  const metrics: Record<string, number> = {};
   if (evaluation) {
     log(
       `evaluation: ${evaluation.model.users} users, k=${hp.eval_k}; precision@K = hits/(K x users), p@k(K) = hits / sum of min(K, |test items|)`,
