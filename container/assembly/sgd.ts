@@ -107,12 +107,16 @@ function diffDot(u: usize, i: usize, j: usize, F: i32): f32 {
 /**
  * Runs `samples` steps. rng: 4 u32 of xoshiro128** state, advanced in place. stats: 5 f64 that
  * this call adds to: loss sum over every 8th used sample, correct, used, skipped, loss samples.
- * GU, GI, GB: Adagrad's sums of squared gradients, one f32 per user, item and item bias; GU = 0 for plain SGD.
+ * S: one slot of slotBytes per item, [bias, Adagrad sum of the bias, Adagrad sum of the item row]:
+ * an item's scalars on a cache line of their own, since a line of 16 items' biases written by two
+ * threads would move between their cores at nearly every sample (false sharing).
+ * GU: Adagrad's sums of squared gradients, one f32 per user; 0 for plain SGD.
  */
 export function runSamples(
   U: usize,
   I: usize,
-  B: usize,
+  S: usize,
+  slotBytes: usize,
   indptr: usize,
   indices: usize,
   pairUsers: usize,
@@ -130,8 +134,6 @@ export function runSamples(
   rng: usize,
   stats: usize,
   GU: usize,
-  GI: usize,
-  GB: usize,
 ): void {
   const rowBytes = (<usize>F) << 2;
   let lossSum: f64 = 0;
@@ -167,7 +169,7 @@ export function runSamples(
         j = cand;
         break;
       }
-      const s = load<f32>(B + ((<usize>cand) << 2)) + dot(uo, I + <usize>cand * rowBytes, F);
+      const s = load<f32>(S + <usize>cand * slotBytes) + dot(uo, I + <usize>cand * rowBytes, F);
       // Selects, not a branch: which candidate wins is unpredictable, and a mispredicted branch
       // would discard the next candidate's loads already in flight.
       const better = s > best;
@@ -181,8 +183,8 @@ export function runSamples(
 
     const io = I + <usize>i * rowBytes;
     const jo = I + <usize>j * rowBytes;
-    const bi = B + ((<usize>i) << 2);
-    const bj = B + ((<usize>j) << 2);
+    const bi = S + <usize>i * slotBytes;
+    const bj = S + <usize>j * slotBytes;
     let dx: f32;
     if (GU == 0) dx = diffDot(uo, io, jo, F);
     else {
@@ -202,25 +204,7 @@ export function runSamples(
 
     if (GU == 0) sgdStep(uo, io, jo, bi, bj, F, z, lr, reg, regB);
     else {
-      const gi = GI + ((<usize>i) << 2);
-      const gj = GI + ((<usize>j) << 2);
-      adagradStep(
-        uo,
-        io,
-        jo,
-        bi,
-        bj,
-        GU + ((<usize>u) << 2),
-        gi,
-        gj,
-        GB + ((<usize>i) << 2),
-        GB + ((<usize>j) << 2),
-        F,
-        z,
-        lr,
-        reg,
-        regB,
-      );
+      adagradStep(uo, io, jo, bi, bj, GU + ((<usize>u) << 2), bi + 8, bj + 8, bi + 4, bj + 4, F, z, lr, reg, regB);
     }
   }
   store<u32>(rng, r0);

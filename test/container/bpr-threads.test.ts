@@ -1,7 +1,7 @@
 /** Hogwild threads: the shared-memory layout that keeps threads off each other's cache lines, and the work they share out. */
 import { evaluateRanking } from '../../container/src/train/evaluation';
 import { buildCsr } from '../../container/src/train/data';
-import { Kernel, KernelMemory, kernelLayout, SAMPLE_CHUNK } from '../../container/src/train/kernel';
+import { ITEM_SLOT_BYTES, Kernel, KernelMemory, kernelLayout, SAMPLE_CHUNK } from '../../container/src/train/kernel';
 import { SgdRunner } from '../../container/src/train/sgd';
 import { Rng } from '../../container/src/train/rng';
 
@@ -28,7 +28,7 @@ function memory(threads: number, adagrad = true, bitset = true) {
   mem.setPositives(train);
   for (let x = 0; x < mem.userFactors.length; x++) mem.userFactors[x] = rng.next() - 0.5;
   for (let x = 0; x < mem.itemFactors.length; x++) mem.itemFactors[x] = rng.next() - 0.5;
-  for (const g of mem.grad2) g.fill(1);
+  if (adagrad) mem.startAdagrad(1);
   return { mem, train, validation, nItems, F };
 }
 
@@ -48,9 +48,45 @@ describe('kernel memory layout', () => {
     expect(Math.abs(scores[1].byteOffset - scores[0].byteOffset)).toBeGreaterThanOrEqual(scores[0].byteLength);
   });
 
-  it('allocates the Adagrad sums only for optimizer adagrad', () => {
-    expect(memory(1, true).mem.grad2.map((g) => g.length)).toEqual([60, 150, 150]);
-    expect(memory(1, false).mem.grad2.map((g) => g.length)).toEqual([0, 0, 0]);
+  it("allocates the users' Adagrad sums only for optimizer adagrad", () => {
+    expect(memory(1, true).mem.userGrad2.length).toBe(60);
+    expect(memory(1, false).mem.userGrad2.length).toBe(0);
+  });
+
+  it("puts each item's bias and Adagrad sums on a cache line of its own, and hands the biases SGD learnt to the scorer", async () => {
+    const { mem, nItems, F } = memory(2);
+    expect(mem.itemSlots.byteOffset % 64).toBe(0);
+    expect(mem.itemSlots.byteLength).toBe(nItems * ITEM_SLOT_BYTES);
+    expect(ITEM_SLOT_BYTES).toBeGreaterThanOrEqual(64);
+    expect(mem.itemBias.every((b) => b === 0)).toBe(true);
+    const runner = new SgdRunner(mem, 3);
+    try {
+      const params = {
+        factors: F,
+        nItems,
+        learningRate: 0.1,
+        regularization: 0.01,
+        biasRegularization: 0.01,
+        negatives: 3,
+        verifyNegatives: true,
+        popularityNegatives: false,
+        samples: 4000,
+      };
+      await runner.epoch(params);
+    } finally {
+      await runner.close();
+    }
+    // After the epoch the packed biases the scorer reads are the ones SGD moved: popular items up.
+    const counts = new Array<number>(nItems).fill(0);
+    for (const i of mem.indices) counts[i]++;
+    const byPopularity = [...counts.keys()].sort((a, b) => counts[b] - counts[a]);
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + mem.itemBias[x], 0) / xs.length;
+    expect(mem.itemBias.some((b) => b !== 0)).toBe(true);
+    expect(mean(byPopularity.slice(0, 20))).toBeGreaterThan(mean(byPopularity.slice(-20)));
+    const scores = new Kernel(mem, 0).scorer.score(0);
+    let expected = mem.itemBias[7];
+    for (let f = 0; f < F; f++) expected += mem.userFactors[f] * mem.itemFactors[7 * F + f];
+    expect(scores[7]).toBeCloseTo(expected, 5);
   });
 });
 

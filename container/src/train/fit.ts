@@ -103,7 +103,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
   const { userFactors, itemFactors, itemBias } = mem;
   for (let x = 0; x < userFactors.length; x++) userFactors[x] = (rng.next() - 0.5) / F;
   for (let x = 0; x < itemFactors.length; x++) itemFactors[x] = (rng.next() - 0.5) / F;
-  for (const g of mem.grad2) g.fill(ADAGRAD_START);
+  if (mem.layout.adagrad) mem.startAdagrad(ADAGRAD_START);
   mem.setPositives(sgd);
   const valSet = validation ? { test: validation, users: sampleUsers(validation, hp.validation_users, rng), k: hp.eval_k } : null;
   const runner = new SgdRunner(mem, hp.seed, valSet);

@@ -60,9 +60,8 @@ type Region =
   | 'userFactors'
   | 'itemFactors'
   | 'itemBias'
+  | 'itemSlots'
   | 'userGrad2'
-  | 'itemGrad2'
-  | 'biasGrad2'
   | 'indptr'
   | 'indices'
   | 'pairUsers'
@@ -86,6 +85,17 @@ const SLOT_BYTES = 128;
 /** Per thread: the PRNG state (4 u32) then the statistics (5 f64, EpochStats' order) in one slot. */
 const RNG_AT = 0;
 const STATS_AT = 16;
+/**
+ * Each item's scalars that SGD writes (its bias and its two Adagrad sums, at the SLOT_* indices)
+ * sit on a 64-byte cache line of their own: packed, two threads updating different items of one
+ * line made it move between their cores at nearly every sample (1.75x against 1.79x for two
+ * threads on plain BPR, 1.78x against 1.85x with the defaults). The kernel keeps the biases there;
+ * gatherBias copies them into the packed itemBias array the scorer and the model use.
+ */
+export const ITEM_SLOT_BYTES = 64;
+const SLOT_BIAS = 0;
+const SLOT_BIAS_GRAD2 = 1;
+const SLOT_ROW_GRAD2 = 2;
 /** Samples a thread claims at a time from the epoch's shared counter. */
 export const SAMPLE_CHUNK = 4096;
 
@@ -97,18 +107,17 @@ export function kernelLayout(s: KernelSizes): KernelLayout {
   const f = 4;
   const grad2 = s.adagrad ? 1 : 0;
   const scoresStride = Math.ceil((s.nItems * 4) / SLOT_BYTES) * SLOT_BYTES;
-  // The slot regions come first, right after the page-aligned start, so that they stay
-  // SLOT_BYTES-aligned (layoutRegions aligns regions to 16 bytes only).
+  // The per-thread and per-item slot regions come first, right after the page-aligned start, so
+  // that they stay aligned to cache lines (layoutRegions aligns regions to 16 bytes only).
   const bytes: Record<Region, number> = {
     threadState: SLOT_BYTES * s.threads,
     work: SLOT_BYTES,
     scores: scoresStride * s.threads,
+    itemSlots: ITEM_SLOT_BYTES * s.nItems,
     userFactors: f * s.nUsers * s.factors,
     itemFactors: f * s.nItems * s.factors,
     itemBias: f * s.nItems,
     userGrad2: f * s.nUsers * grad2,
-    itemGrad2: f * s.nItems * grad2,
-    biasGrad2: f * s.nItems * grad2,
     indptr: f * (s.nUsers + 1),
     indices: f * s.nPairs,
     pairUsers: f * s.nPairs,
@@ -125,9 +134,12 @@ export function kernelLayout(s: KernelSizes): KernelLayout {
 export class KernelMemory {
   readonly userFactors: Float32Array;
   readonly itemFactors: Float32Array;
+  /** The item biases, packed: the scorer reads them, gatherBias refreshes them from the item slots. */
   readonly itemBias: Float32Array;
-  /** Adagrad's sums of squared gradients per user row, item row and item bias (empty with plain SGD). */
-  readonly grad2: readonly Float32Array[];
+  /** ITEM_SLOT_BYTES per item: the bias and the Adagrad sums SGD updates. */
+  readonly itemSlots: Float32Array;
+  /** Adagrad's sums of squared gradients per user row (empty with plain SGD). */
+  readonly userGrad2: Float32Array;
   readonly indptr: Int32Array;
   readonly indices: Int32Array;
   readonly pairUsers: Int32Array;
@@ -146,7 +158,8 @@ export class KernelMemory {
     this.userFactors = f32(o.userFactors, nUsers * F);
     this.itemFactors = f32(o.itemFactors, nItems * F);
     this.itemBias = f32(o.itemBias, nItems);
-    this.grad2 = [f32(o.userGrad2, g * nUsers), f32(o.itemGrad2, g * nItems), f32(o.biasGrad2, g * nItems)];
+    this.itemSlots = f32(o.itemSlots, (nItems * ITEM_SLOT_BYTES) / 4);
+    this.userGrad2 = f32(o.userGrad2, g * nUsers);
     this.indptr = i32(o.indptr, nUsers + 1);
     this.indices = i32(o.indices, nPairs);
     this.pairUsers = i32(o.pairUsers, nPairs);
@@ -168,6 +181,22 @@ export class KernelMemory {
         }
       }
     }
+  }
+
+  /** Sets every Adagrad sum of squared gradients (users, items and biases) to start. */
+  startAdagrad(start: number): void {
+    this.userGrad2.fill(start);
+    const stride = ITEM_SLOT_BYTES / 4;
+    for (let x = 0; x < this.layout.nItems; x++) {
+      this.itemSlots[x * stride + SLOT_BIAS_GRAD2] = start;
+      this.itemSlots[x * stride + SLOT_ROW_GRAD2] = start;
+    }
+  }
+
+  /** Copies the biases SGD updates in the item slots into itemBias (after an epoch, before scoring). */
+  gatherBias(): void {
+    const stride = ITEM_SLOT_BYTES / 4;
+    for (let x = 0; x < this.layout.nItems; x++) this.itemBias[x] = this.itemSlots[x * stride + SLOT_BIAS];
   }
 
   /** The positives as the kernel holds them. */
@@ -249,7 +278,8 @@ export class Kernel {
     this.exports.runSamples(
       o.userFactors,
       o.itemFactors,
-      o.itemBias,
+      o.itemSlots,
+      ITEM_SLOT_BYTES,
       o.indptr,
       o.indices,
       o.pairUsers,
@@ -267,8 +297,6 @@ export class Kernel {
       this.slot + RNG_AT,
       this.slot + STATS_AT,
       l.adagrad ? o.userGrad2 : 0,
-      o.itemGrad2,
-      o.biasGrad2,
     );
   }
 }

@@ -57,6 +57,7 @@ export class SgdRunner {
     const pending = this.ask({ kind: 'epoch', params });
     this.kernel.runShare(params);
     await pending;
+    this.mem.gatherBias();
     return this.mem.stats();
   }
 
