@@ -4,7 +4,8 @@
  *   process   the whole `train` program (load, fit, evaluation, metrics, model written) with the
  *             defaults, as a child process: wall, CPU, peak RSS, test p@k(10)
  *   threads   1 vs 2 threads in process, defaults and plain BPR: per-epoch samples/s, with the
- *             share of the time the threads waited for a core (other processes on the machine)
+ *             share of the time the threads waited for a core (other processes on the machine);
+ *             2 threads both raw and with the thread check that training runs with
  *   quality   test metrics of the defaults, plain BPR and the popularity baseline (threads=1)
  *   temporal  learn from purchases before 2010-10-01, predict pairs first bought from 2010-10-08 on
  *   scale     generated data of 0.2 M, 1 M and 5 M pairs through the whole `train` program
@@ -68,19 +69,26 @@ async function quality(data: Dataset, label: string, raw: Record<string, string>
 }
 
 /** Per-epoch samples/s of one in-process fit, and how much of the time its threads ran or waited for a core. */
-async function speed(data: Dataset, raw: Record<string, string>) {
+async function speed(data: Dataset, raw: Record<string, string>, checkThreads = false) {
   const hp = parseHyperparameters(raw);
   // Read at every epoch's end, while the worker threads are alive (a finished thread's counters are gone).
   const marks: Array<{ t: number; run: number; wait: number }> = [];
-  const r = await fit({ nUsers: data.users.size, nItems: data.items.size, train: data.train }, hp, () => {
-    const c = schedCounters();
-    marks.push({ t: performance.now() / 1000, run: c?.run ?? NaN, wait: c?.wait ?? NaN });
-  });
+  const r = await fit(
+    { nUsers: data.users.size, nItems: data.items.size, train: data.train },
+    hp,
+    () => {
+      const c = schedCounters();
+      marks.push({ t: performance.now() / 1000, run: c?.run ?? NaN, wait: c?.wait ?? NaN });
+    },
+    { checkThreads },
+  );
   const first = marks[0],
     last = marks[marks.length - 1];
   const span = last.t - first.t;
   return {
     sps: median(r.history.slice(1).map((e) => e.samplesPerSecond)),
+    /** Epochs that ran on one thread (the thread check found one faster). */
+    aloneEpochs: r.history.filter((e) => e.threads === 1).length,
     seconds: r.seconds,
     cores: (last.run - first.run) / span,
     waiting: (last.wait - first.wait) / span,
@@ -99,13 +107,20 @@ async function threadsSection(data: Dataset, repeat: number, extra: Record<strin
     ['defaults', {}],
     ['plain BPR (64 factors, 1 negative, sgd)', PLAIN],
   ] as const) {
-    const runs: Record<'1' | '2', Speed[]> = { '1': [], '2': [] };
-    for (let k = 0; k < repeat; k++)
+    const runs: Record<'1' | '2' | 'checked', Speed[]> = { '1': [], '2': [], checked: [] };
+    for (let k = 0; k < repeat; k++) {
       for (const t of ['1', '2'] as const) runs[t].push(await speed(data, { ...extra, ...raw, threads: t }));
+      runs.checked.push(await speed(data, { ...extra, ...raw, threads: '2' }, true));
+    }
     const ratio = (a: Speed[], b: Speed[]) => fmt(median(b.map((x) => x.sps)) / median(a.map((x) => x.sps)), 2);
     console.log(`${label}, threads=1: ${summary(runs['1'])}`);
     console.log(
       `${label}, threads=2: ${summary(runs['2'])} -> ${ratio(runs['1'], runs['2'])}x (medians of ${repeat}; load average ${load()})`,
+    );
+    const alone = runs.checked.map((x) => x.aloneEpochs).join(', ');
+    console.log(
+      `${label}, threads=2 with the thread check (as training runs): ${summary(runs.checked)} -> ${ratio(runs['1'], runs.checked)}x ` +
+        `(epochs on one thread per run: ${alone})`,
     );
     // Other processes on the machine show as waiting; the runs without it measure the code itself.
     const clean = { '1': runs['1'].filter((x) => x.waiting < CLEAN_WAIT), '2': runs['2'].filter((x) => x.waiting < CLEAN_WAIT) };

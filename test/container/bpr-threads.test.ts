@@ -148,6 +148,38 @@ describe('SgdRunner with two threads', () => {
     }
   });
 
+  it('runs the first samples of an epoch on the main thread alone, or all of them, and times each part', async () => {
+    const { mem, nItems, F } = memory(2);
+    const runner = new SgdRunner(mem, 5);
+    const samples = 6 * SAMPLE_CHUNK;
+    const params = {
+      factors: F,
+      nItems,
+      learningRate: 0.05,
+      regularization: 0.01,
+      biasRegularization: 0.01,
+      negatives: 3,
+      verifyNegatives: true,
+      popularityNegatives: false,
+      samples,
+    };
+    const ran = (thread: number) => mem.statsOf(thread)[2] + mem.statsOf(thread)[3];
+    try {
+      const whole = await runner.epoch(params, samples);
+      expect(whole.used + whole.skipped).toBe(samples);
+      expect(ran(1)).toBe(0); // the worker never ran
+      expect(runner.lastTiming).toMatchObject({ aloneSamples: samples, sharedSamples: 0, sharedSeconds: 0 });
+      expect(runner.lastTiming.aloneSeconds).toBeGreaterThan(0);
+
+      const part = await runner.epoch(params, 2 * SAMPLE_CHUNK);
+      expect(part.used + part.skipped).toBe(samples);
+      expect(ran(0)).toBeGreaterThanOrEqual(2 * SAMPLE_CHUNK);
+      expect(runner.lastTiming).toMatchObject({ aloneSamples: 2 * SAMPLE_CHUNK, sharedSamples: 4 * SAMPLE_CHUNK });
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('validation shared across threads gives the same metrics as one thread ranking every user', async () => {
     const { mem, train, validation, nItems } = memory(2);
     const users = Int32Array.from({ length: 60 }, (_, u) => u).filter((u) => validation.indptr[u + 1] > validation.indptr[u]);

@@ -10,6 +10,7 @@ import type { Hyperparameters } from './hyperparameters';
 import { KernelMemory, bitsetFits, kernelLayout } from './kernel';
 import { Rng } from './rng';
 import { SgdRunner } from './sgd';
+import { ThreadCheck } from './thread-check';
 
 /** Adagrad's sums of squared gradients start here (as in LightFM): early steps are close to plain SGD's. */
 const ADAGRAD_START = 1;
@@ -29,6 +30,10 @@ export interface EpochLog {
   readonly samplesPerSecond: number;
   readonly learningRate: number;
   readonly elapsedSeconds: number;
+  /** Threads that shared the epoch (fewer than asked for when one thread alone was faster). */
+  readonly threads: number;
+  /** The thread count changed after this epoch, and why. */
+  readonly threadNote?: string;
   /** Validation p@k(K) when checked at this epoch. */
   readonly validation?: number;
 }
@@ -80,7 +85,20 @@ export function learningRateAt(hp: Pick<Hyperparameters, 'learning_rate' | 'lr_s
   }
 }
 
-export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLog) => void = () => {}): Promise<FitResult> {
+export interface FitOptions {
+  /**
+   * Let each epoch's thread count follow the measured speed (thread-check.ts; on by default).
+   * Off, every epoch runs on hp.threads: the benchmarks measure the threads' raw scaling so.
+   */
+  readonly checkThreads?: boolean;
+}
+
+export async function fit(
+  input: FitInput,
+  hp: Hyperparameters,
+  log: (e: EpochLog) => void = () => {},
+  options: FitOptions = {},
+): Promise<FitResult> {
   const { nUsers, nItems } = input;
   const F = hp.factors;
   const rng = new Rng(hp.seed, 0x5eed);
@@ -107,6 +125,7 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
   mem.setPositives(sgd);
   const valSet = validation ? { test: validation, users: sampleUsers(validation, hp.validation_users, rng), k: hp.eval_k } : null;
   const runner = new SgdRunner(mem, hp.seed, valSet);
+  const threadCheck = new ThreadCheck(options.checkThreads === false ? 1 : runner.threads);
   const history: EpochLog[] = [];
   const start = performance.now();
   let best: {
@@ -124,18 +143,24 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
     for (; epoch < hp.epochs; epoch++) {
       const lr = learningRateAt(hp, epoch);
       const t0 = performance.now();
-      const stats = await runner.epoch({
-        factors: F,
-        nItems,
-        learningRate: lr,
-        regularization: hp.regularization,
-        biasRegularization: hp.bias_regularization,
-        negatives: hp.negative_samples,
-        verifyNegatives: hp.verify_negatives,
-        popularityNegatives: hp.negative_sampling === 'popularity',
-        samples: sgd.indices.length,
-      });
+      const alone = threadCheck.plan(epoch, sgd.indices.length);
+      const threads = alone >= sgd.indices.length ? 1 : runner.threads;
+      const stats = await runner.epoch(
+        {
+          factors: F,
+          nItems,
+          learningRate: lr,
+          regularization: hp.regularization,
+          biasRegularization: hp.bias_regularization,
+          negatives: hp.negative_samples,
+          verifyNegatives: hp.verify_negatives,
+          popularityNegatives: hp.negative_sampling === 'popularity',
+          samples: sgd.indices.length,
+        },
+        alone,
+      );
       const seconds = (performance.now() - t0) / 1000;
+      const threadNote = threadCheck.record(runner.lastTiming);
       samples += stats.used + stats.skipped;
       let value: number | undefined;
       const last = epoch === hp.epochs - 1;
@@ -154,6 +179,8 @@ export async function fit(input: FitInput, hp: Hyperparameters, log: (e: EpochLo
         samplesPerSecond: (stats.used + stats.skipped) / seconds,
         learningRate: lr,
         elapsedSeconds: (performance.now() - start) / 1000,
+        threads,
+        ...(threadNote ? { threadNote } : {}),
         ...(value === undefined ? {} : { validation: value }),
       };
       history.push(entry);

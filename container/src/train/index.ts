@@ -99,7 +99,10 @@ async function train(paths: ContainerPaths, log: Logger, env: NodeJS.ProcessEnv)
   if (catalog) log(`catalog: ${Object.keys(catalog).length} descriptions of training items`);
   const loadSeconds = (performance.now() - started) / 1000;
 
-  const result = await fit({ nUsers, nItems, train: data.train }, hp, (e) => log(epochLine(e, hp)));
+  const result = await fit({ nUsers, nItems, train: data.train }, hp, (e) => {
+    log(epochLine(e, hp));
+    if (e.threadNote) log(e.threadNote);
+  });
   log(
     `fit: ${result.epochsRun} epochs in ${result.seconds.toFixed(2)} s, ${Math.round(result.samples / result.seconds)} samples/s; ` +
       `kept epoch ${result.bestEpoch}` +
@@ -200,6 +203,7 @@ export function epochLine(e: EpochLog, hp: Hyperparameters): string {
     `lr=${e.learningRate.toPrecision(3)}`,
     `elapsed=${e.elapsedSeconds.toFixed(2)}s`,
   ];
+  if (e.threads !== hp.threads) parts.push(`threads=${e.threads}`);
   if (e.validation !== undefined) parts.push(`validation_p@k(${hp.eval_k})=${e.validation.toFixed(4)}`);
   return parts.join('  ');
 }

@@ -272,6 +272,13 @@ export class Kernel {
     }
   }
 
+  /** Claims the next `samples` of the epoch and runs them on this thread (while no other thread runs). */
+  runAlone(p: EpochParams, samples: number): void {
+    const start = Atomics.add(this.mem.work, 0, samples);
+    const n = Math.min(samples, p.samples - start);
+    if (n > 0) this.run(p, n);
+  }
+
   private run(p: EpochParams, samples: number): void {
     const l = this.mem.layout;
     const o = l.offsets;

@@ -11,6 +11,7 @@ import { addSums, rankingMetrics, RankingAccumulator, type RankingMetrics, type 
 import { Kernel, type EpochParams, type EpochStats, type KernelMemory } from './kernel';
 import { seedState } from './rng';
 import { TrainError } from './errors';
+import type { EpochTiming } from './thread-check';
 import type { ThreadReply, ThreadRequest, WorkerInit } from './worker';
 import { workerScript } from './worker-script';
 
@@ -28,6 +29,7 @@ const USER_CHUNK = 16;
 export class SgdRunner {
   private readonly kernel: Kernel;
   private readonly workers: Worker[] = [];
+  private timing: EpochTiming = { aloneSamples: 0, aloneSeconds: 0, sharedSamples: 0, sharedSeconds: 0 };
 
   constructor(
     private readonly mem: KernelMemory,
@@ -51,12 +53,33 @@ export class SgdRunner {
     return this.workers.length + 1;
   }
 
-  /** Runs params.samples samples shared across the threads and sums their statistics. */
-  async epoch(params: EpochParams): Promise<EpochStats> {
+  /** How the last epoch ran: samples and seconds of this thread alone, then of every thread. */
+  get lastTiming(): EpochTiming {
+    return this.timing;
+  }
+
+  /**
+   * Runs params.samples samples and sums the threads' statistics. This thread runs the first
+   * `aloneSamples` alone (all of them: the other threads stay idle), then every thread shares the rest.
+   */
+  async epoch(params: EpochParams, aloneSamples = 0): Promise<EpochStats> {
     this.mem.startEpoch();
-    const pending = this.ask({ kind: 'epoch', params });
-    this.kernel.runShare(params);
-    await pending;
+    const t0 = performance.now();
+    const alone = this.workers.length ? Math.min(aloneSamples, params.samples) : 0;
+    if (alone > 0) this.kernel.runAlone(params, alone);
+    const t1 = performance.now();
+    if (alone < params.samples) {
+      const pending = this.ask({ kind: 'epoch', params });
+      this.kernel.runShare(params);
+      await pending;
+    }
+    const shared = params.samples - alone;
+    this.timing = {
+      aloneSamples: alone,
+      aloneSeconds: (t1 - t0) / 1000,
+      sharedSamples: shared,
+      sharedSeconds: shared > 0 ? (performance.now() - t1) / 1000 : 0,
+    };
     this.mem.gatherBias();
     return this.mem.stats();
   }
