@@ -55,6 +55,9 @@ export class ModelRegistry extends Construct {
   /** In manual mode: approving a version of the group starts `stateMachine` with `{ deployModelPackage }`. */
   deployOnApproval(stateMachine: sfn.IStateMachine): events.Rule | undefined {
     if (this.props.config.approvalMode !== 'manual') return undefined;
+    // The event's detail carries the version's ModelPackageArn, ModelPackageGroupName and ModelApprovalStatus,
+    // and SageMaker may send it more than once per change (deploy-steps.ts skips a version already live):
+    // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html#eventbridge-model-package
     const rule = new events.Rule(this, 'ApprovalRule', {
       description: `Deploys a version of ${this.groupName} when it is approved`,
       eventPattern: {
