@@ -8,7 +8,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   modulePathIgnorePatterns: ['<rootDir>/cdk.out', '<rootDir>/container/dist', '<rootDir>/.local'],
   testTimeout: 120000,
