@@ -1,7 +1,14 @@
 /** Hogwild threads: the shared-memory layout that keeps threads off each other's cache lines, and the work they share out. */
 import { evaluateRanking } from '../../container/src/train/evaluation';
 import { buildCsr } from '../../container/src/train/data';
-import { ITEM_SLOT_BYTES, Kernel, KernelMemory, kernelLayout, SAMPLE_CHUNK } from '../../container/src/train/kernel';
+import {
+  ITEM_SLOT_BYTES,
+  Kernel,
+  KernelMemory,
+  kernelLayout,
+  SAMPLE_CHUNK,
+  type EpochParams,
+} from '../../container/src/train/kernel';
 import { SgdRunner } from '../../container/src/train/sgd';
 import { Rng } from '../../container/src/train/rng';
 
@@ -30,6 +37,22 @@ function memory(threads: number, adagrad = true, bitset = true) {
   for (let x = 0; x < mem.itemFactors.length; x++) mem.itemFactors[x] = rng.next() - 0.5;
   if (adagrad) mem.startAdagrad(1);
   return { mem, train, validation, nItems, F };
+}
+
+/** Epoch parameters for the small problem of memory(): three verified uniform candidates unless overridden. */
+function epochParams(F: number, nItems: number, samples: number, over: Partial<EpochParams> = {}): EpochParams {
+  return {
+    factors: F,
+    nItems,
+    learningRate: 0.05,
+    regularization: 0.01,
+    biasRegularization: 0.01,
+    negatives: 3,
+    verifyNegatives: true,
+    popularityNegatives: false,
+    samples,
+    ...over,
+  };
 }
 
 describe('kernel memory layout', () => {
@@ -61,18 +84,7 @@ describe('kernel memory layout', () => {
     expect(mem.itemBias.every((b) => b === 0)).toBe(true);
     const runner = new SgdRunner(mem, 3);
     try {
-      const params = {
-        factors: F,
-        nItems,
-        learningRate: 0.1,
-        regularization: 0.01,
-        biasRegularization: 0.01,
-        negatives: 3,
-        verifyNegatives: true,
-        popularityNegatives: false,
-        samples: 4000,
-      };
-      await runner.epoch(params);
+      await runner.epoch(epochParams(F, nItems, 4000, { learningRate: 0.1 }));
     } finally {
       await runner.close();
     }
@@ -96,17 +108,8 @@ describe('negative checks', () => {
       const { mem, nItems, F } = memory(1, true, bitset);
       const runner = new SgdRunner(mem, 9);
       try {
-        const params = {
-          factors: F,
-          nItems,
-          learningRate: 0.1,
-          regularization: 0.01,
-          biasRegularization: 0.01,
-          negatives: 5,
-          verifyNegatives: true,
-          popularityNegatives: true, // popular items are often the user's own: many rejections
-          samples: 3000,
-        };
+        // Popular candidates are often the user's own items: many rejections.
+        const params = epochParams(F, nItems, 3000, { learningRate: 0.1, negatives: 5, popularityNegatives: true });
         const stats = await runner.epoch(params);
         return { stats, items: mem.itemFactors.slice() };
       } finally {
@@ -125,17 +128,7 @@ describe('SgdRunner with two threads', () => {
     const runner = new SgdRunner(mem, 5);
     try {
       const samples = 5 * SAMPLE_CHUNK + 123;
-      const params = {
-        factors: F,
-        nItems,
-        learningRate: 0.05,
-        regularization: 0.01,
-        biasRegularization: 0.01,
-        negatives: 3,
-        verifyNegatives: true,
-        popularityNegatives: false,
-        samples,
-      };
+      const params = epochParams(F, nItems, samples);
       for (let e = 0; e < 3; e++) {
         const s = await runner.epoch(params);
         expect(s.used + s.skipped).toBe(samples);
@@ -152,17 +145,7 @@ describe('SgdRunner with two threads', () => {
     const { mem, nItems, F } = memory(2);
     const runner = new SgdRunner(mem, 5);
     const samples = 6 * SAMPLE_CHUNK;
-    const params = {
-      factors: F,
-      nItems,
-      learningRate: 0.05,
-      regularization: 0.01,
-      biasRegularization: 0.01,
-      negatives: 3,
-      verifyNegatives: true,
-      popularityNegatives: false,
-      samples,
-    };
+    const params = epochParams(F, nItems, samples);
     const ran = (thread: number) => mem.statsOf(thread)[2] + mem.statsOf(thread)[3];
     try {
       const whole = await runner.epoch(params, samples);
