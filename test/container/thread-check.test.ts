@@ -43,12 +43,14 @@ describe('ThreadCheck', () => {
   });
 
   it('moves the epochs to one thread when two are slower together, and says so with both speeds', () => {
-    const { plans, notes, check } = simulate(2, 8, () => ({ alone: 13.8e6, shared: 9.1e6 }));
+    const { plans, notes, check } = simulate(2, 12, () => ({ alone: 13.8e6, shared: 9.1e6 }));
     expect(notes).toHaveLength(1);
     expect(notes[0][0]).toBe(1);
     expect(notes[0][1]).toContain('one thread ran 13.80 M samples/s against 9.10 M samples/s for 2');
-    expect(plans.slice(2, 1 + CHECK_EVERY)).toEqual(new Array(CHECK_EVERY - 1).fill(SAMPLES)); // whole epochs alone
-    expect(plans[1 + CHECK_EVERY]).toBe(0); // then one epoch tries both threads again
+    // Whole epochs alone (S), and an epoch that tries both threads again (0) after 1, 2, then CHECK_EVERY of them.
+    const S = SAMPLES;
+    expect(CHECK_EVERY).toBe(4);
+    expect(plans).toEqual([0, CHECK_SAMPLES, S, 0, S, S, 0, S, S, S, S, 0]);
     expect(check.activeThreads).toBe(1);
   });
 
@@ -57,11 +59,11 @@ describe('ThreadCheck', () => {
     const { plans, notes, check } = simulate(2, 16, (e) =>
       e < 6 ? { alone: 3e6, shared: 2.2e6 } : { alone: 3e6, shared: 5.5e6 },
     );
-    expect(notes.map(([e]) => e)).toEqual([1, 1 + CHECK_EVERY + CHECK_EVERY]);
+    expect(notes.map(([e]) => e)).toEqual([1, 6]); // the tries at epochs 3 and 6
     expect(notes[1][1]).toContain('back to 2 threads');
     expect(check.activeThreads).toBe(2);
-    expect(plans.slice(10, 13)).toEqual([0, 0, 0]); // shared from the start
-    expect(plans[13]).toBe(CHECK_SAMPLES); // and checked as before
+    expect(plans.slice(7, 10)).toEqual([0, 0, 0]); // shared from the start
+    expect(plans[10]).toBe(CHECK_SAMPLES); // and checked as before
   });
 
   it('does not switch on a difference inside the margin', () => {

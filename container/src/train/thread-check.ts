@@ -5,7 +5,8 @@
  * makes two threads slower than one (0.7x measured, in spells of seconds to minutes, with both
  * cores fully busy). So the runner measures: every CHECK_EVERY epochs the main thread runs the
  * first samples of an epoch alone, timed, before the others join; if alone it was faster, the
- * next epochs run on one thread, and every CHECK_EVERY epochs one epoch tries all threads again.
+ * next epochs run on one thread, and one epoch tries all threads again after 1, 2, then every
+ * CHECK_EVERY epochs alone (a check of a short epoch can misjudge: the first retry comes soon).
  * Only the thread count changes, never the samples an epoch runs.
  */
 import { SAMPLE_CHUNK } from './kernel';
@@ -30,6 +31,8 @@ export class ThreadCheck {
   /** Samples/s of the last epoch (or check) that one thread ran alone. */
   private aloneRate = 0;
   private epochsSinceCheck = 0;
+  /** Epochs to run alone before the next try of all threads. */
+  private aloneSpell = 1;
 
   /** @param threads the runner's threads; with one there is nothing to decide. */
   constructor(private readonly threads: number) {}
@@ -45,9 +48,8 @@ export class ThreadCheck {
    */
   plan(epoch: number, samples: number): number {
     if (this.threads < 2 || epoch === 0) return 0; // the first epoch warms up: its speed says little
-    const check = this.epochsSinceCheck + 1 >= CHECK_EVERY || epoch === 1;
-    if (this.alone) return check ? 0 : samples;
-    if (!check) return 0;
+    if (this.alone) return this.epochsSinceCheck >= this.aloneSpell ? 0 : samples;
+    if (this.epochsSinceCheck + 1 < CHECK_EVERY && epoch !== 1) return 0;
     const share = Math.min(CHECK_SAMPLES, Math.floor(samples / 4));
     return share >= SAMPLE_CHUNK ? share : 0; // too short to time
   }
@@ -65,7 +67,10 @@ export class ThreadCheck {
         return null;
       }
       this.epochsSinceCheck = 0;
-      if (sharedRate <= this.aloneRate * CHECK_MARGIN) return null;
+      if (sharedRate <= this.aloneRate * CHECK_MARGIN) {
+        this.aloneSpell = Math.min(2 * this.aloneSpell, CHECK_EVERY);
+        return null;
+      }
       this.alone = false;
       return `threads: ${this.threads} threads ran ${mps(sharedRate)} against ${mps(this.aloneRate)} for one: back to ${this.threads} threads`;
     }
@@ -77,9 +82,10 @@ export class ThreadCheck {
     if (aloneRate <= sharedRate * CHECK_MARGIN) return null;
     this.alone = true;
     this.aloneRate = aloneRate;
+    this.aloneSpell = 1;
     return (
       `threads: one thread ran ${mps(aloneRate)} against ${mps(sharedRate)} for ${this.threads} (their shared rows cost more ` +
-      `than the extra cores give on this host): the next epochs run on one thread, ${this.threads} are tried again every ${CHECK_EVERY} epochs`
+      `than the extra cores give on this host): the next epochs run on one thread, ${this.threads} are tried again after 1, 2, then every ${CHECK_EVERY} epochs`
     );
   }
 }
