@@ -11,8 +11,6 @@ beforeAll(() => {
   pipeline = s.pipeline;
 });
 
-/** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-const statements = () => policyStatements(pipeline);
 const text = (v: unknown) => JSON.stringify(v);
 
 test("the topic lets the project's own alarms publish (CloudWatch, scoped by source ARN and account)", () => {
@@ -46,7 +44,7 @@ test('notifications go to a KMS-encrypted, SSL-only topic', () => {
 
 test('both state machines may publish to the topic and use its key', () => {
   for (const machine of ['TrainingPipeline', 'BatchRecommendations']) {
-    const own = statements().filter((st) => st.policy.startsWith(`${machine}StateMachineRole`));
+    const own = policyStatements(pipeline).filter((st) => st.policy.startsWith(`${machine}StateMachineRole`));
     expect(own.find((st) => st.Action.includes('sns:Publish'))!.Resource).toEqual([
       { Ref: expect.stringMatching(/^Notifications/) },
     ]);

@@ -18,9 +18,6 @@ beforeAll(() => {
   pipeline = s.pipeline;
 });
 
-/** Every IAM statement of the pipeline stack, with the logical id of its policy. */
-const statements = () => policyStatements(pipeline);
-
 test('Lambdas run Node.js 24 with the documented memory and timeouts', () => {
   // prepare-data: DuckDB takes 70 % of 4 GiB, the input and its spill files take ephemeral storage
   pipeline.hasResourceProperties('AWS::Lambda::Function', {
@@ -102,7 +99,7 @@ test('schedules start the training and batch pipelines with {} on the configured
 
 test('the deployment record is written by the training pipeline, not owned by the stack (an update cannot reset it)', () => {
   expect(pipeline.findResources('AWS::SSM::Parameter')).toEqual({});
-  const put = statements().filter((st) => st.Action.includes('ssm:PutParameter'));
+  const put = policyStatements(pipeline).filter((st) => st.Action.includes('ssm:PutParameter'));
   expect(put.map((st) => [st.policy.replace(/[0-9A-F]{8}$/, ''), st.Resource.map((r) => s.resolve(r))])).toEqual([
     ['TrainingPipelineStateMachineRoleDefaultPolicy', ['arn:aws:ssm:us-east-1:000000000000:parameter/bpr/deployment']],
   ]);
