@@ -8,9 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { makeS3Client } from '../lambda/shared/s3-client';
+import { listKeys as listKeysUnder } from '../lambda/shared/s3-list';
 import { parseS3Uri } from '../lambda/shared/s3-uri';
 
 export interface LocalS3Options {
@@ -64,14 +65,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 /** Every key under an s3:// prefix (a prefix that names one object lists that object). */
 export async function listKeys(client: S3Client, uri: string): Promise<{ bucket: string; keys: string[] }> {
   const { bucket, key: prefix } = parseS3Uri(uri);
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const obj of page.Contents ?? []) if (obj.Key && !obj.Key.endsWith('/')) keys.push(obj.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return { bucket, keys };
+  return { bucket, keys: await listKeysUnder(client, bucket, prefix) };
 }
 
 /**

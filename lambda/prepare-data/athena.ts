@@ -10,6 +10,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { quoted } from '../../container/src/errors';
 import { MAX_ID_LENGTH } from '../../container/src/limits';
+import { listKeys } from '../shared/s3-list';
 import { joinS3, parseS3Uri } from '../shared/s3-uri';
 import { mapColumns, type ColumnMap } from './columns';
 import { athenaCsvTable, createDatabase, createStep, createView, dropDatabase, ident, unload } from './dialect';
@@ -17,7 +18,7 @@ import { InputValidationError } from './errors';
 import { ATHENA_RESULTS, type PrepareOptions, type RawTable } from './options';
 import { sqlOptions } from './prepare';
 import { publishOutputs, type ResultSource } from './publish';
-import { listKeys, type InputObjects } from './s3-input';
+import type { InputObjects } from './s3-input';
 import type { OutputSink } from './sinks';
 import {
   kCoreRound,

@@ -72,15 +72,3 @@ export async function downloadInput(s3: S3Client, input: InputObjects, dir: stri
   }
   return input.objects.length === 1 ? join(dir, relativeKey(input, input.objects[0].key)) : dir;
 }
-
-/** Every key under a prefix, sorted. */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
-}

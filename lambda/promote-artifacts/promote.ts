@@ -4,10 +4,11 @@
  * registry/<run id>/, which does not: its model package, the endpoint and the batch pipeline use
  * the copies. Copies are server-side (CopyObject); a run promoted twice gets the same keys again.
  */
-import { CopyObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { REPORT_FILE } from '../../container/src/paths';
 import type { PromoteRequest, RegistryArtifacts } from '../../lib/contracts';
 import { InvalidS3UriError } from '../shared/errors';
+import { listKeys } from '../shared/s3-list';
 import { parseS3Uri, s3Uri, type S3Location } from '../shared/s3-uri';
 import { ArtifactNotFoundError, PromoteInputError } from './errors';
 
@@ -57,13 +58,7 @@ export async function promote(s3: S3Client, req: PromoteRequest): Promise<Regist
   await copy(s3, batchInput, target(REGISTRY_KEYS.batchInput));
 
   const catalogPrefix = catalog.key === '' || catalog.key.endsWith('/') ? catalog.key : `${catalog.key}/`;
-  const keys: string[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: catalog.bucket, Prefix: catalogPrefix, ContinuationToken }));
-    for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) keys.push(o.Key);
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
+  const keys = await listKeys(s3, catalog.bucket, catalogPrefix);
   if (keys.length === 0) throw new ArtifactNotFoundError(`${s3Uri(catalog.bucket, catalogPrefix)} holds no catalog`);
   for (const key of keys) {
     await copy(s3, { bucket: catalog.bucket, key }, target(REGISTRY_KEYS.catalog + key.slice(catalogPrefix.length)));
