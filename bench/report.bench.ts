@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { YEAR1_CSV_ENV, year1Csv, year1CsvPath } from '../local/dataset/year1';
+import { containerMain } from '../local/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 const REPORT_LINE =
@@ -45,7 +46,7 @@ function main(): void {
     const seconds: number[] = [];
     for (let r = 1; r <= runs; r++) {
       const t0 = performance.now();
-      const res = spawnSync(process.execPath, [path.join(ROOT, 'container', 'dist', 'main.js'), 'train'], {
+      const res = spawnSync(process.execPath, [containerMain(), 'train'], {
         env: { ...process.env, SAGEMAKER_BASE_DIR: base, TRAINING_JOB_NAME: 'bench-report' },
         encoding: 'utf8',
       });

@@ -10,10 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { metricDefinitions, metricRegex, parseMetricLines } from '../container/src/metrics/definitions';
+import { containerMain } from '../local/processes';
 import type { Pair } from './train-data';
 
-const ROOT = path.resolve(__dirname, '..');
-const MAIN = path.join(ROOT, 'container', 'dist', 'main.js');
+const MAIN = containerMain();
 
 /** Writes a SageMaker folder: training pairs as gzip CSV, test pairs as CSV (optional), hyperparameters. */
 export function writeChannels(base: string, train: readonly Pair[], test: readonly Pair[] | null): void {

@@ -19,9 +19,14 @@ export interface ContainerCommand {
   readonly args: readonly string[];
 }
 
-/** The in-repo container, compiled by `npx tsc -p container`. */
+/** The in-repo container's program, compiled by `npx tsc -p container`. */
+export function containerMain(root = PROJECT_ROOT): string {
+  return path.join(root, 'container', 'dist', 'main.js');
+}
+
+/** The in-repo container, run by this Node.js. */
 export function defaultContainerCommand(root = PROJECT_ROOT): ContainerCommand {
-  return { command: process.execPath, args: [path.join(root, 'container', 'dist', 'main.js')] };
+  return { command: process.execPath, args: [containerMain(root)] };
 }
 
 /** The loopback address local servers listen on. */

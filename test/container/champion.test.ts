@@ -22,10 +22,11 @@ import { championEvaluation } from '../../container/src/train/champion';
 import { DatasetBuilder } from '../../container/src/train/dataset';
 import { evaluateRanking } from '../../container/src/train/evaluation';
 import { packDirectory } from '../../local/tar';
+import { containerMain } from '../../local/processes';
 import { plantedData } from './bpr-fixtures';
 import { buildModel, itemId, userId } from './serve-fixtures';
 
-const MAIN = path.resolve(__dirname, '..', '..', 'container', 'dist', 'main.js');
+const MAIN = containerMain();
 const dirs: string[] = [];
 const tmp = (prefix: string) => {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { PrepareStats } from '../../lib/contracts';
 import type { DataStats } from '../../container/src/report/stats';
+import { containerMain } from '../../local/processes';
 import { plantedData } from './bpr-fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -82,7 +83,7 @@ function layout(): string {
   return base;
 }
 
-function train(base: string, main = path.join(ROOT, 'container', 'dist', 'main.js')) {
+function train(base: string, main = containerMain()) {
   const env = { ...process.env, SAGEMAKER_BASE_DIR: base, TRAINING_JOB_NAME: 'bpr-train-report-test' };
   return spawnSync(process.execPath, [main, 'train'], { env, encoding: 'utf8' });
 }

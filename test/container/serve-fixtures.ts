@@ -4,8 +4,6 @@
  * so the best item of a user is the highest-index item of its group that it has not bought.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import {
   MODEL_FORMAT_VERSION,
@@ -15,8 +13,9 @@ import {
   type ModelManifest,
 } from '../../container/src/model/store';
 import { mulberry32 } from '../../lambda/prepare-data/random';
+import { containerMain, freePort } from '../../local/processes';
 
-export { mulberry32 };
+export { freePort, mulberry32 };
 
 export interface FixtureOptions {
   users: number;
@@ -117,16 +116,7 @@ export interface ServeProcess {
   waitExit(ms?: number): Promise<number | string>;
 }
 
-export const MAIN_JS = path.resolve(__dirname, '../../container/dist/main.js');
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export const MAIN_JS = containerMain();
 
 const running = new Set<ChildProcess>();
 

@@ -15,9 +15,10 @@ import {
   tuningObjectiveMetric,
   validationMetricNames,
 } from '../../container/src/metrics/definitions';
+import { containerMain } from '../../local/processes';
 import { plantedData } from './bpr-fixtures';
 
-const MAIN = path.resolve(__dirname, '..', '..', 'container', 'dist', 'main.js');
+const MAIN = containerMain();
 const root = mkdtempSync(path.join(os.tmpdir(), 'tuning-objective-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
